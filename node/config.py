@@ -1,0 +1,232 @@
+"""Settings: an optional TOML file, overridden by MOVEMENT_NODE_* environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from node.names import InvalidNameError, check_name
+
+ENV_PREFIX = "MOVEMENT_NODE_"
+APP_NAME = "movement-node"
+CONFIG_FILE_NAME = "movement-node.toml"
+LOG_FORMATS = ("console", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+FEDERATION_MODES = ("open", "allowlist")
+DEFAULT_PORT = 8080
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(Exception):
+    """A setting is malformed; `setting` names it the way the operator wrote it."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the node reads from its environment, validated once at start-up."""
+
+    url: str = "http://localhost:8080"
+    data_dir: Path = dataclasses.field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME))
+    )
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    log_format: str = "console"
+    log_level: str = "info"
+    database_url: str | None = None
+    allow_private_network: bool = False
+    authorized_fetch: bool = True
+    signature_window: int = 3600
+    place: str = ""
+    node_name: str = "node"
+    federation_mode: str = "open"
+
+    @property
+    def host_name(self) -> str:
+        """The public host (with port when not the default), as used in acct: handles."""
+        return urlsplit(self.url).netloc
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+# name -> (kind, documentation) for every key a TOML file or the environment may set
+SETTINGS_DOC: dict[str, tuple[str, str]] = {
+    "url": ("url", "public base URL of the node (scheme, host, optional port)"),
+    "data_dir": ("path", "where the embedded PostgreSQL and node state live"),
+    "host": ("str", "address to bind the HTTP server to"),
+    "port": ("port", "TCP port to bind the HTTP server to"),
+    "log_format": ("log_format", "console (readable) or json (one JSON object a line)"),
+    "log_level": ("log_level", "debug, info, warning or error"),
+    "database_url": (
+        "dsn",
+        "external PostgreSQL; unset = embedded PostgreSQL in data_dir",
+    ),
+    "allow_private_network": (
+        "bool",
+        "allow http and private/loopback peers (local test federations only)",
+    ),
+    "authorized_fetch": ("bool", "require signed GETs for actor and object documents"),
+    "signature_window": (
+        "seconds",
+        "accepted clock skew of signed requests, in seconds",
+    ),
+    "place": ("str", "the city or bioregion this node serves (shown in NodeInfo)"),
+    "node_name": ("name", "handle of the node's own actor"),
+    "federation_mode": (
+        "federation_mode",
+        "open, or allowlist (federate only with listed hosts)",
+    ),
+}
+
+
+def _parse_bool(setting: str, raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(setting, f"expected true or false, got {raw!r}")
+
+
+def _parse_int(setting: str, raw: object, low: int, high: int) -> int:
+    if isinstance(raw, bool):
+        raise ConfigError(setting, f"expected a whole number, got {raw!r}")
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(setting, f"expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(setting, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _parse_url(setting: str, raw: object) -> str:
+    text = str(raw).strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(setting, f"malformed URL {text!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            setting, f"malformed URL {text!r}: need http(s)://host[:port]"
+        )
+    if parts.query or parts.fragment or parts.path not in ("", "/") or parts.username:
+        raise ConfigError(
+            setting, f"malformed URL {text!r}: only scheme, host and port"
+        )
+    host = parts.hostname.lower()
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def _parse_choice(setting: str, raw: object, choices: tuple[str, ...]) -> str:
+    text = str(raw).strip().lower()
+    if text not in choices:
+        raise ConfigError(setting, f"expected one of {', '.join(choices)}, got {raw!r}")
+    return text
+
+
+def _parse_name(setting: str, raw: object) -> str:
+    try:
+        return check_name(str(raw))
+    except InvalidNameError as exc:
+        raise ConfigError(setting, str(exc)) from None
+
+
+def _parse_dsn(setting: str, raw: object) -> str:
+    text = str(raw).strip()
+    if urlsplit(text).scheme not in ("postgres", "postgresql"):
+        raise ConfigError(setting, "expected a postgresql:// URL")
+    return text
+
+
+def _convert(setting: str, kind: str, raw: object) -> Any:
+    match kind:
+        case "url":
+            return _parse_url(setting, raw)
+        case "path":
+            return Path(str(raw)).expanduser()
+        case "port":
+            return _parse_int(setting, raw, 1, 65535)
+        case "seconds":
+            return _parse_int(setting, raw, 1, 7 * 24 * 3600)
+        case "bool":
+            return _parse_bool(setting, raw)
+        case "log_format":
+            return _parse_choice(setting, raw, LOG_FORMATS)
+        case "log_level":
+            return _parse_choice(setting, raw, LOG_LEVELS)
+        case "federation_mode":
+            return _parse_choice(setting, raw, FEDERATION_MODES)
+        case "name":
+            return _parse_name(setting, raw)
+        case "dsn":
+            return _parse_dsn(setting, raw)
+        case _:
+            return str(raw)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        msg = f"config file {path}"
+        raise ConfigError(msg, f"cannot read it ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"config file {path}"
+        raise ConfigError(msg, f"invalid TOML ({exc})") from None
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """Where `init` writes and `serve` looks for the TOML file when none is named."""
+    data_dir = env.get(ENV_PREFIX + "DATA_DIR") or platformdirs.user_data_dir(APP_NAME)
+    return Path(data_dir).expanduser() / CONFIG_FILE_NAME
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, config_path: Path | None = None
+) -> Settings:
+    """Build Settings from an optional TOML file and the environment (which wins).
+
+    Raises:
+        ConfigError: naming the first bad setting.
+    """
+    env = os.environ if env is None else env
+    explicit = config_path or (
+        Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None
+    )
+    path = explicit or default_config_path(env)
+    values: dict[str, Any] = {}
+    if explicit is not None or path.is_file():
+        for key, raw in _read_toml(path).items():
+            if key not in SETTINGS_DOC:
+                msg = f"{key} (in {path})"
+                raise ConfigError(msg, "unknown setting")
+            values[key] = _convert(f"{key} (in {path})", SETTINGS_DOC[key][0], raw)
+    for key, (kind, _doc) in SETTINGS_DOC.items():
+        env_name = "DATABASE_URL" if key == "database_url" else ENV_PREFIX + key.upper()
+        if (raw_env := env.get(env_name)) not in (None, ""):
+            values[key] = _convert(env_name, kind, raw_env)
+    if "url" not in values:
+        values["url"] = f"http://localhost:{values.get('port', DEFAULT_PORT)}"
+    return Settings(**values)

@@ -1,0 +1,72 @@
+"""Request id and logging, error bodies, content negotiation for errors."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from html import escape
+
+import structlog
+from aiohttp import web
+
+log = structlog.get_logger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def wants_html(request: web.Request) -> bool:
+    """True when the client prefers an HTML page over JSON (a browser)."""
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept and "json" not in accept
+
+
+def error_response(
+    request: web.Request, status: int, message: str, **extra: object
+) -> web.Response:
+    """A JSON error body (`{"error": …}`), or a tiny page for browsers."""
+    if wants_html(request):
+        text = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
+        return web.Response(status=status, text=text, content_type="text/html")
+    return web.json_response(
+        {"error": message, "status": status, **extra}, status=status
+    )
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id, log one `request` event, turn HTTP errors into JSON bodies."""
+    incoming = request.headers.get("X-Request-Id", "")
+    request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(
+        request_id=request_id, method=request.method, path=request.path
+    )
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+    except web.HTTPException as exc:
+        status = exc.status
+        if exc.status < 400:
+            raise
+        if exc.text and exc.content_type == "application/json":
+            response = web.Response(
+                status=exc.status, text=exc.text, content_type="application/json"
+            )
+        else:
+            response = error_response(request, exc.status, exc.reason)
+    except Exception:
+        log.exception("request_failed")
+        response = error_response(request, 500, "internal server error")
+        status = 500
+    finally:
+        log.info(
+            "request",
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+    response.headers["X-Request-Id"] = request_id
+    return response
