@@ -1,0 +1,120 @@
+"""Signature policy: what a request must cover and when, whichever scheme it uses.
+
+Pure: the caller parses a claim, looks up the key (I/O at the edge), then calls
+`verify_request` with the key and the current time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from federation.errors import SignatureExpiredError, SignatureFormatError, SignatureInvalidError
+from federation.sig import cavage, rfc9421
+from federation.sig.digest import verify_content_digest, verify_digest
+from federation.sig.keys import PublicKey
+from federation.types import HttpRequest, SignatureClaim, Verdict
+
+DEFAULT_WINDOW = timedelta(hours=1)
+
+
+def claim_of(request: HttpRequest) -> SignatureClaim:
+    """Which scheme and key a request claims, without verifying anything.
+
+    RFC 9421 wins when both are present (it is the newer, stricter one).
+
+    Raises:
+        SignatureFormatError: no signature, or a malformed one.
+    """
+    if "signature-input" in request.headers:
+        return SignatureClaim("rfc9421", rfc9421.parse_signature_input(request).key_id)
+    if "signature" in request.headers:
+        return SignatureClaim("cavage", cavage.parse_signature_header(request.headers["signature"]).key_id)
+    msg = "request is not signed"
+    raise SignatureFormatError(msg)
+
+
+def _check_time(when: datetime, now: datetime, window: timedelta, what: str) -> None:
+    if abs(now - when) > window:
+        msg = f"{what} is outside the accepted window of {int(window.total_seconds())} s"
+        raise SignatureExpiredError(msg)
+
+
+def _parse_date(value: str) -> datetime:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        msg = "Date header does not parse"
+        raise SignatureFormatError(msg) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _has_body(request: HttpRequest) -> bool:
+    return request.method not in ("GET", "HEAD") or bool(request.body)
+
+
+def _verify_cavage(request: HttpRequest, key: PublicKey, now: datetime, window: timedelta) -> Verdict:
+    sig = cavage.parse_signature_header(request.headers["signature"])
+    covered = set(sig.headers)
+    # Mastodon signed_request.rb: (request-target) or digest; date or (created); host on GET
+    if "(request-target)" not in covered:
+        msg = "signature must cover (request-target)"
+        raise SignatureInvalidError(msg)
+    if "host" not in covered:
+        msg = "signature must cover host"
+        raise SignatureInvalidError(msg)
+    if "date" in covered:
+        _check_time(_parse_date(request.headers.get("date", "")), now, window, "Date")
+    elif "(created)" in covered and sig.created is not None:
+        _check_time(datetime.fromtimestamp(sig.created, UTC), now, window, "created")
+    else:
+        msg = "signature must cover date"
+        raise SignatureInvalidError(msg)
+    if sig.expires is not None and datetime.fromtimestamp(sig.expires, UTC) < now - window:
+        msg = "signature has expired"
+        raise SignatureExpiredError(msg)
+    if _has_body(request):
+        if "digest" not in covered:
+            msg = "signature must cover digest for a request with a body"
+            raise SignatureInvalidError(msg)
+        verify_digest(request.headers.get("digest", ""), request.body)
+    cavage.verify(request, sig, key)
+    return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)
+
+
+def _verify_rfc9421(request: HttpRequest, key: PublicKey, now: datetime, window: timedelta) -> Verdict:
+    parsed = rfc9421.parse_signature_input(request)
+    covered = set(parsed.covered)
+    if not {"@method", "@target-uri"} <= covered and not {"@method", "@authority", "@path"} <= covered:
+        msg = "signature must cover @method and @target-uri"
+        raise SignatureInvalidError(msg)
+    if parsed.created is None:
+        msg = "signature needs a created parameter"
+        raise SignatureFormatError(msg)
+    _check_time(datetime.fromtimestamp(parsed.created, UTC), now, window, "created")
+    if parsed.expires is not None and datetime.fromtimestamp(parsed.expires, UTC) < now:
+        msg = "signature has expired"
+        raise SignatureExpiredError(msg)
+    if _has_body(request):
+        if "content-digest" not in covered:
+            msg = "signature must cover content-digest for a request with a body"
+            raise SignatureInvalidError(msg)
+        verify_content_digest(request.headers.get("content-digest", ""), request.body)
+    rfc9421.verify(request, parsed, key)
+    return Verdict(key_id=parsed.key_id, scheme="rfc9421", covered=parsed.covered)
+
+
+def verify_request(
+    request: HttpRequest, key: PublicKey, *, now: datetime, window: timedelta = DEFAULT_WINDOW
+) -> Verdict:
+    """Verify a signed request with the claimed key under our policy.
+
+    Raises:
+        SignatureFormatError: malformed or missing parts (answer 400).
+        SignatureInvalidError: wrong key, tampered content, too little covered (401).
+        SignatureExpiredError: Date/created outside the window (401).
+    """
+    claim = claim_of(request)
+    if claim.scheme == "rfc9421":
+        return _verify_rfc9421(request, key, now, window)
+    return _verify_cavage(request, key, now, window)
