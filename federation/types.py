@@ -8,7 +8,9 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 
-def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+def _lower_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> dict[str, str]:
     items = headers.items() if isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
     for name, value in items:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 import structlog
 from aiohttp import web
 
+from federation.fetch.client import Fetcher, create_session
 from node import keys
+from node.clock import utcnow
+from node.domain.actors import INSTANCE_NAME
+from node.services.actors import ensure_system_actors, signing_key
+from node.services.remote import RemoteActors
 from node.config import Settings
 from node.storage import db, migrate
 from node.storage.server import database_server
@@ -24,16 +30,46 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         await migrate.apply_dsn(dsn)
         app[keys.DSN] = dsn
         app[keys.DB] = await db.create_pool(dsn)
+        await ensure_system_actors(app[keys.DB], app[keys.SETTINGS])
         try:
             yield
         finally:
             await app[keys.DB].close()
 
 
-def create_app(settings: Settings) -> web.Application:
+async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The one outgoing HTTP session, the safe fetcher (signing as the instance actor), the remote cache."""
+    settings = app[keys.SETTINGS]
+    session = create_session(allow_private=settings.allow_private_network)
+    instance_key = await signing_key(app[keys.DB], settings.url, INSTANCE_NAME)
+    app[keys.HTTP] = session
+    app[keys.FETCHER] = Fetcher(
+        session,
+        lambda: instance_key,
+        allow_private=settings.allow_private_network,
+        clock=app[keys.CLOCK],
+    )
+    app[keys.REMOTE] = RemoteActors(
+        app[keys.DB],
+        app[keys.FETCHER],
+        base_url=settings.url,
+        allow_private=settings.allow_private_network,
+        clock=app[keys.CLOCK],
+    )
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def create_app(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow
+) -> web.Application:
     """Build the application; resources start when the app starts."""
     app = web.Application(middlewares=[request_context], client_max_size=MAX_BODY)
     app[keys.SETTINGS] = settings
+    app[keys.CLOCK] = clock
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(federation_ctx)
     setup_routes(app)
     return app

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from node import __version__
+from node.cli_actors import CliError, add_actor_commands
 from node.config import (
     SETTINGS_DOC,
     ConfigError,
@@ -81,8 +82,6 @@ def _build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("migrate", help="apply pending migrations").set_defaults(
         func=cmd_db_migrate
     )
-
-    from node.cli_actors import add_actor_commands
 
     add_actor_commands(sub)
     return parser
@@ -203,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(json=settings.log_format == "json", level=settings.log_level)
     try:
         result: int = args.func(settings, args)
-    except CommandError as exc:
+    except (CommandError, CliError) as exc:
         print(f"movement-node: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,10 +1,170 @@
-"""CLI commands that administer local actors (filled in by the federation work)."""
+"""CLI commands that administer local actors and look up remote ones."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
+
+import asyncpg
+
+from node.config import Settings
+from node.names import InvalidNameError
+from node.storage import actors as store, db, migrate
+from node.storage.server import database_server
+
+
+class CliError(Exception):
+    """Shown to the operator as one line; exit code 1."""
+
+
+@asynccontextmanager
+async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool[Any]]:
+    """The node's database, migrated, with its system actors, for one command."""
+    from node.services.actors import ensure_system_actors
+
+    async with database_server(settings) as dsn:
+        await migrate.apply_dsn(dsn)
+        pool = await db.create_pool(dsn, max_size=2)
+        try:
+            await ensure_system_actors(pool, settings)
+            yield pool
+        finally:
+            await pool.close()
+
+
+def _run(
+    settings: Settings, action: Callable[[asyncpg.Pool[Any]], Awaitable[int]]
+) -> int:
+    async def main() -> int:
+        async with open_pool(settings) as pool:
+            return await action(pool)
+
+    return asyncio.run(main())
+
+
+def _create(kind: str) -> Callable[[Settings, argparse.Namespace], int]:
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        from node.services.actors import ActorExistsError, create_actor
+
+        async def action(pool: asyncpg.Pool[Any]) -> int:
+            try:
+                actor = await create_actor(
+                    pool,
+                    kind=kind,
+                    name=args.name,
+                    display_name=args.display_name or "",
+                    summary=args.summary or "",
+                    manually_approves_followers=getattr(
+                        args, "manually_approves_followers", False
+                    ),
+                )
+            except (InvalidNameError, ActorExistsError) as exc:
+                raise CliError(str(exc)) from None
+            host = settings.url.split("://", 1)[1]
+            print(
+                f"created {kind} @{actor.name}@{host}  {settings.url}/actors/{actor.name}"
+            )
+            return 0
+
+        return _run(settings, action)
+
+    return command
+
+
+def _list(kind: str) -> Callable[[Settings, argparse.Namespace], int]:
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        async def action(pool: asyncpg.Pool[Any]) -> int:
+            for actor in await store.local_by_kind(pool, kind):
+                print(
+                    f"{actor.name}\t{actor.display_name}\t{settings.url}/actors/{actor.name}"
+                )
+            return 0
+
+        return _run(settings, action)
+
+    return command
+
+
+def cmd_lookup(settings: Settings, args: argparse.Namespace) -> int:
+    """Resolve a remote handle or actor URL through WebFinger and a signed fetch."""
+    from federation.errors import FederationError
+    from federation.fetch.client import Fetcher, create_session
+    from node.clock import utcnow
+    from node.domain.actors import INSTANCE_NAME
+    from node.services.actors import signing_key
+    from node.services.remote import RemoteActors
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        key = await signing_key(pool, settings.url, INSTANCE_NAME)
+        async with create_session(
+            allow_private=settings.allow_private_network
+        ) as session:
+            fetcher = Fetcher(
+                session,
+                lambda: key,
+                allow_private=settings.allow_private_network,
+                clock=utcnow,
+            )
+            remote = RemoteActors(
+                pool,
+                fetcher,
+                base_url=settings.url,
+                allow_private=settings.allow_private_network,
+                clock=utcnow,
+            )
+            try:
+                if args.handle.startswith(("http://", "https://")):
+                    actor = await remote.fetch_actor(args.handle)
+                else:
+                    actor = await remote.resolve_handle(args.handle)
+            except (FederationError, ValueError) as exc:
+                raise CliError(f"lookup failed: {exc}") from None
+        print(json.dumps(actor, indent=2, sort_keys=True))
+        return 0
+
+    return _run(settings, action)
 
 
 def add_actor_commands(sub: argparse._SubParsersAction[Any]) -> None:
-    """Register actor sub-commands (group, cluster) on the main parser."""
+    """Register `group`, `cluster` and `actor` sub-commands."""
+    for kind, blurb in (
+        ("group", "movement groups"),
+        ("cluster", "issue clusters (housing, transport…)"),
+    ):
+        parser = sub.add_parser(
+            kind,
+            help=f"{blurb}: create, list",
+            description=f"Manage {blurb} on this node.",
+        )
+        actions = parser.add_subparsers(
+            dest=f"{kind}_command", metavar="ACTION", required=True
+        )
+        create = actions.add_parser(
+            "create", help=f"create a {kind} actor with its own key pair"
+        )
+        create.add_argument("name", help="handle: 1-64 of a-z 0-9 _ -")
+        create.add_argument("--display-name", help="name shown to people")
+        create.add_argument("--summary", help="a sentence or two about it")
+        if kind == "group":
+            create.add_argument(
+                "--manually-approves-followers",
+                action="store_true",
+                help="follows wait for approval",
+            )
+        create.set_defaults(func=_create(kind))
+        actions.add_parser("list", help=f"list {kind}s").set_defaults(func=_list(kind))
+    actor = sub.add_parser(
+        "actor", help="remote actors: lookup", description="Look up remote actors."
+    )
+    actor_actions = actor.add_subparsers(
+        dest="actor_command", metavar="ACTION", required=True
+    )
+    lookup = actor_actions.add_parser(
+        "lookup", help="resolve user@host (WebFinger) or an actor URL; print the actor"
+    )
+    lookup.add_argument("handle", help="user@host, acct:user@host, or an actor URL")
+    lookup.set_defaults(func=cmd_lookup)

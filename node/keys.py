@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import aiohttp
 import asyncpg
 from aiohttp import web
 
+from federation.fetch.client import Fetcher
 from node.config import Settings
+from node.services.remote import RemoteActors
 
 SETTINGS = web.AppKey("settings", Settings)
-DB = web.AppKey("db", asyncpg.Pool)  # asyncpg.Pool[asyncpg.Record]
+DB = web.AppKey("db", asyncpg.Pool)
 DSN = web.AppKey("dsn", str)
+CLOCK = web.AppKey[Callable[[], datetime]]("clock")
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+FETCHER = web.AppKey("fetcher", Fetcher)
+REMOTE = web.AppKey("remote", RemoteActors)

@@ -84,7 +84,9 @@ def parse_signature_header(value: str) -> CavageSignature:
     )
 
 
-def signing_string(request: HttpRequest, headers: tuple[str, ...], sig: CavageSignature | None = None) -> str:
+def signing_string(
+    request: HttpRequest, headers: tuple[str, ...], sig: CavageSignature | None = None
+) -> str:
     """The string to sign for `headers` (draft-cavage-12 §2.3).
 
     Raises:
@@ -95,7 +97,11 @@ def signing_string(request: HttpRequest, headers: tuple[str, ...], sig: CavageSi
         if name == "(request-target)":
             value = f"{request.method.lower()} {request.path_and_query}"
         elif name in ("(created)", "(expires)"):
-            stamp = None if sig is None else (sig.created if name == "(created)" else sig.expires)
+            stamp = (
+                None
+                if sig is None
+                else (sig.created if name == "(created)" else sig.expires)
+            )
             if stamp is None:
                 msg = f"{name} is covered but has no value"
                 raise SignatureFormatError(msg)
@@ -109,7 +115,9 @@ def signing_string(request: HttpRequest, headers: tuple[str, ...], sig: CavageSi
     return "\n".join(lines)
 
 
-def sign(request: HttpRequest, *, key_id: str, private_key: PrivateKey, now: datetime) -> dict[str, str]:
+def sign(
+    request: HttpRequest, *, key_id: str, private_key: PrivateKey, now: datetime
+) -> dict[str, str]:
     """Headers that sign `request`: Host, Date, Digest (with a body) and Signature."""
     added = {"host": authority(request.url), "date": http_date(now)}
     covered = GET_HEADERS
@@ -145,7 +153,10 @@ def verify(request: HttpRequest, sig: CavageSignature, public_key: PublicKey) ->
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
             public_key.verify(sig.signature, data, padding.PKCS1v15(), hashes.SHA256())
-        elif isinstance(public_key, ed25519.Ed25519PublicKey) and sig.algorithm == "hs2019":
+        elif (
+            isinstance(public_key, ed25519.Ed25519PublicKey)
+            and sig.algorithm == "hs2019"
+        ):
             public_key.verify(sig.signature, data)
         else:
             msg = "key type does not match the algorithm"

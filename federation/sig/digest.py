@@ -16,7 +16,11 @@ def digest_header(body: bytes) -> str:
 
 def content_digest_header(body: bytes) -> str:
     """`Content-Digest: sha-256=:<base64>:` (RFC 9530 §2)."""
-    return "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii") + ":"
+    return (
+        "sha-256=:"
+        + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+        + ":"
+    )
 
 
 def verify_digest(value: str, body: bytes) -> None:

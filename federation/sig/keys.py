@@ -16,7 +16,9 @@ def generate_rsa() -> rsa.RSAPrivateKey:
 
 def private_pem(key: PrivateKey) -> str:
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     ).decode("ascii")
 
 

@@ -58,7 +58,12 @@ class _Message:
 
 
 class _OneKey(HTTPSignatureKeyResolver):
-    def __init__(self, key_id: str, public: PublicKey | None = None, private: PrivateKey | None = None) -> None:
+    def __init__(
+        self,
+        key_id: str,
+        public: PublicKey | None = None,
+        private: PrivateKey | None = None,
+    ) -> None:
         self.key_id, self.public, self.private = key_id, public, private
 
     def resolve_public_key(self, key_id: str) -> PublicKey | None:
@@ -74,7 +79,10 @@ def parse_signature_input(request: HttpRequest) -> SignatureInput:
     Raises:
         SignatureFormatError: missing, malformed, several, or without keyid.
     """
-    raw_input, raw_sig = request.headers.get("signature-input"), request.headers.get("signature")
+    raw_input, raw_sig = (
+        request.headers.get("signature-input"),
+        request.headers.get("signature"),
+    )
     if not raw_input or not raw_sig:
         msg = "Signature-Input and Signature are both required"
         raise SignatureFormatError(msg)
@@ -97,13 +105,19 @@ def parse_signature_input(request: HttpRequest) -> SignatureInput:
         label=label,
         key_id=params["keyid"],
         covered=covered,
-        created=created if isinstance(created, int) and not isinstance(created, bool) else None,
-        expires=expires if isinstance(expires, int) and not isinstance(expires, bool) else None,
+        created=created
+        if isinstance(created, int) and not isinstance(created, bool)
+        else None,
+        expires=expires
+        if isinstance(expires, int) and not isinstance(expires, bool)
+        else None,
         alg=alg if isinstance(alg, str) else None,
     )
 
 
-def _algorithm_for(alg: str | None, key: PublicKey | PrivateKey) -> type[HTTPSignatureAlgorithm]:
+def _algorithm_for(
+    alg: str | None, key: PublicKey | PrivateKey
+) -> type[HTTPSignatureAlgorithm]:
     if alg is not None:
         if alg not in ALGORITHMS:
             msg = f"unsupported algorithm {alg!r}"
@@ -140,7 +154,8 @@ def sign(
             covered = (*covered, "content-digest")
     message = _Message(request.with_headers(added))
     signer = HTTPMessageSigner(
-        signature_algorithm=_algorithm_for(None, private_key), key_resolver=_OneKey(key_id, private=private_key)
+        signature_algorithm=_algorithm_for(None, private_key),
+        key_resolver=_OneKey(key_id, private=private_key),
     )
     signer.sign(
         message,

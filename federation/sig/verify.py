@@ -9,7 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from federation.errors import SignatureExpiredError, SignatureFormatError, SignatureInvalidError
+from federation.errors import (
+    SignatureExpiredError,
+    SignatureFormatError,
+    SignatureInvalidError,
+)
 from federation.sig import cavage, rfc9421
 from federation.sig.digest import verify_content_digest, verify_digest
 from federation.sig.keys import PublicKey
@@ -29,14 +33,18 @@ def claim_of(request: HttpRequest) -> SignatureClaim:
     if "signature-input" in request.headers:
         return SignatureClaim("rfc9421", rfc9421.parse_signature_input(request).key_id)
     if "signature" in request.headers:
-        return SignatureClaim("cavage", cavage.parse_signature_header(request.headers["signature"]).key_id)
+        return SignatureClaim(
+            "cavage", cavage.parse_signature_header(request.headers["signature"]).key_id
+        )
     msg = "request is not signed"
     raise SignatureFormatError(msg)
 
 
 def _check_time(when: datetime, now: datetime, window: timedelta, what: str) -> None:
     if abs(now - when) > window:
-        msg = f"{what} is outside the accepted window of {int(window.total_seconds())} s"
+        msg = (
+            f"{what} is outside the accepted window of {int(window.total_seconds())} s"
+        )
         raise SignatureExpiredError(msg)
 
 
@@ -53,7 +61,9 @@ def _has_body(request: HttpRequest) -> bool:
     return request.method not in ("GET", "HEAD") or bool(request.body)
 
 
-def _verify_cavage(request: HttpRequest, key: PublicKey, now: datetime, window: timedelta) -> Verdict:
+def _verify_cavage(
+    request: HttpRequest, key: PublicKey, now: datetime, window: timedelta
+) -> Verdict:
     sig = cavage.parse_signature_header(request.headers["signature"])
     covered = set(sig.headers)
     # Mastodon signed_request.rb: (request-target) or digest; date or (created); host on GET
@@ -70,7 +80,10 @@ def _verify_cavage(request: HttpRequest, key: PublicKey, now: datetime, window: 
     else:
         msg = "signature must cover date"
         raise SignatureInvalidError(msg)
-    if sig.expires is not None and datetime.fromtimestamp(sig.expires, UTC) < now - window:
+    if (
+        sig.expires is not None
+        and datetime.fromtimestamp(sig.expires, UTC) < now - window
+    ):
         msg = "signature has expired"
         raise SignatureExpiredError(msg)
     if _has_body(request):
@@ -82,10 +95,15 @@ def _verify_cavage(request: HttpRequest, key: PublicKey, now: datetime, window: 
     return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)
 
 
-def _verify_rfc9421(request: HttpRequest, key: PublicKey, now: datetime, window: timedelta) -> Verdict:
+def _verify_rfc9421(
+    request: HttpRequest, key: PublicKey, now: datetime, window: timedelta
+) -> Verdict:
     parsed = rfc9421.parse_signature_input(request)
     covered = set(parsed.covered)
-    if not {"@method", "@target-uri"} <= covered and not {"@method", "@authority", "@path"} <= covered:
+    if (
+        not {"@method", "@target-uri"} <= covered
+        and not {"@method", "@authority", "@path"} <= covered
+    ):
         msg = "signature must cover @method and @target-uri"
         raise SignatureInvalidError(msg)
     if parsed.created is None:
@@ -105,7 +123,11 @@ def _verify_rfc9421(request: HttpRequest, key: PublicKey, now: datetime, window:
 
 
 def verify_request(
-    request: HttpRequest, key: PublicKey, *, now: datetime, window: timedelta = DEFAULT_WINDOW
+    request: HttpRequest,
+    key: PublicKey,
+    *,
+    now: datetime,
+    window: timedelta = DEFAULT_WINDOW,
 ) -> Verdict:
     """Verify a signed request with the claimed key under our policy.
 

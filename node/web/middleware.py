@@ -11,6 +11,15 @@ from html import escape
 import structlog
 from aiohttp import web
 
+from federation.errors import (
+    DocumentError,
+    FederationError,
+    FetchRefusedError,
+    OriginMismatchError,
+    SignatureFormatError,
+    SignatureInvalidError,
+)
+
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{8,64}")
@@ -32,6 +41,18 @@ def error_response(
     return web.json_response(
         {"error": message, "status": status, **extra}, status=status
     )
+
+
+def _federation_status(exc: FederationError) -> int:
+    """One place that maps protocol refusals to HTTP statuses."""
+    if isinstance(exc, SignatureFormatError):
+        return 400
+    if isinstance(
+        exc,
+        SignatureInvalidError | FetchRefusedError | DocumentError | OriginMismatchError,
+    ):
+        return 401  # we could not establish who signed this
+    return 400
 
 
 @web.middleware
@@ -58,6 +79,10 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             )
         else:
             response = error_response(request, exc.status, exc.reason)
+    except FederationError as exc:
+        status = _federation_status(exc)
+        log.info("request_refused", error=exc.__class__.__name__, reason=str(exc))
+        response = error_response(request, status, str(exc))
     except Exception:
         log.exception("request_failed")
         response = error_response(request, 500, "internal server error")

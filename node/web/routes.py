@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web import health
+from node.web import activitypub, health, wellknown
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/.well-known/webfinger", wellknown.webfinger_handler)
+    app.router.add_get("/.well-known/host-meta", wellknown.host_meta)
+    app.router.add_get("/.well-known/nodeinfo", wellknown.nodeinfo_index)
+    app.router.add_get("/nodeinfo/2.1", wellknown.nodeinfo_document)
+    app.router.add_get("/actor", activitypub.instance_actor)
+    app.router.add_get("/actors/{name}", activitypub.actor)

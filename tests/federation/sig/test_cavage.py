@@ -12,7 +12,10 @@ from federation.errors import SignatureFormatError, SignatureInvalidError
 from federation.sig import cavage
 from federation.types import HttpRequest
 
-KEY = load_pem_private_key((Path(__file__).parents[2] / "data" / "cavage_test_key.pem").read_bytes(), password=None)
+KEY = load_pem_private_key(
+    (Path(__file__).parents[2] / "data" / "cavage_test_key.pem").read_bytes(),
+    password=None,
+)
 assert isinstance(KEY, rsa.RSAPrivateKey)
 
 # draft-cavage-http-signatures-12 Appendix C: the example request
@@ -42,14 +45,25 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("headers", "expected"), CASES, ids=["C.2-basic", "C.3-all-headers"])
-def test_signing_string_signed_with_test_key_matches_published_signature(headers: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("headers", "expected"), CASES, ids=["C.2-basic", "C.3-all-headers"]
+)
+def test_signing_string_signed_with_test_key_matches_published_signature(
+    headers: str, expected: str
+) -> None:
     text = cavage.signing_string(REQUEST, tuple(headers.split())).encode()
-    assert base64.b64encode(KEY.sign(text, padding.PKCS1v15(), hashes.SHA256())).decode() == expected
+    assert (
+        base64.b64encode(KEY.sign(text, padding.PKCS1v15(), hashes.SHA256())).decode()
+        == expected
+    )
 
 
-@pytest.mark.parametrize(("headers", "expected"), CASES, ids=["C.2-basic", "C.3-all-headers"])
-def test_published_signature_verifies_and_tampering_does_not(headers: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("headers", "expected"), CASES, ids=["C.2-basic", "C.3-all-headers"]
+)
+def test_published_signature_verifies_and_tampering_does_not(
+    headers: str, expected: str
+) -> None:
     value = f'keyId="Test",algorithm="rsa-sha256",headers="{headers}",signature="{expected}"'
     sig = cavage.parse_signature_header(value)
     cavage.verify(REQUEST, sig, KEY.public_key())
@@ -71,7 +85,13 @@ def test_parse_reads_every_parameter() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ['keyId="a"', 'signature="AAAA"', 'keyId="a",signature="%%%"', 'keyId="a",,signature="AA=="', 'keyId="a",keyId="b",signature="AA=="'],
+    [
+        'keyId="a"',
+        'signature="AAAA"',
+        'keyId="a",signature="%%%"',
+        'keyId="a",,signature="AA=="',
+        'keyId="a",keyId="b",signature="AA=="',
+    ],
     ids=["no-signature", "no-keyid", "bad-base64", "garbage", "duplicate"],
 )
 def test_parse_rejects_malformed_headers(value: str) -> None:

@@ -3,7 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    load_pem_private_key,
+    load_pem_public_key,
+)
 
 from federation.errors import SignatureInvalidError
 from federation.sig import rfc9421
@@ -43,7 +46,14 @@ REQUEST = HttpRequest.build(
     },
     b'{"hello": "world"}',
 )
-B26_COVERED = ("date", "@method", "@path", "@authority", "content-type", "content-length")
+B26_COVERED = (
+    "date",
+    "@method",
+    "@path",
+    "@authority",
+    "content-type",
+    "content-length",
+)
 B26_BASE = """\
 "date": Tue, 20 Apr 2021 02:07:55 GMT
 "@method": POST
@@ -53,7 +63,16 @@ B26_BASE = """\
 "content-length": 18
 "@signature-params": ("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519\""""
 B26_SIGNATURE = "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:"
-B23_COVERED = ("date", "@method", "@path", "@query", "@authority", "content-type", "content-digest", "content-length")
+B23_COVERED = (
+    "date",
+    "@method",
+    "@path",
+    "@query",
+    "@authority",
+    "content-type",
+    "content-digest",
+    "content-length",
+)
 B23_BASE = """\
 "date": Tue, 20 Apr 2021 02:07:55 GMT
 "@method": POST
@@ -76,20 +95,37 @@ B23_INPUT = (
 
 
 def test_b26_signature_base_matches_rfc() -> None:
-    base = rfc9421.signature_base(REQUEST, B26_COVERED, key_id="test-key-ed25519", created=CREATED, label="sig-b26")
+    base = rfc9421.signature_base(
+        REQUEST,
+        B26_COVERED,
+        key_id="test-key-ed25519",
+        created=CREATED,
+        label="sig-b26",
+    )
     assert base == B26_BASE
 
 
 def test_b23_signature_base_matches_rfc() -> None:
-    base = rfc9421.signature_base(REQUEST, B23_COVERED, key_id="test-key-rsa-pss", created=CREATED, algorithm="rsa-pss-sha512")
+    base = rfc9421.signature_base(
+        REQUEST,
+        B23_COVERED,
+        key_id="test-key-rsa-pss",
+        created=CREATED,
+        algorithm="rsa-pss-sha512",
+    )
     assert base == B23_BASE
 
 
 def test_b26_ed25519_signing_reproduces_the_rfc_signature() -> None:
     key = load_pem_private_key(ED25519_PRIVATE, password=None)
     headers = rfc9421.sign(
-        REQUEST, key_id="test-key-ed25519", private_key=key, now=CREATED,  # type: ignore[arg-type]
-        covered=B26_COVERED, label="sig-b26", include_alg=False,
+        REQUEST,
+        key_id="test-key-ed25519",
+        private_key=key,
+        now=CREATED,  # type: ignore[arg-type]
+        covered=B26_COVERED,
+        label="sig-b26",
+        include_alg=False,
     )
     assert headers["signature"] == B26_SIGNATURE
     assert headers["signature-input"] == (
@@ -110,11 +146,25 @@ def test_b26_rfc_signature_verifies_with_the_published_public_key() -> None:
 
 
 def test_b23_rsa_pss_signature_verifies_and_a_changed_path_does_not() -> None:
-    signed = REQUEST.with_headers({"signature-input": B23_INPUT, "signature": B23_SIGNATURE})
+    signed = REQUEST.with_headers(
+        {"signature-input": B23_INPUT, "signature": B23_SIGNATURE}
+    )
     parsed = rfc9421.parse_signature_input(signed)
-    parsed = rfc9421.SignatureInput(parsed.label, parsed.key_id, parsed.covered, parsed.created, None, "rsa-pss-sha512")
+    parsed = rfc9421.SignatureInput(
+        parsed.label,
+        parsed.key_id,
+        parsed.covered,
+        parsed.created,
+        None,
+        "rsa-pss-sha512",
+    )
     key = load_pem_public_key(RSA_PSS_PUBLIC)
     rfc9421.verify(signed, parsed, key)  # type: ignore[arg-type]
-    moved = HttpRequest("POST", "https://example.com/bar?param=Value&Pet=dog", signed.headers, signed.body)
+    moved = HttpRequest(
+        "POST",
+        "https://example.com/bar?param=Value&Pet=dog",
+        signed.headers,
+        signed.body,
+    )
     with pytest.raises(SignatureInvalidError):
         rfc9421.verify(moved, parsed, key)  # type: ignore[arg-type]

@@ -4,7 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from federation.errors import SignatureExpiredError, SignatureFormatError, SignatureInvalidError
+from federation.errors import (
+    SignatureExpiredError,
+    SignatureFormatError,
+    SignatureInvalidError,
+)
 from federation.sig import cavage, rfc9421
 from federation.sig.keys import generate_rsa
 from federation.sig.verify import claim_of, verify_request
@@ -15,12 +19,21 @@ OTHER = generate_rsa()
 KEY_ID = "https://a.example/actors/housing#main-key"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 BODY = b'{"type":"Follow"}'
-POST = HttpRequest.build("POST", "https://b.example/actors/x/inbox", {"content-type": "application/activity+json"}, BODY)
-GET = HttpRequest.build("GET", "https://b.example/actors/x?page=1", {"accept": "application/activity+json"})
+POST = HttpRequest.build(
+    "POST",
+    "https://b.example/actors/x/inbox",
+    {"content-type": "application/activity+json"},
+    BODY,
+)
+GET = HttpRequest.build(
+    "GET", "https://b.example/actors/x?page=1", {"accept": "application/activity+json"}
+)
 
 
 def _cavage(req: HttpRequest, **kw: object) -> HttpRequest:
-    return req.with_headers(cavage.sign(req, key_id=KEY_ID, private_key=KEY, now=kw.get("now", NOW)))  # type: ignore[arg-type]
+    return req.with_headers(
+        cavage.sign(req, key_id=KEY_ID, private_key=KEY, now=kw.get("now", NOW))
+    )  # type: ignore[arg-type]
 
 
 def _rfc(req: HttpRequest, now: datetime = NOW) -> HttpRequest:
@@ -52,28 +65,46 @@ def test_wrong_key_is_rejected(sign) -> None:
 @pytest.mark.parametrize("sign", [_cavage, _rfc], ids=["cavage", "rfc9421"])
 def test_tampered_body_is_rejected(sign) -> None:
     signed = sign(POST)
-    tampered = HttpRequest(signed.method, signed.url, signed.headers, b'{"type":"Delete"}')
+    tampered = HttpRequest(
+        signed.method, signed.url, signed.headers, b'{"type":"Delete"}'
+    )
     with pytest.raises(SignatureInvalidError, match="igest does not match"):
         verify_request(tampered, KEY.public_key(), now=NOW)
 
 
 def test_tampered_digest_is_rejected() -> None:
     signed = _cavage(POST)
-    other = cavage.sign(HttpRequest.build("POST", POST.url, {}, b"x"), key_id=KEY_ID, private_key=KEY, now=NOW)["digest"]
-    tampered = HttpRequest(signed.method, signed.url, {**signed.headers, "digest": other}, b"x")
+    other = cavage.sign(
+        HttpRequest.build("POST", POST.url, {}, b"x"),
+        key_id=KEY_ID,
+        private_key=KEY,
+        now=NOW,
+    )["digest"]
+    tampered = HttpRequest(
+        signed.method, signed.url, {**signed.headers, "digest": other}, b"x"
+    )
     with pytest.raises(SignatureInvalidError):
         verify_request(tampered, KEY.public_key(), now=NOW)
 
 
 def test_tampered_content_digest_is_rejected() -> None:
     signed = _rfc(POST)
-    forged = rfc9421.sign(HttpRequest.build("POST", POST.url, {}, b"x"), key_id=KEY_ID, private_key=KEY, now=NOW)["content-digest"]
-    tampered = HttpRequest(signed.method, signed.url, {**signed.headers, "content-digest": forged}, b"x")
+    forged = rfc9421.sign(
+        HttpRequest.build("POST", POST.url, {}, b"x"),
+        key_id=KEY_ID,
+        private_key=KEY,
+        now=NOW,
+    )["content-digest"]
+    tampered = HttpRequest(
+        signed.method, signed.url, {**signed.headers, "content-digest": forged}, b"x"
+    )
     with pytest.raises(SignatureInvalidError):
         verify_request(tampered, KEY.public_key(), now=NOW)
 
 
-def _resign_cavage(req: HttpRequest, headers: str, algorithm: str = "rsa-sha256") -> HttpRequest:
+def _resign_cavage(
+    req: HttpRequest, headers: str, algorithm: str = "rsa-sha256"
+) -> HttpRequest:
     import base64
 
     from cryptography.hazmat.primitives import hashes
@@ -88,25 +119,45 @@ def _resign_cavage(req: HttpRequest, headers: str, algorithm: str = "rsa-sha256"
 
 def test_date_missing_from_signed_set_is_rejected() -> None:
     with pytest.raises(SignatureInvalidError, match="cover date"):
-        verify_request(_resign_cavage(POST, "(request-target) host digest"), KEY.public_key(), now=NOW)
+        verify_request(
+            _resign_cavage(POST, "(request-target) host digest"),
+            KEY.public_key(),
+            now=NOW,
+        )
 
 
 def test_digest_missing_from_signed_set_of_post_is_rejected() -> None:
     with pytest.raises(SignatureInvalidError, match="cover digest"):
-        verify_request(_resign_cavage(POST, "(request-target) host date"), KEY.public_key(), now=NOW)
+        verify_request(
+            _resign_cavage(POST, "(request-target) host date"),
+            KEY.public_key(),
+            now=NOW,
+        )
 
 
 def test_unknown_algorithm_is_rejected() -> None:
     with pytest.raises(SignatureInvalidError, match="unsupported algorithm"):
-        verify_request(_resign_cavage(POST, "(request-target) host date digest", "rsa-sha1"), KEY.public_key(), now=NOW)
+        verify_request(
+            _resign_cavage(POST, "(request-target) host date digest", "rsa-sha1"),
+            KEY.public_key(),
+            now=NOW,
+        )
 
 
 def test_hs2019_with_rsa_key_is_accepted_as_mastodon_does() -> None:
-    verify_request(_resign_cavage(POST, "(request-target) host date digest", "hs2019"), KEY.public_key(), now=NOW)
+    verify_request(
+        _resign_cavage(POST, "(request-target) host date digest", "hs2019"),
+        KEY.public_key(),
+        now=NOW,
+    )
 
 
 @pytest.mark.parametrize("sign", [_cavage, _rfc], ids=["cavage", "rfc9421"])
-@pytest.mark.parametrize("offset", [timedelta(hours=-1, minutes=-5), timedelta(hours=1, minutes=5)], ids=["stale", "future"])
+@pytest.mark.parametrize(
+    "offset",
+    [timedelta(hours=-1, minutes=-5), timedelta(hours=1, minutes=5)],
+    ids=["stale", "future"],
+)
 def test_time_outside_window_is_rejected(sign, offset: timedelta) -> None:
     signed = sign(POST, now=NOW + offset)
     with pytest.raises(SignatureExpiredError):
@@ -129,8 +180,12 @@ def test_rfc9421_with_two_signatures_is_refused() -> None:
     signed = _rfc(POST)
     doubled = signed.with_headers(
         {
-            "signature-input": signed.headers["signature-input"] + ", " + signed.headers["signature-input"].replace("sig1", "sig2"),
-            "signature": signed.headers["signature"] + ", " + signed.headers["signature"].replace("sig1", "sig2"),
+            "signature-input": signed.headers["signature-input"]
+            + ", "
+            + signed.headers["signature-input"].replace("sig1", "sig2"),
+            "signature": signed.headers["signature"]
+            + ", "
+            + signed.headers["signature"].replace("sig1", "sig2"),
         }
     )
     with pytest.raises(SignatureFormatError, match="exactly one"):
@@ -141,6 +196,8 @@ def test_rfc9421_must_cover_method_and_target() -> None:
     from federation.sig.digest import content_digest_header
 
     req = POST.with_headers({"content-digest": content_digest_header(BODY)})
-    headers = rfc9421.sign(req, key_id=KEY_ID, private_key=KEY, now=NOW, covered=("content-digest",))
+    headers = rfc9421.sign(
+        req, key_id=KEY_ID, private_key=KEY, now=NOW, covered=("content-digest",)
+    )
     with pytest.raises(SignatureInvalidError, match="@method"):
         verify_request(req.with_headers(headers), KEY.public_key(), now=NOW)

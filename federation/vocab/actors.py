@@ -1,0 +1,107 @@
+"""Actor documents (Group, Person, Application) with everything Mastodon reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+ACTOR_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    SECURITY_CONTEXT,
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "toot": "http://joinmastodon.org/ns#",
+        "discoverable": "toot:discoverable",
+        "indexable": "toot:indexable",
+    },
+]
+ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
+
+
+@dataclass(frozen=True, slots=True)
+class ActorInfo:
+    """What a local actor document is built from."""
+
+    id: str
+    type: str
+    username: str
+    name: str
+    summary: str
+    url: str
+    public_key_pem: str
+    published: datetime
+    shared_inbox: str
+    manually_approves_followers: bool = False
+    discoverable: bool = True
+    icon_url: str | None = None
+
+
+def key_id(actor_id: str) -> str:
+    return f"{actor_id}#main-key"
+
+
+def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
+    """The actor document; `full=False` gives the bare technical fields (unsigned fetches)."""
+    doc: dict[str, Any] = {
+        "@context": ACTOR_CONTEXT,
+        "id": info.id,
+        "type": info.type,
+        "preferredUsername": info.username,
+        "inbox": f"{info.id}/inbox",
+        "outbox": f"{info.id}/outbox",
+        "followers": f"{info.id}/followers",
+        "following": f"{info.id}/following",
+        "endpoints": {"sharedInbox": info.shared_inbox},
+        "publicKey": {
+            "id": key_id(info.id),
+            "owner": info.id,
+            "publicKeyPem": info.public_key_pem,
+        },
+    }
+    if not full:
+        return doc
+    doc.update(
+        {
+            "name": info.name or info.username,
+            "summary": info.summary,
+            "url": info.url,
+            "manuallyApprovesFollowers": info.manually_approves_followers,
+            "discoverable": info.discoverable,
+            "indexable": info.discoverable,
+            "published": info.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
+    if info.icon_url:
+        doc["icon"] = {"type": "Image", "url": info.icon_url}
+    return doc
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteKey:
+    """A public key read from a remote actor (or key) document."""
+
+    key_id: str
+    owner: str
+    public_key_pem: str
+
+
+def read_public_key(document: dict[str, Any], key_id_wanted: str) -> RemoteKey | None:
+    """Find `key_id_wanted` in an actor document's `publicKey` (object or list), or a key document."""
+    candidates: list[Any] = []
+    if document.get("type") in ACTOR_TYPES or "inbox" in document:
+        pk = document.get("publicKey")
+        candidates = pk if isinstance(pk, list) else [pk]
+    else:
+        candidates = [document]
+    for key in candidates:
+        if (
+            isinstance(key, dict)
+            and key.get("id") == key_id_wanted
+            and isinstance(key.get("owner"), str)
+            and isinstance(key.get("publicKeyPem"), str)
+        ):
+            return RemoteKey(key_id_wanted, key["owner"], key["publicKeyPem"])
+    return None

@@ -1,0 +1,62 @@
+"""Local actors: kinds, their AS2 types and their addresses (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from federation.vocab.actors import ActorInfo
+
+KIND_TYPES = {
+    "instance": "Application",
+    "node": "Group",
+    "group": "Group",
+    "cluster": "Group",
+    "confederation": "Group",
+    "member": "Person",
+}
+INSTANCE_NAME = "actor"  # served at B/actor; WebFinger acct:actor@host (reserved name)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalActor:
+    id: int
+    name: str
+    kind: str
+    display_name: str
+    summary: str
+    manually_approves_followers: bool
+    discoverable: bool
+    icon_url: str | None
+    public_key_pem: str
+    created_at: datetime
+    private_key_pem: str = field(repr=False, default="")
+
+
+def actor_url(base_url: str, actor: LocalActor) -> str:
+    if actor.kind == "instance":
+        return f"{base_url}/actor"
+    return f"{base_url}/actors/{actor.name}"
+
+
+def profile_url(base_url: str, actor: LocalActor) -> str:
+    """The HTML page for people (same URL, content-negotiated)."""
+    return actor_url(base_url, actor)
+
+
+def to_actor_info(base_url: str, actor: LocalActor) -> ActorInfo:
+    """LocalActor -> the federation-level description of its document."""
+    return ActorInfo(
+        id=actor_url(base_url, actor),
+        type=KIND_TYPES[actor.kind],
+        username=actor.name,
+        name=actor.display_name,
+        summary=actor.summary,
+        url=profile_url(base_url, actor),
+        public_key_pem=actor.public_key_pem,
+        published=actor.created_at,
+        shared_inbox=f"{base_url}/inbox",
+        manually_approves_followers=actor.manually_approves_followers,
+        discoverable=actor.discoverable and actor.kind != "instance",
+        icon_url=actor.icon_url,
+    )

@@ -1,0 +1,187 @@
+"""Remote actors: WebFinger, fetching, validating and caching actors and their keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import asyncpg
+import structlog
+
+from federation import webfinger
+from federation.errors import DocumentError, OriginMismatchError, SignatureInvalidError
+from federation.fetch.client import Fetcher
+from federation.origin import authority, origin_of, same_origin
+from federation.sig.keys import PublicKey, load_public
+from federation.vocab.actors import ACTOR_TYPES, read_public_key
+from node.domain.actors import INSTANCE_NAME
+from node.storage import actors as store
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedKey:
+    owner: str
+    public_key: PublicKey
+    cached: bool
+
+
+def _keys_of(actor: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key id, pem) of every key the actor document lists as its own."""
+    raw = actor.get("publicKey")
+    found = []
+    for key in raw if isinstance(raw, list) else [raw]:
+        if (
+            isinstance(key, dict)
+            and key.get("owner") == actor["id"]
+            and isinstance(key.get("id"), str)
+            and isinstance(key.get("publicKeyPem"), str)
+            and same_origin(key["id"], actor["id"])
+        ):
+            found.append((key["id"], key["publicKeyPem"]))
+    return found
+
+
+def validate_actor(document: dict[str, Any]) -> dict[str, Any]:
+    """Check that a fetched document is an actor we can federate with.
+
+    Raises:
+        DocumentError: naming what is missing or wrong.
+    """
+    type_ = document.get("type")
+    types = type_ if isinstance(type_, list) else [type_]
+    if not any(t in ACTOR_TYPES for t in types):
+        msg = f"not an actor type: {type_!r}"
+        raise DocumentError(msg)
+    for field in ("id", "inbox"):
+        value = document.get(field)
+        if not isinstance(value, str):
+            msg = f"actor has no {field}"
+            raise DocumentError(msg)
+        try:
+            origin_of(value)
+        except ValueError:
+            msg = f"actor {field} is not an http(s) URL"
+            raise DocumentError(msg) from None
+    if not isinstance(document.get("preferredUsername"), str):
+        msg = "actor has no preferredUsername"
+        raise DocumentError(msg)
+    return document
+
+
+class RemoteActors:
+    """The remote actor cache over PostgreSQL and the safe fetcher."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool[Any],
+        fetcher: Fetcher,
+        *,
+        base_url: str,
+        allow_private: bool,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._pool = pool
+        self._fetcher = fetcher
+        self._base_url = base_url
+        self._allow_private = allow_private
+        self._clock = clock
+
+    async def fetch_actor(self, url: str) -> dict[str, Any]:
+        """Fetch, validate and store a remote actor; return its document."""
+        fetched = await self._fetcher.get_json(url)
+        actor = validate_actor(fetched.document)
+        await self._store(actor)
+        return actor
+
+    async def _store(self, actor: dict[str, Any]) -> None:
+        endpoints = actor.get("endpoints")
+        shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+        await store.upsert_remote(
+            self._pool,
+            uri=actor["id"],
+            host=authority(actor["id"]),
+            type_=str(
+                actor["type"] if isinstance(actor["type"], str) else actor["type"][0]
+            ),
+            username=actor.get("preferredUsername"),
+            inbox=actor["inbox"],
+            shared_inbox=shared
+            if isinstance(shared, str) and same_origin(shared, actor["id"])
+            else None,
+            document=actor,
+            keys=_keys_of(actor),
+            fetched_at=self._clock(),
+        )
+        log.info("remote_actor_stored", actor=actor["id"])
+
+    async def key_for(self, key_id: str, *, refresh: bool = False) -> ResolvedKey:
+        """The public key `key_id` names, and the actor that owns it.
+
+        Raises:
+            SignatureInvalidError: the key cannot be found or is not owned by its claimed actor.
+            FetchRefusedError / DocumentError: the key's document could not be fetched safely.
+        """
+        if key_id.startswith(self._base_url + "/"):
+            return await self._local_key(key_id)
+        if (
+            not refresh
+            and (cached := await store.remote_key(self._pool, key_id)) is not None
+        ):
+            return ResolvedKey(cached[0], load_public(cached[1]), cached=True)
+        fetched = await self._fetcher.get_json(key_id.split("#", 1)[0])
+        found = read_public_key(fetched.document, key_id)
+        if found is None:
+            msg = f"key {key_id} not found in its document"
+            raise SignatureInvalidError(msg)
+        if not same_origin(found.owner, key_id):
+            msg = f"key {key_id} claims owner {found.owner} on another origin"
+            raise SignatureInvalidError(msg)
+        actor = (
+            fetched.document
+            if fetched.document.get("id") == found.owner
+            else (await self._fetcher.get_json(found.owner)).document
+        )
+        validate_actor(actor)
+        if key_id not in dict(_keys_of(actor)):
+            msg = f"actor {found.owner} does not list key {key_id} as its own"
+            raise SignatureInvalidError(msg)
+        await self._store(actor)
+        try:
+            return ResolvedKey(
+                found.owner, load_public(found.public_key_pem), cached=False
+            )
+        except ValueError as exc:
+            raise SignatureInvalidError(str(exc)) from None
+
+    async def _local_key(self, key_id: str) -> ResolvedKey:
+        path = urlsplit(key_id.split("#", 1)[0]).path
+        name = INSTANCE_NAME if path == "/actor" else path.removeprefix("/actors/")
+        actor = await store.local_by_name(self._pool, name)
+        if actor is None or not key_id.endswith("#main-key"):
+            msg = f"no local key {key_id}"
+            raise SignatureInvalidError(msg)
+        return ResolvedKey(
+            key_id.split("#", 1)[0], load_public(actor.public_key_pem), cached=True
+        )
+
+    async def resolve_handle(self, handle: str) -> dict[str, Any]:
+        """WebFinger `user@host`, fetch the actor, and check the round trip as Mastodon does."""
+        acct = webfinger.parse_acct(handle)
+        actor_url = await self._webfinger(acct)
+        actor = await self.fetch_actor(actor_url)
+        derived = webfinger.Acct(actor["preferredUsername"], authority(actor["id"]))
+        if str(derived) != str(acct) and await self._webfinger(derived) != actor["id"]:
+            msg = f"{acct} does not round-trip: the actor calls itself {derived}"
+            raise OriginMismatchError(msg)
+        return actor
+
+    async def _webfinger(self, acct: webfinger.Acct) -> str:
+        scheme = "http" if self._allow_private else "https"
+        url = f"{scheme}://{acct.host}/.well-known/webfinger?resource={quote(str(acct), safe=':@')}"
+        jrd = await self._fetcher.get_plain_json(url)
+        return webfinger.self_link(jrd)

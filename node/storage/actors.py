@@ -1,0 +1,147 @@
+"""Queries: local actors, remote actors and their keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeAlias
+
+import asyncpg
+
+from node.domain.actors import LocalActor
+
+Pool: TypeAlias = "asyncpg.Pool[Any]"
+_LOCAL_COLUMNS = (
+    "id, name, kind, display_name, summary, manually_approves_followers, discoverable, "
+    "icon_url, public_key_pem, created_at"
+)
+
+
+def _local(row: asyncpg.Record, *, with_private: bool = False) -> LocalActor:
+    return LocalActor(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        display_name=row["display_name"],
+        summary=row["summary"],
+        manually_approves_followers=row["manually_approves_followers"],
+        discoverable=row["discoverable"],
+        icon_url=row["icon_url"],
+        public_key_pem=row["public_key_pem"],
+        created_at=row["created_at"],
+        private_key_pem=row["private_key_pem"] if with_private else "",
+    )
+
+
+async def insert_local(
+    pool: Pool,
+    *,
+    name: str,
+    kind: str,
+    display_name: str,
+    summary: str,
+    manually_approves_followers: bool,
+    private_key_pem: str,
+    public_key_pem: str,
+) -> LocalActor | None:
+    """Insert a local actor; None when the name is taken."""
+    row = await pool.fetchrow(
+        f"""INSERT INTO local_actors (name, kind, display_name, summary, manually_approves_followers,
+                                      private_key_pem, public_key_pem)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT DO NOTHING
+            RETURNING {_LOCAL_COLUMNS}""",
+        name,
+        kind,
+        display_name,
+        summary,
+        manually_approves_followers,
+        private_key_pem,
+        public_key_pem,
+    )
+    return None if row is None else _local(row)
+
+
+async def local_by_name(pool: Pool, name: str) -> LocalActor | None:
+    row = await pool.fetchrow(
+        f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE name = $1", name
+    )
+    return None if row is None else _local(row)
+
+
+async def local_by_kind(pool: Pool, kind: str) -> list[LocalActor]:
+    rows = await pool.fetch(
+        f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE kind = $1 ORDER BY name", kind
+    )
+    return [_local(r) for r in rows]
+
+
+async def local_with_private_key(pool: Pool, name: str) -> LocalActor | None:
+    row = await pool.fetchrow(
+        f"SELECT {_LOCAL_COLUMNS}, private_key_pem FROM local_actors WHERE name = $1",
+        name,
+    )
+    return None if row is None else _local(row, with_private=True)
+
+
+async def count_local(pool: Pool) -> int:
+    return int(
+        await pool.fetchval(
+            "SELECT count(*) FROM local_actors WHERE kind <> 'instance'"
+        )
+    )
+
+
+async def upsert_remote(
+    pool: Pool,
+    *,
+    uri: str,
+    host: str,
+    type_: str,
+    username: str | None,
+    inbox: str,
+    shared_inbox: str | None,
+    document: dict[str, Any],
+    keys: list[tuple[str, str]],
+    fetched_at: datetime,
+) -> None:
+    """Store (or refresh) a remote actor and the keys its document lists."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """INSERT INTO remote_actors (uri, host, type, preferred_username, inbox, shared_inbox, document, fetched_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (uri) DO UPDATE SET host = EXCLUDED.host, type = EXCLUDED.type,
+                 preferred_username = EXCLUDED.preferred_username, inbox = EXCLUDED.inbox,
+                 shared_inbox = EXCLUDED.shared_inbox, document = EXCLUDED.document,
+                 fetched_at = EXCLUDED.fetched_at""",
+            uri,
+            host,
+            type_,
+            username,
+            inbox,
+            shared_inbox,
+            document,
+            fetched_at,
+        )
+        for key_id, pem in keys:
+            await conn.execute(
+                """INSERT INTO remote_keys (key_id, owner, public_key_pem, fetched_at) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (key_id) DO UPDATE SET owner = EXCLUDED.owner,
+                     public_key_pem = EXCLUDED.public_key_pem, fetched_at = EXCLUDED.fetched_at""",
+                key_id,
+                uri,
+                pem,
+                fetched_at,
+            )
+
+
+async def remote_key(pool: Pool, key_id: str) -> tuple[str, str] | None:
+    """(owner, pem) of a cached remote key."""
+    row = await pool.fetchrow(
+        "SELECT owner, public_key_pem FROM remote_keys WHERE key_id = $1", key_id
+    )
+    return None if row is None else (row["owner"], row["public_key_pem"])
+
+
+async def remote_actor(pool: Pool, uri: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT document FROM remote_actors WHERE uri = $1", uri)
+    return None if row is None else dict(row["document"])

@@ -1,0 +1,68 @@
+"""ActivityPub documents: local actors and the instance actor (audience and authorized fetch enforced)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiohttp import web
+
+from federation.vocab.actors import build_actor
+from node import keys
+from node.domain.actors import INSTANCE_NAME, LocalActor, to_actor_info
+from node.storage import actors as store
+from node.web.middleware import wants_html
+from node.web.signatures import is_signed, verified_signer
+
+AP_CONTENT_TYPE = "application/activity+json"
+
+
+def activity_json(document: dict[str, Any], *, status: int = 200) -> web.Response:
+    response = web.json_response(document, status=status, content_type=AP_CONTENT_TYPE)
+    response.headers["Vary"] = "Accept, Signature"
+    return response
+
+
+def _actor_page(base_url: str, actor: LocalActor) -> web.Response:
+    doc_url = to_actor_info(base_url, actor).id
+    name = escape(actor.display_name or actor.name)
+    text = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{name}</title>"
+        f'<link rel=alternate type="application/activity+json" href="{escape(doc_url)}"></head>'
+        f"<body><main><h1>{name}</h1><p>{escape(actor.summary)}</p>"
+        f"<p>{escape(actor.kind)} · <code>@{escape(actor.name)}@{escape(base_url.split('://', 1)[1])}</code></p>"
+        "</main></body></html>"
+    )
+    return web.Response(text=text, content_type="text/html")
+
+
+async def actor(request: web.Request) -> web.StreamResponse:
+    """GET /actors/{name}: the page for browsers, the document for ActivityPub clients.
+
+    With authorized fetch on, an unsigned GET gets only the technical fields (the public
+    key document peers need to bootstrap), as Mastodon's secure mode does; a signed GET
+    must verify (401 otherwise) and gets the full document.
+    """
+    settings = request.app[keys.SETTINGS]
+    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
+    if found is None or found.kind == "instance":
+        raise web.HTTPNotFound(reason="no such actor")
+    if wants_html(request):
+        return _actor_page(settings.url, found)
+    full = True
+    if is_signed(request):
+        await verified_signer(request)
+    elif settings.authorized_fetch:
+        full = False
+    return activity_json(build_actor(to_actor_info(settings.url, found), full=full))
+
+
+async def instance_actor(request: web.Request) -> web.StreamResponse:
+    """GET /actor: the instance actor (FEP-2677/d556); always open, peers need it to verify us."""
+    settings = request.app[keys.SETTINGS]
+    found = await store.local_by_name(request.app[keys.DB], INSTANCE_NAME)
+    if found is None:
+        raise web.HTTPNotFound(reason="no instance actor")
+    return activity_json(build_actor(to_actor_info(settings.url, found)))

@@ -1,0 +1,99 @@
+"""/.well-known: WebFinger, host-meta, NodeInfo (open: peers bootstrap from them)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from federation import nodeinfo, webfinger
+from federation.origin import authority
+from node import __version__, keys
+from node.domain.actors import INSTANCE_NAME, actor_url, profile_url
+from node.storage import actors as store
+
+JRD = "application/jrd+json"
+NODEINFO_21 = (
+    'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
+)
+
+
+def _name_for(resource: str, base_url: str, host: str) -> str | None:
+    """The local actor name a resource refers to, None if not ours; raises WebFingerError if garbled."""
+    if resource.startswith(("http://", "https://")):
+        if resource.rstrip("/") == base_url:
+            return ""
+        if not resource.startswith(base_url + "/"):
+            return None
+        path = urlsplit(resource).path
+        if path == "/actor":
+            return INSTANCE_NAME
+        name = path.removeprefix("/actors/")
+        return name if path.startswith("/actors/") and "/" not in name else None
+    acct = webfinger.parse_acct(resource)
+    return acct.user if acct.host == host else None
+
+
+async def webfinger_handler(request: web.Request) -> web.Response:
+    settings = request.app[keys.SETTINGS]
+    resource = request.query.get("resource", "").strip()
+    if not resource:
+        raise web.HTTPBadRequest(reason="the resource parameter is required")
+    host = authority(settings.url)
+    try:
+        name = _name_for(resource, settings.url, host)
+    except webfinger.WebFingerError as exc:
+        raise web.HTTPBadRequest(reason=str(exc)) from None
+    if name is None:
+        raise web.HTTPNotFound(reason="not an account on this server")
+    instance = await store.local_by_name(request.app[keys.DB], INSTANCE_NAME)
+    if name == "" and instance is not None:  # FEP-d556: the server itself
+        jrd = webfinger.build_server_jrd(
+            settings.url + "/", actor_url(settings.url, instance)
+        )
+        return web.json_response(
+            jrd, content_type=JRD, headers={"Access-Control-Allow-Origin": "*"}
+        )
+    found = await store.local_by_name(request.app[keys.DB], name)
+    if found is None:
+        raise web.HTTPNotFound(reason="no such account")
+    url = actor_url(settings.url, found)
+    jrd = webfinger.build_jrd(
+        f"acct:{found.name}@{host}", url, profile_url=profile_url(settings.url, found)
+    )
+    return web.json_response(
+        jrd, content_type=JRD, headers={"Access-Control-Allow-Origin": "*"}
+    )
+
+
+async def host_meta(request: web.Request) -> web.Response:
+    xrd = webfinger.host_meta_xrd(request.app[keys.SETTINGS].url)
+    return web.Response(text=xrd, content_type="application/xrd+xml")
+
+
+async def nodeinfo_index(request: web.Request) -> web.Response:
+    base = request.app[keys.SETTINGS].url
+    return web.json_response(
+        nodeinfo.build_index(base, f"{base}/actor"),
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
+async def nodeinfo_document(request: web.Request) -> web.Response:
+    settings = request.app[keys.SETTINGS]
+    usage = nodeinfo.Usage(
+        local_actors=await store.count_local(request.app[keys.DB]), local_posts=0
+    )
+    metadata = {
+        "nodeName": settings.place or authority(settings.url),
+        "place": settings.place,
+        "nodeActor": f"{settings.url}/actors/{settings.node_name}",
+    }
+    doc = nodeinfo.build_nodeinfo(
+        software="movement-node", version=__version__, usage=usage, metadata=metadata
+    )
+    return web.json_response(
+        doc,
+        content_type="application/json",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
