@@ -11,10 +11,10 @@ from aiohttp import web
 from federation.fetch.client import Fetcher, create_session
 from node import keys
 from node.clock import utcnow
+from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.remote import RemoteActors
-from node.config import Settings
 from node.storage import db, migrate
 from node.storage.server import database_server
 from node.web.middleware import request_context

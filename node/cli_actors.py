@@ -122,7 +122,8 @@ def cmd_lookup(settings: Settings, args: argparse.Namespace) -> int:
                 else:
                     actor = await remote.resolve_handle(args.handle)
             except (FederationError, ValueError) as exc:
-                raise CliError(f"lookup failed: {exc}") from None
+                msg = f"lookup failed: {exc}"
+                raise CliError(msg) from None
         print(json.dumps(actor, indent=2, sort_keys=True))
         return 0
 

@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
+from multidict import CIMultiDict
 
 from federation.errors import DocumentError, FetchRefusedError
 from federation.fetch import guard
@@ -237,7 +238,7 @@ class Fetcher:
     async def _signed_get(self, url: str) -> tuple[int, Any, bytes]:
         host = authority(url)
         scheme: SignatureScheme | None = self.knocks.first_scheme(host)
-        status, headers, body = 0, {}, b""
+        status, headers, body = 0, CIMultiDict[str](), b""
         while scheme is not None:
             request = sign(
                 HttpRequest.build("GET", url, {"accept": ACCEPT}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import asyncpg
@@ -71,7 +72,7 @@ async def create_actor(
 async def ensure_system_actors(pool: asyncpg.Pool[Any], settings: Settings) -> None:
     """Create the instance actor and the node actor on first start."""
     if await store.local_by_name(pool, INSTANCE_NAME) is None:
-        try:
+        with contextlib.suppress(ActorExistsError):  # another process created it first
             await create_actor(
                 pool,
                 kind="instance",
@@ -79,10 +80,8 @@ async def ensure_system_actors(pool: asyncpg.Pool[Any], settings: Settings) -> N
                 display_name=settings.host_name,
                 system=True,
             )
-        except ActorExistsError:
-            pass  # another process created it first
     if await store.local_by_name(pool, settings.node_name) is None:
-        try:
+        with contextlib.suppress(ActorExistsError):
             await create_actor(
                 pool,
                 kind="node",
@@ -93,8 +92,6 @@ async def ensure_system_actors(pool: asyncpg.Pool[Any], settings: Settings) -> N
                 else "",
                 system=True,
             )
-        except ActorExistsError:
-            pass
 
 
 async def signing_key(pool: asyncpg.Pool[Any], base_url: str, name: str) -> SigningKey:

@@ -33,17 +33,15 @@ class ResolvedKey:
 def _keys_of(actor: dict[str, Any]) -> list[tuple[str, str]]:
     """(key id, pem) of every key the actor document lists as its own."""
     raw = actor.get("publicKey")
-    found = []
-    for key in raw if isinstance(raw, list) else [raw]:
-        if (
-            isinstance(key, dict)
-            and key.get("owner") == actor["id"]
-            and isinstance(key.get("id"), str)
-            and isinstance(key.get("publicKeyPem"), str)
-            and same_origin(key["id"], actor["id"])
-        ):
-            found.append((key["id"], key["publicKeyPem"]))
-    return found
+    return [
+        (key["id"], key["publicKeyPem"])
+        for key in (raw if isinstance(raw, list) else [raw])
+        if isinstance(key, dict)
+        and key.get("owner") == actor["id"]
+        and isinstance(key.get("id"), str)
+        and isinstance(key.get("publicKeyPem"), str)
+        and same_origin(key["id"], actor["id"])
+    ]
 
 
 def validate_actor(document: dict[str, Any]) -> dict[str, Any]:

@@ -6,17 +6,17 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from federation.errors import SignatureFormatError, SignatureInvalidError
 from federation.sig import cavage
+from federation.sig.keys import load_private
 from federation.types import HttpRequest
 
-KEY = load_pem_private_key(
-    (Path(__file__).parents[2] / "data" / "cavage_test_key.pem").read_bytes(),
-    password=None,
+_LOADED = load_private(
+    (Path(__file__).parents[2] / "data" / "cavage_test_key.pem").read_text()
 )
-assert isinstance(KEY, rsa.RSAPrivateKey)
+assert isinstance(_LOADED, rsa.RSAPrivateKey)
+KEY: rsa.RSAPrivateKey = _LOADED
 
 # draft-cavage-http-signatures-12 Appendix C: the example request
 REQUEST = HttpRequest.build(

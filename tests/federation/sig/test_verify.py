@@ -1,5 +1,6 @@
 """Signature policy: round trips for both schemes and every rejection the issue names."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,10 +31,8 @@ GET = HttpRequest.build(
 )
 
 
-def _cavage(req: HttpRequest, **kw: object) -> HttpRequest:
-    return req.with_headers(
-        cavage.sign(req, key_id=KEY_ID, private_key=KEY, now=kw.get("now", NOW))
-    )  # type: ignore[arg-type]
+def _cavage(req: HttpRequest, now: datetime = NOW) -> HttpRequest:
+    return req.with_headers(cavage.sign(req, key_id=KEY_ID, private_key=KEY, now=now))
 
 
 def _rfc(req: HttpRequest, now: datetime = NOW) -> HttpRequest:
@@ -42,7 +41,9 @@ def _rfc(req: HttpRequest, now: datetime = NOW) -> HttpRequest:
 
 @pytest.mark.parametrize("sign", [_cavage, _rfc], ids=["cavage", "rfc9421"])
 @pytest.mark.parametrize("req", [POST, GET], ids=["post", "get"])
-def test_signed_request_verifies_and_names_its_key(sign, req: HttpRequest) -> None:
+def test_signed_request_verifies_and_names_its_key(
+    sign: Callable[..., HttpRequest], req: HttpRequest
+) -> None:
     signed = sign(req)
     assert claim_of(signed).key_id == KEY_ID
     verdict = verify_request(signed, KEY.public_key(), now=NOW)
@@ -57,13 +58,13 @@ def test_cavage_post_covers_request_target_host_date_digest() -> None:
 
 
 @pytest.mark.parametrize("sign", [_cavage, _rfc], ids=["cavage", "rfc9421"])
-def test_wrong_key_is_rejected(sign) -> None:
+def test_wrong_key_is_rejected(sign: Callable[..., HttpRequest]) -> None:
     with pytest.raises(SignatureInvalidError):
         verify_request(sign(POST), OTHER.public_key(), now=NOW)
 
 
 @pytest.mark.parametrize("sign", [_cavage, _rfc], ids=["cavage", "rfc9421"])
-def test_tampered_body_is_rejected(sign) -> None:
+def test_tampered_body_is_rejected(sign: Callable[..., HttpRequest]) -> None:
     signed = sign(POST)
     tampered = HttpRequest(
         signed.method, signed.url, signed.headers, b'{"type":"Delete"}'
@@ -158,7 +159,9 @@ def test_hs2019_with_rsa_key_is_accepted_as_mastodon_does() -> None:
     [timedelta(hours=-1, minutes=-5), timedelta(hours=1, minutes=5)],
     ids=["stale", "future"],
 )
-def test_time_outside_window_is_rejected(sign, offset: timedelta) -> None:
+def test_time_outside_window_is_rejected(
+    sign: Callable[..., HttpRequest], offset: timedelta
+) -> None:
     signed = sign(POST, now=NOW + offset)
     with pytest.raises(SignatureExpiredError):
         verify_request(signed, KEY.public_key(), now=NOW)

@@ -1,0 +1,131 @@
+"""Two nodes on loopback: A resolves a group on B by handle with a signed fetch, B verifies A."""
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import structlog
+from aiohttp import web
+
+from node import keys
+from node.app import create_app
+from node.services.actors import create_actor
+from node.storage import actors as store
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+
+
+@dataclass
+class RunningNode:
+    app: web.Application
+    url: str
+    dsn: str
+
+
+@pytest.fixture
+async def two_nodes(
+    pg_dsn: str, aiohttp_server: Any, settings_for: Any, tmp_path: Any
+) -> Any:
+    from node.storage.db import with_database
+    from tests.conftest import TEMPLATE, admin_exec
+
+    made = []
+    nodes = []
+    try:
+        for host in ("127.0.0.2", "127.0.0.3"):
+            name = f"n_{host.replace('.', '_')}_{os.getpid()}_{free_port()}"
+            await admin_exec(pg_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+            made.append(name)
+            port = free_port(host)
+            url = f"http://{host}:{port}"
+            dsn = with_database(pg_dsn, name)
+            app = create_app(settings_for(dsn, url=url, data_dir=tmp_path / host))
+            await aiohttp_server(app, host=host, port=port)
+            nodes.append(RunningNode(app, url, dsn))
+        yield nodes
+    finally:
+        for server_app in nodes:
+            await server_app.app.shutdown()
+        for name in made:
+            await admin_exec(pg_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _cli(node: RunningNode, *args: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=node.dsn,
+        MOVEMENT_NODE_URL=node.url,
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+        MOVEMENT_NODE_LOG_LEVEL="warning",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_a_resolves_group_on_b_by_handle_and_b_verifies_a(
+    two_nodes: list[RunningNode],
+) -> None:
+    a, b = two_nodes
+    await create_actor(
+        b.app[keys.DB],
+        kind="group",
+        name="housing",
+        display_name="Housing Justice",
+        summary="Homes for all",
+    )
+    b_host = b.url.split("://", 1)[1]
+    with structlog.testing.capture_logs(
+        processors=[structlog.contextvars.merge_contextvars]
+    ) as logs:
+        code, out, err = await _cli(a, "actor", "lookup", f"housing@{b_host}")
+    assert code == 0, err
+    actor = json.loads(out)
+    assert actor["id"] == f"{b.url}/actors/housing"
+    # B served the full document: it verified A's signature (unsigned fetches get only key fields)
+    assert actor["name"] == "Housing Justice"
+    signed = [
+        e
+        for e in logs
+        if e["event"] == "request" and e.get("path") == "/actors/housing"
+    ]
+    assert signed
+    assert signed[-1]["status"] == 200
+    assert signed[-1].get("signer") == f"{a.url}/actor"
+    # A cached the actor and its key; B cached A's instance actor and key
+    assert (
+        await store.remote_actor(a.app[keys.DB], f"{b.url}/actors/housing") is not None
+    )
+    assert (
+        await store.remote_key(a.app[keys.DB], f"{b.url}/actors/housing#main-key")
+        is not None
+    )
+    assert (await store.remote_key(b.app[keys.DB], f"{a.url}/actor#main-key")) == (
+        f"{a.url}/actor",
+        (await store.local_by_name(a.app[keys.DB], "actor")).public_key_pem,  # type: ignore[union-attr]
+    )
+
+
+async def test_lookup_of_unknown_handle_fails_cleanly(
+    two_nodes: list[RunningNode],
+) -> None:
+    a, b = two_nodes
+    code, _out, err = await _cli(
+        a, "actor", "lookup", f"nobody@{b.url.split('://', 1)[1]}"
+    )
+    assert code == 1
+    assert "lookup failed" in err
+    assert "Traceback" not in err

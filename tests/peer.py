@@ -1,0 +1,100 @@
+"""A small remote fediverse peer for tests: a real aiohttp server serving actors it signs for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from federation.sig import cavage, rfc9421
+from federation.sig.keys import generate_rsa, public_pem
+from federation.types import HttpRequest
+
+AP = "application/activity+json"
+
+
+@dataclass
+class PeerActor:
+    name: str
+    key: Any = field(default_factory=generate_rsa)
+    key_owner: str | None = None  # override the publicKey owner (hostile peers)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Peer:
+    """Serves /users/{name} documents with their keys; signs requests as them."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.actors: dict[str, PeerActor] = {}
+        self.fetches: list[str] = []
+
+    def add(self, name: str, **kw: Any) -> PeerActor:
+        self.actors[name] = PeerActor(name, **kw)
+        return self.actors[name]
+
+    def actor_id(self, name: str) -> str:
+        return f"{self.base}/users/{name}"
+
+    def key_id(self, name: str) -> str:
+        return f"{self.actor_id(name)}#main-key"
+
+    def document(self, name: str) -> dict[str, Any]:
+        actor = self.actors[name]
+        actor_id = self.actor_id(name)
+        return {
+            "@context": [
+                "https://www.w3.org/ns/activitystreams",
+                "https://w3id.org/security/v1",
+            ],
+            "id": actor_id,
+            "type": "Person",
+            "preferredUsername": name,
+            "inbox": f"{actor_id}/inbox",
+            "endpoints": {"sharedInbox": f"{self.base}/inbox"},
+            "publicKey": {
+                "id": self.key_id(name),
+                "owner": actor.key_owner or actor_id,
+                "publicKeyPem": public_pem(actor.key.public_key()),
+            },
+            **actor.extra,
+        }
+
+    def app(self) -> web.Application:
+        async def user(request: web.Request) -> web.Response:
+            name = request.match_info["name"]
+            self.fetches.append(request.path)
+            if name not in self.actors:
+                raise web.HTTPNotFound
+            return web.json_response(self.document(name), content_type=AP)
+
+        app = web.Application()
+        app.router.add_get("/users/{name}", user)
+        return app
+
+    def sign_get(
+        self,
+        name: str,
+        url: str,
+        *,
+        scheme: str = "cavage",
+        now: datetime | None = None,
+        key: Any = None,
+        key_id: str | None = None,
+    ) -> dict[str, str]:
+        """Headers for a GET of `url` signed as `name` (or with another key/key id).
+
+        Host is included: the node's public URL differs from the loopback test address,
+        as behind a reverse proxy that passes the public Host through.
+        """
+        request = HttpRequest.build("GET", url, {"accept": AP})
+        module = rfc9421 if scheme == "rfc9421" else cavage
+        headers = module.sign(
+            request,
+            key_id=key_id or self.key_id(name),
+            private_key=key or self.actors[name].key,
+            now=now or datetime.now(UTC),
+        )
+        return {**request.headers, **headers}
