@@ -107,13 +107,18 @@ def render_config(defaults: Settings) -> str:
     ]
     for key, (_kind, doc) in SETTINGS_DOC.items():
         value = getattr(defaults, key)
-        shown = (
-            {True: "true", False: "false", None: '""'}.get(value)
-            if isinstance(value, bool | None)
-            else None
-        )
-        if shown is None:
-            shown = str(value) if isinstance(value, int) else f'"{value}"'
+        if key == "data_dir":
+            shown = (
+                '"~/.local/share/movement-node"  # default: the per-user data directory'
+            )
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        elif value is None:
+            shown = '""  # unset'
+        elif isinstance(value, int):
+            shown = str(value)
+        else:
+            shown = f'"{value}"'
         lines += [f"# {doc}", f"# {key} = {shown}", ""]
     return "\n".join(lines)
 

@@ -152,8 +152,10 @@ def _parse_name(setting: str, raw: object) -> str:
         raise ConfigError(setting, str(exc)) from None
 
 
-def _parse_dsn(setting: str, raw: object) -> str:
+def _parse_dsn(setting: str, raw: object) -> str | None:
     text = str(raw).strip()
+    if not text:
+        return None  # unset: the embedded PostgreSQL
     if urlsplit(text).scheme not in ("postgres", "postgresql"):
         raise ConfigError(setting, "expected a postgresql:// URL")
     return text

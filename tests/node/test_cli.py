@@ -160,3 +160,11 @@ def test_help_lists_commands(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("init", "serve", "db"):
         assert command in result.stdout
+
+
+def test_deploy_example_toml_is_what_init_writes() -> None:
+    from node.cli import render_config
+    from node.config import Settings
+
+    example = Path(__file__).resolve().parents[2] / "deploy" / "example.toml"
+    assert example.read_text() == render_config(Settings())
