@@ -1,0 +1,38 @@
+"""Recipients -> the set of inboxes to POST to (shared inboxes de-duplicated)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from federation.origin import authority, same_origin
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    actor: str
+    inbox: str
+    shared_inbox: str | None = None
+
+
+def plan_inboxes(
+    recipients: Iterable[Recipient],
+    *,
+    local_base: str,
+    blocked_hosts: frozenset[str] = frozenset(),
+) -> list[str]:
+    """One inbox per delivery: a recipient's shared inbox when it has one on its own origin.
+
+    Local recipients (our own base URL) and blocked hosts are dropped. Order is stable.
+    """
+    seen: dict[str, None] = {}
+    for r in recipients:
+        inbox = (
+            r.shared_inbox
+            if r.shared_inbox and same_origin(r.shared_inbox, r.actor)
+            else r.inbox
+        )
+        if same_origin(inbox, local_base) or authority(inbox) in blocked_hosts:
+            continue
+        seen.setdefault(inbox, None)
+    return list(seen)

@@ -1,0 +1,92 @@
+"""Builders for the activities we send (pure; ids are minted by the caller)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+def iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def follow(*, id: str, actor: str, target: str) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Follow",
+        "actor": actor,
+        "object": target,
+    }
+
+
+def accept(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
+    """Accept a Follow, embedding the Follow as Mastodon expects (`accept.rb`)."""
+    embedded = {k: v for k, v in follow_activity.items() if k != "@context"}
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Accept",
+        "actor": actor,
+        "object": embedded,
+    }
+
+
+def reject(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
+    embedded = {k: v for k, v in follow_activity.items() if k != "@context"}
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Reject",
+        "actor": actor,
+        "object": embedded,
+    }
+
+
+def undo(*, id: str, actor: str, activity: dict[str, Any]) -> dict[str, Any]:
+    embedded = {k: v for k, v in activity.items() if k != "@context"}
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Undo",
+        "actor": actor,
+        "object": embedded,
+    }
+
+
+def note(
+    *,
+    id: str,
+    actor: str,
+    content_html: str,
+    published: datetime,
+    followers: str,
+    url: str | None = None,
+) -> dict[str, Any]:
+    """A public Note (to: Public, cc: the author's followers)."""
+    return {
+        "id": id,
+        "type": "Note",
+        "attributedTo": actor,
+        "content": content_html,
+        "published": iso(published),
+        "to": [PUBLIC],
+        "cc": [followers],
+        "url": url or id,
+    }
+
+
+def create(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Create",
+        "actor": actor,
+        "published": obj.get("published"),
+        "to": obj.get("to", []),
+        "cc": obj.get("cc", []),
+        "object": obj,
+    }
