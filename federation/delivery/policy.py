@@ -16,6 +16,7 @@ BASE_DELAY = timedelta(seconds=60)
 MAX_DELAY = timedelta(hours=12)
 GIVE_UP_AFTER = timedelta(days=7)
 MAX_RETRY_AFTER = timedelta(days=1)
+_JITTER = random.Random()  # noqa: S311 (jitter, not secrecy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +48,8 @@ Outcome = Done | Retry | GiveUp | RemoveRecipient
 def backoff(attempt: int, *, rng: random.Random | None = None) -> timedelta:
     """Delay before attempt `attempt + 1` (attempt counts from 1): full jitter over the exponential cap."""
     ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** min(attempt - 1, 20)))
-    fraction = (rng or random).uniform(0.5, 1.0)
-    return ceiling * fraction
+    source = rng if rng is not None else _JITTER
+    return ceiling * source.uniform(0.5, 1.0)
 
 
 def retry_after(value: str | None, now: datetime) -> datetime | None:

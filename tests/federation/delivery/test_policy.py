@@ -8,6 +8,7 @@ from federation.delivery.plan import Recipient, plan_inboxes
 from federation.delivery.policy import (
     Done,
     GiveUp,
+    Outcome,
     RemoveRecipient,
     Retry,
     backoff,
@@ -23,7 +24,7 @@ def _step(
     attempt: int = 1,
     headers: dict[str, str] | None = None,
     first: datetime = NOW,
-):
+) -> Outcome:
     return next_step(
         attempt=attempt,
         status=status,
