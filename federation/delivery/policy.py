@@ -49,7 +49,8 @@ def backoff(attempt: int, *, rng: random.Random | None = None) -> timedelta:
     """Delay before attempt `attempt + 1` (attempt counts from 1): full jitter over the exponential cap."""
     ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** min(attempt - 1, 20)))
     source = rng if rng is not None else _JITTER
-    return ceiling * source.uniform(0.5, 1.0)
+    fraction: float = source.uniform(0.5, 1.0)
+    return timedelta(seconds=ceiling.total_seconds() * fraction)
 
 
 def retry_after(value: str | None, now: datetime) -> datetime | None:
