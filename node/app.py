@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from node.storage import db, migrate
 from node.storage.server import database_server
 from node.web.middleware import request_context
 from node.web.routes import setup_routes
+from node.worker import worker_ctx
 
 log = structlog.get_logger(__name__)
 MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
@@ -63,13 +65,16 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings, *, clock: Callable[[], datetime] = utcnow
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, role: str = "all"
 ) -> web.Application:
     """Build the application; resources start when the app starts."""
     app = web.Application(middlewares=[request_context], client_max_size=MAX_BODY)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
     app.cleanup_ctx.append(database_ctx)
+    app[keys.INBOX_WAKEUP] = asyncio.Event()
     app.cleanup_ctx.append(federation_ctx)
+    if role in ("all", "worker"):
+        app.cleanup_ctx.append(worker_ctx)
     setup_routes(app)
     return app

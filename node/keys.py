@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -9,6 +10,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from federation.delivery.worker import DeliveryWorker
 from federation.fetch.client import Fetcher
 from node.config import Settings
 from node.services.remote import RemoteActors
@@ -20,3 +22,5 @@ CLOCK = web.AppKey[Callable[[], datetime]]("clock")
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 FETCHER = web.AppKey("fetcher", Fetcher)
 REMOTE = web.AppKey("remote", RemoteActors)
+INBOX_WAKEUP = web.AppKey("inbox_wakeup", asyncio.Event)
+DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)

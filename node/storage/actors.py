@@ -8,8 +8,9 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from node.domain.actors import LocalActor
+from node.storage.db import Connection
 
-Pool: TypeAlias = "asyncpg.Pool[Any]"
+Pool: TypeAlias = "asyncpg.Pool[Any] | Connection"
 _LOCAL_COLUMNS = (
     "id, name, kind, display_name, summary, manually_approves_followers, discoverable, "
     "icon_url, public_key_pem, created_at"
@@ -92,7 +93,7 @@ async def count_local(pool: Pool) -> int:
 
 
 async def upsert_remote(
-    pool: Pool,
+    pool: asyncpg.Pool[Any],
     *,
     uri: str,
     host: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web import activitypub, health, wellknown
+from node.web import activitypub, collections, health, inbox, wellknown
 
 
 def setup_routes(app: web.Application) -> None:
@@ -15,3 +15,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/nodeinfo/2.1", wellknown.nodeinfo_document)
     app.router.add_get("/actor", activitypub.instance_actor)
     app.router.add_get("/actors/{name}", activitypub.actor)
+    app.router.add_post("/inbox", inbox.post_inbox)
+    app.router.add_post("/actors/{name}/inbox", inbox.post_inbox)
+    app.router.add_get("/actors/{name}/outbox", collections.outbox)
+    app.router.add_get("/actors/{name}/followers", collections.followers)
+    app.router.add_get("/actors/{name}/following", collections.following)

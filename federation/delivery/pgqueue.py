@@ -1,0 +1,151 @@
+"""EDGE: the delivery queue in PostgreSQL (FOR UPDATE SKIP LOCKED; DDL in node migrations).
+
+Claiming sets a lease; a worker that dies leaves the lease to expire and the row is claimed
+again (at-least-once). Rows are deleted only after a 2xx, or moved to dead_deliveries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from federation.delivery.breaker import Breaker
+from federation.delivery.queue import Job
+from federation.origin import authority
+
+NOTIFY_CHANNEL = "deliveries"
+
+
+Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+
+
+async def enqueue_many(
+    conn: Connection,
+    *,
+    activity_id: str,
+    body: dict[str, Any],
+    signer: str,
+    inboxes: Iterable[str],
+) -> int:
+    """Add one row per inbox (inside the caller's transaction); returns how many were new."""
+    rows = [(activity_id, inbox, authority(inbox), signer, body) for inbox in inboxes]
+    if not rows:
+        return 0
+    result = await conn.fetchval(
+        """WITH ins AS (
+             INSERT INTO deliveries (activity_id, inbox, host, signer, body)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+             ON CONFLICT (activity_id, inbox) DO NOTHING RETURNING 1)
+           SELECT count(*) FROM ins""",
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+    )
+    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    return int(result)
+
+
+class PgDeliveryQueue:
+    """DeliveryQueue over an asyncpg pool."""
+
+    def __init__(self, pool: asyncpg.Pool[Any]) -> None:
+        self._pool = pool
+
+    async def claim(self, limit: int, lease: timedelta) -> list[Job]:
+        rows = await self._pool.fetch(
+            """UPDATE deliveries d SET lease_until = now() + $2, attempts = d.attempts + 1
+               WHERE d.id IN (
+                 SELECT id FROM deliveries q
+                 WHERE q.next_attempt_at <= now() AND (q.lease_until IS NULL OR q.lease_until < now())
+                   AND NOT EXISTS (SELECT 1 FROM host_breakers b WHERE b.host = q.host AND b.open_until > now())
+                 ORDER BY q.next_attempt_at, q.id LIMIT $1 FOR UPDATE SKIP LOCKED)
+               RETURNING d.id, d.activity_id, d.inbox, d.host, d.signer, d.body, d.attempts, d.created_at""",
+            limit,
+            lease,
+        )
+        return [
+            Job(
+                r["id"],
+                r["activity_id"],
+                r["inbox"],
+                r["host"],
+                r["signer"],
+                r["body"],
+                r["attempts"],
+                r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def complete(self, job: Job) -> None:
+        await self._pool.execute("DELETE FROM deliveries WHERE id = $1", job.id)
+
+    async def reschedule(
+        self, job: Job, at: datetime, *, status: int | None, error: str
+    ) -> None:
+        await self._pool.execute(
+            "UPDATE deliveries SET next_attempt_at = $2, lease_until = NULL, last_status = $3, last_error = $4 WHERE id = $1",
+            job.id,
+            at,
+            status,
+            error[:500],
+        )
+
+    async def bury(self, job: Job, reason: str) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """INSERT INTO dead_deliveries (id, activity_id, inbox, host, signer, body, attempts, created_at, reason)
+                   SELECT id, activity_id, inbox, host, signer, body, attempts, created_at, $2 FROM deliveries WHERE id = $1
+                   ON CONFLICT (id) DO NOTHING""",
+                job.id,
+                reason[:500],
+            )
+            await conn.execute("DELETE FROM deliveries WHERE id = $1", job.id)
+
+    async def record_host(self, host: str, ok: bool, now: datetime) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT failures, open_until FROM host_breakers WHERE host = $1 FOR UPDATE",
+                host,
+            )
+            if row is None and ok:
+                return
+            state = (
+                Breaker()
+                if row is None
+                else Breaker(row["failures"], row["open_until"])
+            )
+            new = state.record(ok, now)
+            await conn.execute(
+                """INSERT INTO host_breakers (host, failures, open_until) VALUES ($1, $2, $3)
+                   ON CONFLICT (host) DO UPDATE SET failures = EXCLUDED.failures, open_until = EXCLUDED.open_until""",
+                host,
+                new.failures,
+                new.open_until,
+            )
+
+    async def retry_dead(self, ids: list[int] | None = None) -> int:
+        """Move buried deliveries back to the queue (all, or the given ids)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            moved = await conn.fetch(
+                """DELETE FROM dead_deliveries WHERE ($1::bigint[] IS NULL OR id = ANY($1))
+                   RETURNING activity_id, inbox, host, signer, body""",
+                ids,
+            )
+            for r in moved:
+                await conn.execute(
+                    """INSERT INTO deliveries (activity_id, inbox, host, signer, body) VALUES ($1, $2, $3, $4, $5)
+                       ON CONFLICT (activity_id, inbox) DO NOTHING""",
+                    r["activity_id"],
+                    r["inbox"],
+                    r["host"],
+                    r["signer"],
+                    r["body"],
+                )
+        return len(moved)

@@ -1,0 +1,159 @@
+"""EDGE: claim deliveries, sign each POST afresh, apply the policy, record the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import aiohttp
+import structlog
+
+from federation.delivery.policy import Done, GiveUp, RemoveRecipient, Retry, next_step
+from federation.delivery.queue import DeliveryQueue, Job
+from federation.errors import FetchRefusedError
+from federation.fetch import guard
+from federation.sig.knock import KnockMemory, SigningKey, retry_scheme, sign
+from federation.types import HttpRequest, SignatureScheme
+
+log = structlog.get_logger(__name__)
+AP = "application/activity+json"
+LEASE = timedelta(minutes=2)
+
+
+class DeliveryWorker:
+    """Runs deliveries from a DeliveryQueue with a global and a per-host concurrency cap."""
+
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        session: aiohttp.ClientSession,
+        *,
+        key_for: Callable[[str], Awaitable[SigningKey]],
+        on_gone: Callable[[str], Awaitable[None]],
+        clock: Callable[[], datetime],
+        allow_private: bool,
+        concurrency: int = 16,
+        per_host: int = 4,
+        timeout: float = guard.TIMEOUT_SECONDS,
+    ) -> None:
+        self._queue = queue
+        self._session = session
+        self._key_for = key_for
+        self._on_gone = on_gone
+        self._clock = clock
+        self._allow_private = allow_private
+        self._concurrency = concurrency
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(per_host)
+        )
+        self._timeout = timeout
+        self.knocks = KnockMemory()
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Claim and deliver one batch; returns how many jobs were attempted."""
+        jobs = await self._queue.claim(self._concurrency, LEASE)
+        if jobs:
+            await asyncio.gather(*(self._deliver(job) for job in jobs))
+        return len(jobs)
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        while not stop.is_set():
+            if await self.run_once():
+                continue
+            self.wakeup.clear()
+            waiters = [
+                asyncio.create_task(stop.wait()),
+                asyncio.create_task(self.wakeup.wait()),
+            ]
+            await asyncio.wait(
+                waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _deliver(self, job: Job) -> None:
+        structlog.contextvars.bind_contextvars(
+            delivery_id=job.id, inbox=job.inbox, activity_id=job.activity_id
+        )
+        async with self._hosts[job.host]:
+            status, headers, error = await self._post(job)
+        now = self._clock()
+        outcome = next_step(
+            attempt=job.attempts,
+            status=status,
+            headers=headers,
+            now=now,
+            first_attempt_at=job.created_at,
+        )
+        await self._queue.record_host(
+            job.host, status is not None and status < 500, now
+        )
+        match outcome:
+            case Done():
+                await self._queue.complete(job)
+                log.info("delivered", status=status, attempt=job.attempts)
+            case Retry(at=at, reason=reason):
+                await self._queue.reschedule(
+                    job, at, status=status, error=error or reason
+                )
+                log.info(
+                    "delivery_failed",
+                    status=status,
+                    attempt=job.attempts,
+                    retry_at=at.isoformat(),
+                    reason=error or reason,
+                )
+            case RemoveRecipient(reason=reason):
+                await self._on_gone(job.inbox)
+                await self._queue.bury(job, reason)
+                log.info("delivery_gone", status=status)
+            case GiveUp(reason=reason):
+                await self._queue.bury(job, reason)
+                log.warning(
+                    "delivery_given_up",
+                    status=status,
+                    attempt=job.attempts,
+                    reason=reason,
+                )
+
+    async def _post(self, job: Job) -> tuple[int | None, dict[str, str], str]:
+        body = json.dumps(job.body, separators=(",", ":")).encode()
+        try:
+            url = guard.check_url(job.inbox, allow_private=self._allow_private)
+            key = await self._key_for(job.signer)
+            scheme: SignatureScheme | None = self.knocks.first_scheme(job.host)
+            status, headers = 0, dict[str, str]()
+            while scheme is not None:
+                request = sign(
+                    HttpRequest.build("POST", url, {"content-type": AP}, body),
+                    key,
+                    scheme,
+                    self._clock(),
+                )
+                status, headers = await self._send(url, request)
+                if status < 400:
+                    self.knocks.record_success(job.host, scheme)
+                    break
+                scheme = retry_scheme(status, scheme)
+            return status, headers, ""
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return None, {}, f"{exc.__class__.__name__}: {exc}"[:300]
+        except (LookupError, FetchRefusedError) as exc:
+            return 400, {}, str(exc)
+
+    async def _send(self, url: str, request: HttpRequest) -> tuple[int, dict[str, str]]:
+        headers = {k: v for k, v in request.headers.items() if k != "host"}
+        timeout = aiohttp.ClientTimeout(total=self._timeout)
+        async with self._session.post(
+            url,
+            data=request.body,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
+        ) as resp:
+            await resp.content.read(64 * 1024)
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}

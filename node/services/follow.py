@@ -1,0 +1,167 @@
+"""Follows: accept/reject incoming follows, undo, follow out, follower removal."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import structlog
+
+from federation.delivery import pgqueue
+from federation.delivery.plan import Recipient, plan_inboxes
+from federation.inbox import IncomingActivity, id_of
+from federation.vocab import activities
+from node.domain.actors import LocalActor, actor_url
+from node.storage import actors as store, follows
+from node.storage.db import Connection
+
+log = structlog.get_logger(__name__)
+Conn = asyncpg.Connection
+
+
+def new_activity_id(base_url: str, actor: LocalActor) -> str:
+    return f"{actor_url(base_url, actor)}/activities/{uuid.uuid4()}"
+
+
+async def local_target(
+    conn: Connection, base_url: str, url: str | None
+) -> LocalActor | None:
+    """The local actor a URL names (B/actors/{name}), if any."""
+    prefix = f"{base_url}/actors/"
+    if not url or not url.startswith(prefix) or "/" in url[len(prefix) :]:
+        return None
+    found = await store.local_by_name(conn, url[len(prefix) :])
+    return None if found is None or found.kind == "instance" else found
+
+
+def _recipient(actor_doc: dict[str, Any]) -> Recipient:
+    endpoints = actor_doc.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    return Recipient(
+        actor_doc["id"], actor_doc["inbox"], shared if isinstance(shared, str) else None
+    )
+
+
+async def send(
+    conn: Connection,
+    *,
+    base_url: str,
+    signer: LocalActor,
+    activity: dict[str, Any],
+    to: list[Recipient],
+) -> int:
+    """Enqueue `activity` for the given recipients (in the caller's transaction)."""
+    inboxes = plan_inboxes(to, local_base=base_url)
+    return await pgqueue.enqueue_many(
+        conn,
+        activity_id=activity["id"],
+        body=activity,
+        signer=signer.name,
+        inboxes=inboxes,
+    )
+
+
+async def handle_follow(
+    conn: Connection, act: IncomingActivity, *, base_url: str, actor_doc: dict[str, Any]
+) -> None:
+    target = await local_target(conn, base_url, act.object_id)
+    if target is None:
+        log.info("follow_ignored", reason="not a local actor", object=act.object_id)
+        return
+    recipient = _recipient(actor_doc)
+    state = "pending" if target.manually_approves_followers else "accepted"
+    await follows.upsert_follower(
+        conn,
+        local_actor_id=target.id,
+        follower=act.actor,
+        follow_id=act.id,
+        state=state,
+        inbox=recipient.inbox,
+        shared_inbox=recipient.shared_inbox,
+    )
+    if (
+        await follows.follower_state(conn, local_actor_id=target.id, follower=act.actor)
+        == "accepted"
+    ):
+        accept = activities.accept(
+            id=new_activity_id(base_url, target),
+            actor=actor_url(base_url, target),
+            follow_activity=act.raw,
+        )
+        await send(
+            conn, base_url=base_url, signer=target, activity=accept, to=[recipient]
+        )
+    log.info("follow_received", target=target.name, follower=act.actor, state=state)
+
+
+async def decide_pending(
+    conn: Connection,
+    *,
+    base_url: str,
+    target: LocalActor,
+    follower: str,
+    approve: bool,
+    actor_doc: dict[str, Any],
+) -> bool:
+    """Approve or reject a pending follow (manually approving groups); sends Accept/Reject."""
+    if (
+        await follows.follower_state(conn, local_actor_id=target.id, follower=follower)
+        != "pending"
+    ):
+        return False
+    follow_id = await follows.set_follower_state(
+        conn, local_actor_id=target.id, follower=follower, state="accepted"
+    )
+    follow_activity = activities.follow(
+        id=follow_id or f"{follower}#follow",
+        actor=follower,
+        target=actor_url(base_url, target),
+    )
+    build = activities.accept if approve else activities.reject
+    reply = build(
+        id=new_activity_id(base_url, target),
+        actor=actor_url(base_url, target),
+        follow_activity=follow_activity,
+    )
+    if not approve:
+        await follows.remove_follower(conn, local_actor_id=target.id, follower=follower)
+    await send(
+        conn,
+        base_url=base_url,
+        signer=target,
+        activity=reply,
+        to=[_recipient(actor_doc)],
+    )
+    return True
+
+
+async def handle_undo(
+    conn: Connection, act: IncomingActivity, *, base_url: str
+) -> None:
+    inner = act.raw.get("object")
+    if not isinstance(inner, dict) or inner.get("type") != "Follow":
+        log.info(
+            "undo_ignored",
+            object_type=inner.get("type") if isinstance(inner, dict) else None,
+        )
+        return
+    if id_of(inner.get("actor")) != act.actor:
+        log.info("undo_ignored", reason="undoing someone else's follow")
+        return
+    target = await local_target(conn, base_url, id_of(inner.get("object")))
+    if target is not None and await follows.remove_follower(
+        conn, local_actor_id=target.id, follower=act.actor
+    ):
+        log.info("follow_undone", target=target.name, follower=act.actor)
+
+
+async def handle_accept_or_reject(conn: Connection, act: IncomingActivity) -> None:
+    follow_id = id_of(act.raw.get("object"))
+    if follow_id is None:
+        return
+    state = "accepted" if act.type == "Accept" else "rejected"
+    if await follows.settle_following(
+        conn, follow_id=follow_id, target=act.actor, state=state
+    ):
+        log.info("follow_settled", follow_id=follow_id, state=state)

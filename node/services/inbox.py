@@ -1,0 +1,104 @@
+"""Process stored inbox rows: route each activity to its handler, exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import structlog
+
+from federation.errors import FederationError
+from federation.inbox import IncomingActivity
+from node.services import follow
+from node.services.remote import RemoteActors
+from node.storage import actors as store, follows, inbox
+from node.storage.db import Connection
+
+log = structlog.get_logger(__name__)
+
+
+async def _actor_doc(
+    conn: Connection, remote: RemoteActors, actor: str
+) -> dict[str, Any]:
+    cached = await store.remote_actor(conn, actor)
+    return cached if cached is not None else await remote.fetch_actor(actor)
+
+
+async def route(
+    conn: Connection,
+    act: IncomingActivity,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+) -> None:
+    """Apply one activity; unknown types are logged and ignored."""
+    match act.type:
+        case "Follow":
+            await follow.handle_follow(
+                conn,
+                act,
+                base_url=base_url,
+                actor_doc=await _actor_doc(conn, remote, act.actor),
+            )
+        case "Undo":
+            await follow.handle_undo(conn, act, base_url=base_url)
+        case "Accept" | "Reject":
+            await follow.handle_accept_or_reject(conn, act)
+        case "Delete" if act.object_id == act.actor:
+            removed = await follows.remove_follower_everywhere(conn, act.actor)
+            await conn.execute("DELETE FROM remote_actors WHERE uri = $1", act.actor)
+            log.info("remote_actor_deleted", actor=act.actor, follows_removed=removed)
+        case _:
+            log.info("activity_ignored", type=act.type, activity_id=act.id)
+
+
+async def process_pending(
+    pool: asyncpg.Pool[Any], *, base_url: str, remote: RemoteActors, limit: int = 50
+) -> int:
+    """Process up to `limit` stored rows, one transaction each; returns how many were handled."""
+    handled = 0
+    for _ in range(limit):
+        failed: tuple[int, str] | None = None
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                rows = await inbox.claim_pending(conn, 1)
+                if not rows:
+                    return handled
+                row = rows[0]
+                structlog.contextvars.bind_contextvars(
+                    inbox_id=row["id"], activity_id=row["activity_id"]
+                )
+                body = row["body"]
+                act = IncomingActivity(
+                    row["activity_id"],
+                    row["type"],
+                    row["actor"],
+                    _object_id(body),
+                    body,
+                )
+                try:
+                    async with (
+                        conn.transaction()
+                    ):  # a savepoint: a failing handler leaves no half-work
+                        await route(conn, act, base_url=base_url, remote=remote)
+                    await inbox.mark_processed(conn, row["id"])
+                except (
+                    FederationError,
+                    asyncpg.PostgresError,
+                    ValueError,
+                    KeyError,
+                ) as exc:
+                    failed = (row["id"], f"{exc.__class__.__name__}: {exc}")
+            if failed is not None:
+                await inbox.mark_failed(pool, *failed)
+                log.warning(
+                    "inbox_processing_failed", inbox_id=failed[0], error=failed[1]
+                )
+        handled += 1
+    return handled
+
+
+def _object_id(body: dict[str, Any]) -> str | None:
+    from federation.inbox import id_of
+
+    return id_of(body.get("object"))

@@ -1,0 +1,83 @@
+"""GET outbox, followers, following as paged OrderedCollections.
+
+Follower lists are never itemised: movement members' social graphs must not be
+harvestable; only `totalItems` is served.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation.vocab import collections as coll
+from node import keys
+from node.domain.actors import LocalActor, actor_url
+from node.storage import actors as store, follows
+from node.web.activitypub import activity_json
+
+
+async def _actor(request: web.Request) -> LocalActor:
+    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
+    if found is None or found.kind == "instance":
+        raise web.HTTPNotFound(reason="no such actor")
+    return found
+
+
+def _page_number(request: web.Request) -> int | None:
+    try:
+        return coll.parse_page(request.query.get("page"))
+    except ValueError:
+        raise web.HTTPBadRequest(reason="page must be a positive integer") from None
+
+
+async def followers(request: web.Request) -> web.Response:
+    actor = await _actor(request)
+    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/followers"
+    total, _ = await follows.followers_page(
+        request.app[keys.DB], actor.id, limit=0, offset=0
+    )
+    return activity_json(coll.collection(id=url, total=total, first=None))
+
+
+async def following(request: web.Request) -> web.Response:
+    actor = await _actor(request)
+    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/following"
+    number = _page_number(request)
+    total, items = await follows.following_page(
+        request.app[keys.DB],
+        actor.id,
+        limit=coll.PAGE_SIZE,
+        offset=((number or 1) - 1) * coll.PAGE_SIZE,
+    )
+    if number is None:
+        return activity_json(
+            coll.collection(id=url, total=total, first=f"{url}?page=1")
+        )
+    return activity_json(
+        coll.page(collection_id=url, page_number=number, items=items, total=total)
+    )
+
+
+async def outbox(request: web.Request) -> web.Response:
+    actor = await _actor(request)
+    pool = request.app[keys.DB]
+    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/outbox"
+    number = _page_number(request)
+    total = int(
+        await pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE local_actor_id = $1 AND public", actor.id
+        )
+    )
+    if number is None:
+        return activity_json(
+            coll.collection(id=url, total=total, first=f"{url}?page=1")
+        )
+    rows = await pool.fetch(
+        "SELECT body FROM outbox WHERE local_actor_id = $1 AND public ORDER BY id DESC LIMIT $2 OFFSET $3",
+        actor.id,
+        coll.PAGE_SIZE,
+        (number - 1) * coll.PAGE_SIZE,
+    )
+    items = [{k: v for k, v in r["body"].items() if k != "@context"} for r in rows]
+    return activity_json(
+        coll.page(collection_id=url, page_number=number, items=items, total=total)
+    )

@@ -1,0 +1,77 @@
+"""POST inbox: verify, refuse or accept quickly, store durably, answer 202."""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+from aiohttp import web
+
+from federation.fetch.client import is_activity_json
+from federation.inbox import accept
+from federation.jsonshape import check_shape
+from federation.origin import authority
+from federation.sig.verify import claim_of
+from node import keys
+from node.storage import actors as store, domains, inbox
+from node.web.signatures import as_http_request, verified_signer
+
+log = structlog.get_logger(__name__)
+
+
+def _accepts_content_type(value: str) -> bool:
+    return (
+        is_activity_json(value)
+        or value.partition(";")[0].strip().lower() == "application/ld+json"
+    )
+
+
+async def post_inbox(request: web.Request) -> web.Response:
+    """POST /inbox and /actors/{name}/inbox."""
+    app = request.app
+    settings, pool = app[keys.SETTINGS], app[keys.DB]
+    if (name := request.match_info.get("name")) is not None:
+        target = await store.local_by_name(pool, name)
+        if target is None or target.kind == "instance":
+            raise web.HTTPNotFound(reason="no such actor")
+    if not _accepts_content_type(request.headers.get("Content-Type", "")):
+        raise web.HTTPUnsupportedMediaType(reason="send application/activity+json")
+    message = await as_http_request(request)
+    try:
+        activity = json.loads(message.body)
+        check_shape(activity)
+    except ValueError:
+        raise web.HTTPBadRequest(reason="body is not JSON") from None
+    claim = claim_of(message)
+    allowlist = settings.federation_mode == "allowlist"
+    for url in (
+        claim.key_id,
+        activity.get("actor") if isinstance(activity, dict) else None,
+    ):
+        if (
+            isinstance(url, str)
+            and url.startswith(("http://", "https://"))
+            and await domains.is_refused(pool, authority(url), allowlist_mode=allowlist)
+        ):
+            raise web.HTTPForbidden(
+                reason="this server does not federate with your domain"
+            )
+    signer = await verified_signer(request)
+    incoming = accept(activity, signer=signer)
+    stored = await inbox.insert(
+        pool,
+        activity_id=incoming.id,
+        actor=incoming.actor,
+        type_=incoming.type,
+        body=incoming.raw,
+    )
+    log.info(
+        "inbox_accepted" if stored else "inbox_duplicate",
+        type=incoming.type,
+        activity_id=incoming.id,
+        actor=incoming.actor,
+    )
+    if stored:
+        app[keys.INBOX_WAKEUP].set()
+        await pool.execute("NOTIFY inbox")
+    return web.json_response({"status": "accepted"}, status=202)

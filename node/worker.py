@@ -1,0 +1,93 @@
+"""Background work: the inbox processor and the delivery workers, with graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from federation.delivery.pgqueue import NOTIFY_CHANNEL, PgDeliveryQueue
+from federation.delivery.worker import DeliveryWorker
+from federation.sig.knock import SigningKey
+from node import keys
+from node.services.actors import signing_key
+from node.services.inbox import process_pending
+from node.storage import follows
+
+log = structlog.get_logger(__name__)
+
+
+async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
+    settings, wakeup = app[keys.SETTINGS], app[keys.INBOX_WAKEUP]
+    while not stop.is_set():
+        try:
+            handled = await process_pending(
+                app[keys.DB], base_url=settings.url, remote=app[keys.REMOTE]
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("inbox_loop_error", error=str(exc))
+            handled = 0
+        if handled:
+            continue
+        wakeup.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=1.0)
+
+
+async def _delivery_loop(worker: DeliveryWorker, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await worker.run(stop)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("delivery_loop_error", error=str(exc))
+            await asyncio.sleep(1.0)
+
+
+async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Run the inbox processor and delivery workers for the app's lifetime (role worker/all)."""
+    settings, pool = app[keys.SETTINGS], app[keys.DB]
+    key_cache: dict[str, SigningKey] = {}
+
+    async def key_for(name: str) -> SigningKey:
+        if name not in key_cache:
+            key_cache[name] = await signing_key(pool, settings.url, name)
+        return key_cache[name]
+
+    async def on_gone(inbox: str) -> None:
+        removed = await follows.remove_followers_on_inbox(pool, inbox)
+        log.info("followers_removed_gone", inbox=inbox, removed=removed)
+
+    worker = DeliveryWorker(
+        PgDeliveryQueue(pool),
+        app[keys.HTTP],
+        key_for=key_for,
+        on_gone=on_gone,
+        clock=app[keys.CLOCK],
+        allow_private=settings.allow_private_network,
+    )
+    app[keys.DELIVERY_WORKER] = worker
+    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: worker.wakeup.set())
+    await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(_inbox_loop(app, stop)),
+        asyncio.create_task(_delivery_loop(worker, stop)),
+    ]
+    log.info("workers_started")
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.wakeup.set()
+        app[keys.INBOX_WAKEUP].set()
+        _done, pending = await asyncio.wait(tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+        await listener.close()
+        log.info("workers_stopped", unfinished=len(pending))
