@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 
 from node import __version__
-from node.cli_actors import CliError, add_actor_commands
+from node.cli_actors import CliError, add_actor_commands, add_federation_commands
 from node.config import (
     SETTINGS_DOC,
     ConfigError,
@@ -84,6 +84,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     add_actor_commands(sub)
+    add_federation_commands(sub)
     return parser
 
 

@@ -169,3 +169,123 @@ def add_actor_commands(sub: argparse._SubParsersAction[Any]) -> None:
     )
     lookup.add_argument("handle", help="user@host, acct:user@host, or an actor URL")
     lookup.set_defaults(func=cmd_lookup)
+
+
+def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
+    """Publish a public Note as a local actor and queue its delivery to followers."""
+    from node.services.publish import post_note
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        try:
+            create = await post_note(
+                pool, base_url=settings.url, actor_name=args.name, text=args.text
+            )
+        except (LookupError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        print(create["object"]["id"])
+        return 0
+
+    return _run(settings, action)
+
+
+def cmd_follows(settings: Settings, args: argparse.Namespace) -> int:
+    """List pending follows of a local actor, or approve/reject one."""
+    from node.services.follow import decide_pending
+    from node.storage import follows
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        actor = await store.local_by_name(pool, args.name)
+        if actor is None:
+            msg = f"no local actor {args.name!r}"
+            raise CliError(msg)
+        if args.follows_command == "pending":
+            for follower in await follows.pending_followers(pool, actor.id):
+                print(follower)
+            return 0
+        doc = await store.remote_actor(pool, args.follower)
+        if doc is None:
+            msg = f"unknown follower {args.follower}"
+            raise CliError(msg)
+        async with pool.acquire() as conn, conn.transaction():
+            done = await decide_pending(
+                conn,
+                base_url=settings.url,
+                target=actor,
+                follower=args.follower,
+                approve=args.follows_command == "approve",
+                actor_doc=doc,
+            )
+        if not done:
+            msg = f"{args.follower} has no pending follow of {args.name}"
+            raise CliError(msg)
+        print(f"{args.follows_command}d {args.follower}")
+        return 0
+
+    return _run(settings, action)
+
+
+def cmd_domain(settings: Settings, args: argparse.Namespace) -> int:
+    from node.storage import domains
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        if args.domain_command == "list":
+            for host in await domains.blocked(pool):
+                print(host)
+        elif args.domain_command == "block":
+            removed = await domains.block(pool, args.host.lower())
+            print(f"blocked {args.host} ({removed} follower(s) removed)")
+        elif args.domain_command == "unblock":
+            if not await domains.unblock(pool, args.host.lower()):
+                msg = f"{args.host} was not blocked"
+                raise CliError(msg)
+            print(f"unblocked {args.host}")
+        else:
+            await domains.allow(pool, args.host.lower())
+            print(f"allowed {args.host}")
+        return 0
+
+    return _run(settings, action)
+
+
+def add_federation_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    """Register `post`, `follows` and `domain` sub-commands."""
+    post = sub.add_parser(
+        "post",
+        help="publish a public note as a local actor",
+        description="Publish a public Note and deliver it to the actor's followers.",
+    )
+    post.add_argument("name", help="local actor name")
+    post.add_argument("text", help="plain text; blank lines separate paragraphs")
+    post.set_defaults(func=cmd_post)
+
+    f = sub.add_parser(
+        "follows",
+        help="pending follows: list, approve, reject",
+        description="Handle follows of actors that approve followers manually.",
+    )
+    fsub = f.add_subparsers(dest="follows_command", metavar="ACTION", required=True)
+    pending = fsub.add_parser("pending", help="list pending followers of NAME")
+    pending.add_argument("name")
+    for verb in ("approve", "reject"):
+        p = fsub.add_parser(
+            verb,
+            help=f"{verb} FOLLOWER's follow of NAME (sends {'Accept' if verb == 'approve' else 'Reject'})",
+        )
+        p.add_argument("name")
+        p.add_argument("follower", help="the follower's actor URL")
+    f.set_defaults(func=cmd_follows)
+
+    d = sub.add_parser(
+        "domain",
+        help="moderation: block, unblock, list, allow hosts",
+        description="Refuse or allow whole hosts.",
+    )
+    dsub = d.add_subparsers(dest="domain_command", metavar="ACTION", required=True)
+    for verb, blurb in (
+        ("block", "refuse HOST's activities, drop its followers and deliveries"),
+        ("unblock", "lift a block"),
+        ("allow", "add HOST to the allow-list (federation_mode = allowlist)"),
+    ):
+        dsub.add_parser(verb, help=blurb).add_argument("host")
+    dsub.add_parser("list", help="list blocked hosts")
+    d.set_defaults(func=cmd_domain)

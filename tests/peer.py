@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,10 @@ class Peer:
         self.base = base
         self.actors: dict[str, PeerActor] = {}
         self.fetches: list[str] = []
+        self.received: list[
+            tuple[str, dict[str, str], bytes]
+        ] = []  # (path, headers, body)
+        self.inbox_statuses: list[int] = []  # statuses to answer, in order; then 202
 
     def add(self, name: str, **kw: Any) -> PeerActor:
         self.actors[name] = PeerActor(name, **kw)
@@ -70,8 +75,18 @@ class Peer:
                 raise web.HTTPNotFound
             return web.json_response(self.document(name), content_type=AP)
 
+        async def inbox(request: web.Request) -> web.Response:
+            body = await request.read()
+            self.received.append(
+                (request.path, {k.lower(): v for k, v in request.headers.items()}, body)
+            )
+            status = self.inbox_statuses.pop(0) if self.inbox_statuses else 202
+            return web.Response(status=status)
+
         app = web.Application()
         app.router.add_get("/users/{name}", user)
+        app.router.add_post("/inbox", inbox)
+        app.router.add_post("/users/{name}/inbox", inbox)
         return app
 
     def sign_get(
@@ -98,3 +113,25 @@ class Peer:
             now=now or datetime.now(UTC),
         )
         return {**request.headers, **headers}
+
+    def sign_post(
+        self, name: str, url: str, body: bytes, *, key: Any = None
+    ) -> dict[str, str]:
+        """Headers for a POST of `body` to `url` signed (cavage, with Digest) as `name`."""
+        request = HttpRequest.build("POST", url, {"content-type": AP}, body)
+        headers = cavage.sign(
+            request,
+            key_id=self.key_id(name),
+            private_key=key or self.actors[name].key,
+            now=datetime.now(UTC),
+        )
+        return {**request.headers, **headers}
+
+    def activities(self, type_: str) -> list[dict[str, Any]]:
+        """Received activities of one type (parsed), in arrival order."""
+        found = []
+        for _path, _headers, body in self.received:
+            doc = json.loads(body)
+            if doc.get("type") == type_:
+                found.append(doc)
+        return found

@@ -52,8 +52,10 @@ async def remove_follower_everywhere(conn: Conn, follower: str) -> int:
 
 
 async def remove_followers_on_inbox(conn: Conn, inbox: str) -> int:
-    """410 Gone from an inbox: drop the followers delivered there (a personal inbox)."""
-    done = await conn.execute("DELETE FROM followers WHERE inbox = $1", inbox)
+    """410 Gone from an inbox: drop the followers delivered there (personal or shared inbox)."""
+    done = await conn.execute(
+        "DELETE FROM followers WHERE inbox = $1 OR shared_inbox = $1", inbox
+    )
     return int(done.split()[-1])
 
 

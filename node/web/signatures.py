@@ -17,7 +17,7 @@ log = structlog.get_logger(__name__)
 
 async def as_http_request(request: web.Request) -> HttpRequest:
     """The request as protocol code sees it; the URL is our public base URL + path."""
-    body = await request.read() if request.can_read_body else b""
+    body = await request.read()  # cached by aiohttp: safe to call twice
     url = request.app[keys.SETTINGS].url + request.path_qs
     return HttpRequest.build(request.method, url, request.headers.items(), body)
 

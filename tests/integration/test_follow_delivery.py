@@ -1,0 +1,288 @@
+"""Follows, the inbox and the delivery queue end to end, with a real signed peer on loopback."""
+
+import asyncio
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from federation.sig.keys import load_public
+from federation.sig.verify import verify_request
+from federation.types import HttpRequest
+from node import keys
+from node.services.actors import create_actor
+from node.storage import actors as store
+from tests.conftest import free_port
+from tests.peer import Peer
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+PEER_HOST = "127.0.0.3"
+AP = "application/activity+json"
+
+
+@pytest.fixture
+async def peer(aiohttp_server: Any) -> Peer:
+    port = free_port(PEER_HOST)
+    p = Peer(f"http://{PEER_HOST}:{port}")
+    p.add("alice")
+    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
+    return p
+
+
+@pytest.fixture
+async def node(make_client: Any) -> Any:
+    client = await make_client()
+    await create_actor(
+        client.app[keys.DB],
+        kind="group",
+        name="housing",
+        display_name="Housing Justice",
+    )
+    return client
+
+
+def _base(node: Any) -> str:
+    return str(node.app[keys.SETTINGS].url)
+
+
+async def _send(
+    node: Any,
+    peer: Peer,
+    activity: dict[str, Any],
+    *,
+    as_: str = "alice",
+    path: str = "/actors/housing/inbox",
+) -> Any:
+    body = json.dumps(activity).encode()
+    headers = peer.sign_post(as_, _base(node) + path, body)
+    return await node.post(path, data=body, headers=headers)
+
+
+def _follow(node: Any, peer: Peer, name: str = "alice") -> dict[str, Any]:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.actor_id(name)}#follows/{uuid.uuid4()}",
+        "type": "Follow",
+        "actor": peer.actor_id(name),
+        "object": f"{_base(node)}/actors/housing",
+    }
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def _verify_from_node(
+    node: Any, peer: Peer, index: int, signer: str = "housing"
+) -> None:
+    """The peer checks our signature the way a real server would: key from our actor, body digest."""
+    path, headers, body = peer.received[index]
+    actor = await store.local_by_name(node.app[keys.DB], signer)
+    assert actor is not None
+    request = HttpRequest.build("POST", peer.base + path, headers, body)
+    verdict = verify_request(
+        request, load_public(actor.public_key_pem), now=datetime.now(UTC)
+    )
+    assert verdict.key_id == f"{_base(node)}/actors/{signer}#main-key"
+    assert "digest" in verdict.covered
+
+
+async def _post_via_cli(node: Any, text: str) -> str:
+    settings = node.app[keys.SETTINGS]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        MOVEMENT_NODE_URL=settings.url,
+        MOVEMENT_NODE_LOG_LEVEL="warning",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        "post",
+        "housing",
+        text,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    return out.decode().strip()
+
+
+async def _follow_accepted(node: Any, peer: Peer) -> dict[str, Any]:
+    follow = _follow(node, peer)
+    resp = await _send(node, peer, follow)
+    assert resp.status == 202, await resp.text()
+    await _until(lambda: len(peer.activities("Accept")) == 1)
+    return follow
+
+
+async def test_follow_gets_a_signed_accept_and_posts_arrive_signed(
+    node: Any, peer: Peer
+) -> None:
+    follow = await _follow_accepted(node, peer)
+    accept = peer.activities("Accept")[0]
+    assert accept["actor"] == f"{_base(node)}/actors/housing"
+    assert accept["object"]["id"] == follow["id"]
+    await _verify_from_node(node, peer, 0)
+
+    note_id = await _post_via_cli(
+        node, "Rent strike meeting on Thursday.\n\nBring neighbours."
+    )
+    await _until(lambda: len(peer.activities("Create")) == 1)
+    create = peer.activities("Create")[0]
+    assert create["object"]["id"] == note_id
+    assert (
+        create["object"]["content"]
+        == "<p>Rent strike meeting on Thursday.</p><p>Bring neighbours.</p>"
+    )
+    assert peer.received[-1][0] == "/inbox", "delivered to the shared inbox"
+    await _verify_from_node(node, peer, len(peer.received) - 1)
+    followers = await (
+        await node.get("/actors/housing/followers", headers={"Accept": AP})
+    ).json()
+    assert followers["totalItems"] == 1
+    assert "orderedItems" not in followers, "follower lists are not harvestable"
+    assert "first" not in followers
+
+
+async def test_duplicate_activity_is_accepted_and_processed_once(
+    node: Any, peer: Peer
+) -> None:
+    follow = _follow(node, peer)
+    assert (await _send(node, peer, follow)).status == 202
+    assert (await _send(node, peer, follow)).status == 202
+    await _until(lambda: len(peer.activities("Accept")) >= 1)
+    await asyncio.sleep(0.5)
+    assert len(peer.activities("Accept")) == 1
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 1
+
+
+async def test_undo_follow_stops_delivery(node: Any, peer: Peer) -> None:
+    follow = await _follow_accepted(node, peer)
+    undo = {
+        "id": f"{peer.actor_id('alice')}#undo/{uuid.uuid4()}",
+        "type": "Undo",
+        "actor": peer.actor_id("alice"),
+        "object": follow,
+    }
+    assert (await _send(node, peer, undo)).status == 202
+    pool = node.app[keys.DB]
+    for _ in range(100):
+        if await pool.fetchval("SELECT count(*) FROM followers") == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await pool.fetchval("SELECT count(*) FROM followers") == 0
+    await _post_via_cli(node, "Nobody should get this.")
+    assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
+    await asyncio.sleep(0.3)
+    assert peer.activities("Create") == []
+
+
+async def test_spoofed_actor_is_401_and_nothing_is_stored(
+    node: Any, peer: Peer
+) -> None:
+    peer.add("mallory")
+    spoof = _follow(node, peer, "alice")
+    resp = await _send(node, peer, spoof, as_="mallory")
+    assert resp.status == 401
+    assert "not by the activity's actor" in (await resp.json())["error"]
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_tampered_body_is_401_and_nothing_is_stored(
+    node: Any, peer: Peer
+) -> None:
+    follow = _follow(node, peer)
+    body = json.dumps(follow).encode()
+    headers = peer.sign_post("alice", _base(node) + "/actors/housing/inbox", body)
+    resp = await node.post(
+        "/actors/housing/inbox", data=body.replace(b"Follow", b"Block"), headers=headers
+    )
+    assert resp.status == 401
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_wrong_content_type_and_garbage_are_refused(
+    node: Any, peer: Peer
+) -> None:
+    resp = await node.post(
+        "/actors/housing/inbox", data=b"{}", headers={"Content-Type": "text/plain"}
+    )
+    assert resp.status == 415
+    body = b"not json"
+    headers = peer.sign_post("alice", _base(node) + "/actors/housing/inbox", body)
+    assert (
+        await node.post("/actors/housing/inbox", data=body, headers=headers)
+    ).status == 400
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_blocked_domain_is_403_and_nothing_is_stored(
+    node: Any, peer: Peer
+) -> None:
+    await node.app[keys.DB].execute(
+        "INSERT INTO domain_blocks (host) VALUES ($1)", peer.base.split("://")[1]
+    )
+    resp = await _send(node, peer, _follow(node, peer))
+    assert resp.status == 403
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_peer_failing_with_500_gets_the_delivery_on_retry(
+    node: Any, peer: Peer
+) -> None:
+    await _follow_accepted(node, peer)
+    pool = node.app[keys.DB]
+    peer.inbox_statuses = [500]
+    row = None
+    await _post_via_cli(node, "Retry me.")
+    await _until(lambda: len(peer.activities("Create")) == 1)  # the failed attempt
+    for _ in range(100):
+        row = await pool.fetchrow(
+            "SELECT attempts, last_status, next_attempt_at > now() AS later FROM deliveries"
+        )
+        if row is not None and row["last_status"] == 500:
+            break
+        await asyncio.sleep(0.05)
+    assert row is not None
+    assert row["attempts"] == 1
+    assert row["later"], "rescheduled with backoff"
+    await pool.execute("UPDATE deliveries SET next_attempt_at = now()")  # time passes
+    node.app[keys.DELIVERY_WORKER].wakeup.set()
+    await _until(lambda: len(peer.activities("Create")) == 2)
+    for _ in range(100):
+        if await pool.fetchval("SELECT count(*) FROM deliveries") == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
+
+
+async def test_410_gone_removes_the_follower(node: Any, peer: Peer) -> None:
+    await _follow_accepted(node, peer)
+    pool = node.app[keys.DB]
+    peer.inbox_statuses = [410]
+    await _post_via_cli(node, "Anyone there?")
+    await _until(lambda: len(peer.activities("Create")) == 1)
+    for _ in range(100):
+        if await pool.fetchval("SELECT count(*) FROM followers") == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await pool.fetchval("SELECT count(*) FROM followers") == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM dead_deliveries WHERE reason = '410 Gone'"
+        )
+        == 1
+    )
