@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -68,6 +69,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run the node (HTTP server)",
         description="Run the node until SIGINT/SIGTERM; starts the embedded PostgreSQL unless DATABASE_URL is set.",
     )
+    p_serve.add_argument(
+        "--role",
+        choices=("all", "web", "worker"),
+        default="all",
+        help="all (default): HTTP and background workers; web: HTTP only; worker: inbox processing and delivery only",
+    )
     p_serve.set_defaults(func=cmd_serve)
 
     p_db = sub.add_parser(
@@ -127,27 +134,47 @@ def render_config(defaults: Settings) -> str:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from node.app import create_app
 
+    role = getattr(args, "role", "all")
     log.info(
         "node_starting",
         url=settings.url,
         host=settings.host,
         port=settings.port,
+        role=role,
         version=__version__,
     )
-    try:
-        web.run_app(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            access_log=None,
-            print=None,
-            shutdown_timeout=10,
-        )
-    except OSError as exc:
-        msg = f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
-        raise CommandError(msg) from None
+    app = create_app(settings, role=role)
+    if role == "worker":
+        asyncio.run(_run_headless(app))
+    else:
+        try:
+            web.run_app(
+                app,
+                host=settings.host,
+                port=settings.port,
+                access_log=None,
+                print=None,
+                shutdown_timeout=10,
+            )
+        except OSError as exc:
+            msg = f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"
+            raise CommandError(msg) from None
     log.info("node_stopped")
     return 0
+
+
+async def _run_headless(app: web.Application) -> None:
+    """Run the app's resources and workers with no HTTP listener until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 async def _with_db(

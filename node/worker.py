@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -39,10 +40,13 @@ async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
             await asyncio.wait_for(wakeup.wait(), timeout=1.0)
 
 
-async def _delivery_loop(worker: DeliveryWorker, stop: asyncio.Event) -> None:
+async def _delivery_loop(
+    worker: DeliveryWorker, queue: PgDeliveryQueue, stop: asyncio.Event
+) -> None:
     while not stop.is_set():
         try:
-            await worker.run(stop)
+            await queue.reclaim_orphans()
+            await worker.run(stop, max_idle_rounds=30)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("delivery_loop_error", error=str(exc))
             await asyncio.sleep(1.0)
@@ -62,8 +66,9 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         removed = await follows.remove_followers_on_inbox(pool, inbox)
         log.info("followers_removed_gone", inbox=inbox, removed=removed)
 
+    queue = PgDeliveryQueue(pool, worker_id=secrets.randbelow(2**31 - 1) + 1)
     worker = DeliveryWorker(
-        PgDeliveryQueue(pool),
+        queue,
         app[keys.HTTP],
         key_for=key_for,
         on_gone=on_gone,
@@ -72,14 +77,16 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.DELIVERY_WORKER] = worker
     listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
+    await queue.register(listener)
+    reclaimed = await queue.reclaim_orphans()
     await listener.add_listener(NOTIFY_CHANNEL, lambda *_: worker.wakeup.set())
     await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(_inbox_loop(app, stop)),
-        asyncio.create_task(_delivery_loop(worker, stop)),
+        asyncio.create_task(_delivery_loop(worker, queue, stop)),
     ]
-    log.info("workers_started")
+    log.info("workers_started", worker_id=queue.worker_id, reclaimed=reclaimed)
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ from federation.delivery.queue import Job
 from federation.origin import authority
 
 NOTIFY_CHANNEL = "deliveries"
+WORKER_LOCK_CLASS = 28270  # advisory-lock namespace for live delivery workers
 
 
 Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
@@ -54,12 +55,30 @@ async def enqueue_many(
 class PgDeliveryQueue:
     """DeliveryQueue over an asyncpg pool."""
 
-    def __init__(self, pool: asyncpg.Pool[Any]) -> None:
+    def __init__(self, pool: asyncpg.Pool[Any], *, worker_id: int = 0) -> None:
         self._pool = pool
+        self.worker_id = worker_id
+
+    async def register(self, conn: Connection) -> None:
+        """Hold this worker's liveness lock on `conn` (a connection kept for the worker's life)."""
+        await conn.execute(
+            "SELECT pg_advisory_lock($1, $2)", WORKER_LOCK_CLASS, self.worker_id
+        )
+
+    async def reclaim_orphans(self) -> int:
+        """Release leases held by workers that are no longer alive; returns how many."""
+        done = await self._pool.execute(
+            """UPDATE deliveries SET lease_until = NULL, leased_by = NULL
+               WHERE leased_by IS NOT NULL AND leased_by NOT IN (
+                 SELECT objid::bigint::integer FROM pg_locks
+                 WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND granted)""",
+            WORKER_LOCK_CLASS,
+        )
+        return int(done.split()[-1])
 
     async def claim(self, limit: int, lease: timedelta) -> list[Job]:
         rows = await self._pool.fetch(
-            """UPDATE deliveries d SET lease_until = now() + $2, attempts = d.attempts + 1
+            """UPDATE deliveries d SET lease_until = now() + $2, leased_by = $3, attempts = d.attempts + 1
                WHERE d.id IN (
                  SELECT id FROM deliveries q
                  WHERE q.next_attempt_at <= now() AND (q.lease_until IS NULL OR q.lease_until < now())
@@ -68,6 +87,7 @@ class PgDeliveryQueue:
                RETURNING d.id, d.activity_id, d.inbox, d.host, d.signer, d.body, d.attempts, d.created_at""",
             limit,
             lease,
+            self.worker_id,
         )
         return [
             Job(
@@ -90,7 +110,8 @@ class PgDeliveryQueue:
         self, job: Job, at: datetime, *, status: int | None, error: str
     ) -> None:
         await self._pool.execute(
-            "UPDATE deliveries SET next_attempt_at = $2, lease_until = NULL, last_status = $3, last_error = $4 WHERE id = $1",
+            """UPDATE deliveries SET next_attempt_at = $2, lease_until = NULL, leased_by = NULL,
+                 last_status = $3, last_error = $4 WHERE id = $1""",
             job.id,
             at,
             status,

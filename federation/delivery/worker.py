@@ -60,10 +60,22 @@ class DeliveryWorker:
             await asyncio.gather(*(self._deliver(job) for job in jobs))
         return len(jobs)
 
-    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        idle: float = 1.0,
+        max_idle_rounds: int | None = None,
+    ) -> None:
+        """Deliver until `stop`; returns early after `max_idle_rounds` empty polls (for housekeeping)."""
+        idle_rounds = 0
         while not stop.is_set():
             if await self.run_once():
+                idle_rounds = 0
                 continue
+            idle_rounds += 1
+            if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
+                return
             self.wakeup.clear()
             waiters = [
                 asyncio.create_task(stop.wait()),
