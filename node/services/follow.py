@@ -35,7 +35,7 @@ async def local_target(
     return None if found is None or found.kind == "instance" else found
 
 
-def _recipient(actor_doc: dict[str, Any]) -> Recipient:
+def recipient_of(actor_doc: dict[str, Any]) -> Recipient:
     endpoints = actor_doc.get("endpoints")
     shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
     return Recipient(
@@ -69,7 +69,7 @@ async def handle_follow(
     if target is None:
         log.info("follow_ignored", reason="not a local actor", object=act.object_id)
         return
-    recipient = _recipient(actor_doc)
+    recipient = recipient_of(actor_doc)
     state = "pending" if target.manually_approves_followers else "accepted"
     await follows.upsert_follower(
         conn,
@@ -131,7 +131,7 @@ async def decide_pending(
         base_url=base_url,
         signer=target,
         activity=reply,
-        to=[_recipient(actor_doc)],
+        to=[recipient_of(actor_doc)],
     )
     return True
 

@@ -286,3 +286,48 @@ async def test_410_gone_removes_the_follower(node: Any, peer: Peer) -> None:
         )
         == 1
     )
+
+
+async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
+    node: Any, peer: Peer
+) -> None:
+    await _follow_accepted(node, peer)
+    pool = node.app[keys.DB]
+    peer.inbox_statuses = [404]
+    await _post_via_cli(node, "Lost and found.")
+    for _ in range(100):
+        if await pool.fetchval("SELECT count(*) FROM dead_deliveries") == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await pool.fetchval("SELECT reason FROM dead_deliveries") == "HTTP 404"
+    settings = node.app[keys.SETTINGS]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        MOVEMENT_NODE_URL=settings.url,
+        MOVEMENT_NODE_LOG_LEVEL="warning",
+    )
+    listed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        "deliveries",
+        "dead",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await listed.communicate()
+    assert "HTTP 404" in out.decode()
+    retried = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        "deliveries",
+        "retry",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await retried.communicate()
+    assert out.decode().startswith("1 ")
+    node.app[keys.DELIVERY_WORKER].wakeup.set()
+    await _until(lambda: len(peer.activities("Create")) == 2)

@@ -129,3 +129,57 @@ async def test_lookup_of_unknown_handle_fails_cleanly(
     assert code == 1
     assert "lookup failed" in err
     assert "Traceback" not in err
+
+
+async def test_group_on_a_follows_group_on_b_and_b_accepts(
+    two_nodes: list[RunningNode],
+) -> None:
+    a, b = two_nodes
+    await create_actor(a.app[keys.DB], kind="group", name="tenants")
+    await create_actor(b.app[keys.DB], kind="group", name="housing")
+    code, out, err = await _cli(
+        a, "follow", "tenants", f"housing@{b.url.split('://', 1)[1]}"
+    )
+    assert code == 0, err
+    assert "pending" in out
+    tenants = await store.local_by_name(a.app[keys.DB], "tenants")
+    assert tenants is not None
+    state = None
+    for _ in range(200):
+        state = await a.app[keys.DB].fetchval(
+            "SELECT state FROM following WHERE local_actor_id = $1", tenants.id
+        )
+        if state == "accepted":
+            break
+        await asyncio.sleep(0.05)
+    assert state == "accepted"
+    housing = await store.local_by_name(b.app[keys.DB], "housing")
+    assert housing is not None
+    assert (
+        await b.app[keys.DB].fetchval(
+            "SELECT state FROM followers WHERE local_actor_id = $1 AND follower = $2",
+            housing.id,
+            f"{a.url}/actors/tenants",
+        )
+        == "accepted"
+    )
+    following = await (await _get(a, "/actors/tenants/following?page=1")).json()
+    assert following["orderedItems"] == [f"{b.url}/actors/housing"]
+
+
+async def _get(node: RunningNode, path: str) -> Any:
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            node.url + path, headers={"Accept": "application/activity+json"}
+        ) as resp,
+    ):
+        body = await resp.read()
+
+    class _Resp:
+        async def json(self) -> Any:
+            return json.loads(body)
+
+    return _Resp()

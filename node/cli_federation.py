@@ -1,0 +1,135 @@
+"""CLI commands for following out and the delivery dead-letter list."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import asyncpg
+
+from node.cli_actors import CliError, _run
+from node.config import Settings
+
+
+def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
+    """A local actor follows a remote actor: resolve it, store the follow, queue a signed Follow."""
+    from federation.errors import FederationError
+    from federation.fetch.client import Fetcher, create_session
+    from federation.vocab import activities
+    from node.clock import utcnow
+    from node.domain.actors import INSTANCE_NAME, actor_url
+    from node.services.actors import signing_key
+    from node.services.follow import new_activity_id, recipient_of, send
+    from node.services.remote import RemoteActors
+    from node.storage import actors as store, follows
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        local = await store.local_by_name(pool, args.local)
+        if local is None or local.kind == "instance":
+            msg = f"no local actor {args.local!r}"
+            raise CliError(msg)
+        key = await signing_key(pool, settings.url, INSTANCE_NAME)
+        async with create_session(
+            allow_private=settings.allow_private_network
+        ) as session:
+            fetcher = Fetcher(
+                session,
+                lambda: key,
+                allow_private=settings.allow_private_network,
+                clock=utcnow,
+            )
+            remote = RemoteActors(
+                pool,
+                fetcher,
+                base_url=settings.url,
+                allow_private=settings.allow_private_network,
+                clock=utcnow,
+            )
+            try:
+                if args.remote.startswith(("http://", "https://")):
+                    target = await remote.fetch_actor(args.remote)
+                else:
+                    target = await remote.resolve_handle(args.remote)
+            except (FederationError, ValueError) as exc:
+                msg = f"cannot resolve {args.remote}: {exc}"
+                raise CliError(msg) from None
+        follow = activities.follow(
+            id=new_activity_id(settings.url, local),
+            actor=actor_url(settings.url, local),
+            target=target["id"],
+        )
+        async with pool.acquire() as conn, conn.transaction():
+            await follows.add_following(
+                conn,
+                local_actor_id=local.id,
+                target=target["id"],
+                follow_id=follow["id"],
+            )
+            await send(
+                conn,
+                base_url=settings.url,
+                signer=local,
+                activity=follow,
+                to=[recipient_of(target)],
+            )
+        print(f"{args.local} follows {target['id']} (pending until they accept)")
+        return 0
+
+    return _run(settings, action)
+
+
+def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
+    """List deliveries that gave up, or put them back in the queue."""
+    from federation.delivery.pgqueue import PgDeliveryQueue
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        if args.deliveries_command == "dead":
+            rows = await pool.fetch(
+                "SELECT id, inbox, attempts, died_at, reason FROM dead_deliveries ORDER BY died_at DESC LIMIT 200"
+            )
+            for r in rows:
+                print(
+                    f"{r['id']}\t{r['inbox']}\t{r['attempts']}\t{r['died_at']:%Y-%m-%d %H:%M}\t{r['reason']}"
+                )
+            return 0
+        if args.deliveries_command == "pending":
+            row = await pool.fetchrow(
+                "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries"
+            )
+            count, oldest = (row["n"], row["oldest"]) if row else (0, None)
+            print(
+                f"{count} pending"
+                + (f", oldest since {oldest:%Y-%m-%d %H:%M:%S}" if oldest else "")
+            )
+            return 0
+        moved = await PgDeliveryQueue(pool).retry_dead(args.ids or None)
+        print(f"{moved} delivery(ies) queued again")
+        return 0
+
+    return _run(settings, action)
+
+
+def add_follow_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    follow = sub.add_parser(
+        "follow",
+        help="make a local actor follow a remote one",
+        description="Follow a remote actor (user@host or URL) as a local actor; tracked until it accepts or rejects.",
+    )
+    follow.add_argument("local", help="local actor name")
+    follow.add_argument("remote", help="user@host, acct:user@host, or an actor URL")
+    follow.set_defaults(func=cmd_follow)
+    deliveries = sub.add_parser(
+        "deliveries",
+        help="delivery queue: pending, dead, retry",
+        description="Inspect the delivery queue and retry deliveries that gave up.",
+    )
+    dsub = deliveries.add_subparsers(
+        dest="deliveries_command", metavar="ACTION", required=True
+    )
+    dsub.add_parser("pending", help="how many deliveries wait, and since when")
+    dsub.add_parser("dead", help="list deliveries that gave up (newest first)")
+    retry = dsub.add_parser(
+        "retry", help="queue dead deliveries again (all, or the given ids)"
+    )
+    retry.add_argument("ids", nargs="*", type=int)
+    deliveries.set_defaults(func=cmd_deliveries)
