@@ -9,7 +9,7 @@ import structlog
 
 from federation.errors import FederationError
 from federation.inbox import IncomingActivity
-from node.services import follow
+from node.services import follow, interactions
 from node.services.remote import RemoteActors
 from node.storage import actors as store, follows, inbox
 from node.storage.db import Connection
@@ -41,13 +41,34 @@ async def route(
                 actor_doc=await _actor_doc(conn, remote, act.actor),
             )
         case "Undo":
-            await follow.handle_undo(conn, act, base_url=base_url)
+            inner = act.raw.get("object")
+            if isinstance(inner, dict) and inner.get("type") in ("Like", "Announce"):
+                await interactions.undo_reaction(conn, act, inner)
+            else:
+                await follow.handle_undo(conn, act, base_url=base_url)
+        case "Create":
+            await interactions.handle_create(
+                conn, act, base_url=base_url, remote=remote
+            )
+        case "Update":
+            await interactions.handle_update(conn, act)
+        case "Like" | "Announce":
+            await interactions.handle_reaction(conn, act)
+        case "Move":
+            await interactions.handle_move(conn, act, remote=remote)
         case "Accept" | "Reject":
             await follow.handle_accept_or_reject(conn, act)
         case "Delete" if act.object_id == act.actor:
             removed = await follows.remove_follower_everywhere(conn, act.actor)
             await conn.execute("DELETE FROM remote_actors WHERE uri = $1", act.actor)
+            await conn.execute("DELETE FROM reactions WHERE actor = $1", act.actor)
+            await conn.execute(
+                "UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'), deleted_at = now() WHERE actor = $1",
+                act.actor,
+            )
             log.info("remote_actor_deleted", actor=act.actor, follows_removed=removed)
+        case "Delete":
+            await interactions.handle_delete(conn, act)
         case _:
             log.info("activity_ignored", type=act.type, activity_id=act.id)
 

@@ -13,7 +13,7 @@ import structlog
 
 from federation import webfinger
 from federation.errors import DocumentError, OriginMismatchError, SignatureInvalidError
-from federation.fetch.client import Fetcher
+from federation.fetch.client import FetchedDocument, Fetcher
 from federation.origin import authority, origin_of, same_origin
 from federation.sig.keys import PublicKey, load_public
 from federation.vocab.actors import ACTOR_TYPES, read_public_key
@@ -95,6 +95,10 @@ class RemoteActors:
         actor = validate_actor(fetched.document)
         await self._store(actor)
         return actor
+
+    async def fetch_object(self, url: str) -> FetchedDocument:
+        """Fetch a remote object from its own origin (never trust a copy embedded by someone else)."""
+        return await self._fetcher.get_json(url)
 
     async def _store(self, actor: dict[str, Any]) -> None:
         endpoints = actor.get("endpoints")

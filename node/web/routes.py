@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web import activitypub, collections, health, inbox, wellknown
+from node.web import activitypub, collections, health, inbox, objects, wellknown
 
 
 def setup_routes(app: web.Application) -> None:
@@ -20,3 +20,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/outbox", collections.outbox)
     app.router.add_get("/actors/{name}/followers", collections.followers)
     app.router.add_get("/actors/{name}/following", collections.following)
+    app.router.add_get("/actors/{name}/objects/{object_id}", objects.get_object)

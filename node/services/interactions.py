@@ -1,0 +1,180 @@
+"""Remote replies and mentions (Create/Update/Delete), Likes and Announces, and Move."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from federation.inbox import IncomingActivity, id_of
+from federation.origin import same_origin
+from node.services.follow import recipient_of
+from node.services.remote import RemoteActors
+from node.storage.db import Connection
+
+log = structlog.get_logger(__name__)
+NOTE_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event"})
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+async def _is_local_object(conn: Connection, object_id: str | None) -> bool:
+    return object_id is not None and bool(
+        await conn.fetchval(
+            "SELECT 1 FROM objects WHERE id = $1 AND deleted_at IS NULL", object_id
+        )
+    )
+
+
+def _mentions_local(obj: dict[str, Any], base_url: str) -> bool:
+    return any(
+        isinstance(tag, dict)
+        and tag.get("type") == "Mention"
+        and str(tag.get("href", "")).startswith(base_url + "/actors/")
+        for tag in _as_list(obj.get("tag"))
+    )
+
+
+async def _embedded_or_fetched(
+    act: IncomingActivity, remote: RemoteActors
+) -> dict[str, Any] | None:
+    """The activity's object: embedded when it is the actor's own, else fetched from its origin."""
+    obj = act.raw.get("object")
+    if (
+        isinstance(obj, dict)
+        and isinstance(obj.get("id"), str)
+        and same_origin(obj["id"], act.actor)
+    ):
+        return obj
+    if act.object_id is None or not same_origin(act.object_id, act.actor):
+        return None
+    return (await remote.fetch_object(act.object_id)).document
+
+
+async def handle_create(
+    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
+) -> None:
+    obj = await _embedded_or_fetched(act, remote)
+    if obj is None or obj.get("type") not in NOTE_TYPES:
+        log.info("create_ignored", reason="not an object of the actor's own")
+        return
+    if id_of(obj.get("attributedTo")) != act.actor:
+        log.info("create_ignored", reason="attributedTo is not the actor")
+        return
+    in_reply_to = id_of(obj.get("inReplyTo"))
+    if not (
+        await _is_local_object(conn, in_reply_to) or _mentions_local(obj, base_url)
+    ):
+        log.info(
+            "create_ignored",
+            reason="neither a reply to nor a mention of anything local",
+        )
+        return
+    await conn.execute(
+        """INSERT INTO remote_objects (id, actor, type, in_reply_to, body) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (id) DO NOTHING""",
+        obj["id"],
+        act.actor,
+        obj["type"],
+        in_reply_to,
+        obj,
+    )
+    log.info("reply_stored", object_id=obj["id"], in_reply_to=in_reply_to)
+
+
+async def handle_update(conn: Connection, act: IncomingActivity) -> None:
+    obj = act.raw.get("object")
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        return
+    done = await conn.execute(
+        """UPDATE remote_objects SET body = $3, updated_at = now()
+           WHERE id = $1 AND actor = $2 AND deleted_at IS NULL""",
+        obj["id"],
+        act.actor,
+        obj,
+    )
+    if done == "UPDATE 0" or id_of(obj.get("attributedTo")) not in (None, act.actor):
+        log.info(
+            "update_ignored",
+            object_id=obj["id"],
+            reason="unknown object or not its author",
+        )
+
+
+async def handle_delete(conn: Connection, act: IncomingActivity) -> None:
+    if act.object_id is None:
+        return
+    tombstone = {"id": act.object_id, "type": "Tombstone"}
+    done = await conn.execute(
+        "UPDATE remote_objects SET body = $3, deleted_at = now() WHERE id = $1 AND actor = $2 AND deleted_at IS NULL",
+        act.object_id,
+        act.actor,
+        tombstone,
+    )
+    log.info(
+        "remote_object_deleted" if done != "UPDATE 0" else "delete_ignored",
+        object_id=act.object_id,
+    )
+
+
+async def handle_reaction(conn: Connection, act: IncomingActivity) -> None:
+    """Like/Announce of a local object: counted once per actor (our own copy is the truth)."""
+    if not await _is_local_object(conn, act.object_id):
+        log.info("reaction_ignored", type=act.type, object_id=act.object_id)
+        return
+    await conn.execute(
+        """INSERT INTO reactions (object_id, actor, type, activity_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING""",
+        act.object_id,
+        act.actor,
+        act.type,
+        act.id,
+    )
+
+
+async def undo_reaction(
+    conn: Connection, act: IncomingActivity, inner: dict[str, Any]
+) -> None:
+    if id_of(inner.get("actor")) != act.actor:
+        return
+    await conn.execute(
+        "DELETE FROM reactions WHERE object_id = $1 AND actor = $2 AND type = $3",
+        id_of(inner.get("object")),
+        act.actor,
+        inner.get("type"),
+    )
+
+
+async def handle_move(
+    conn: Connection, act: IncomingActivity, *, remote: RemoteActors
+) -> None:
+    """Move of a follower: the follow moves when the new actor lists the old one in alsoKnownAs."""
+    target = id_of(act.raw.get("target"))
+    if act.object_id != act.actor or target is None:
+        return
+    new = await remote.fetch_actor(target)
+    if act.actor not in _as_list(new.get("alsoKnownAs")):
+        log.info(
+            "move_refused",
+            old=act.actor,
+            new=target,
+            reason="alsoKnownAs does not confirm",
+        )
+        return
+    recipient = recipient_of(new)
+    rows = await conn.fetch(
+        "SELECT local_actor_id FROM followers WHERE follower = $1", act.actor
+    )
+    for row in rows:
+        await conn.execute(
+            """INSERT INTO followers (local_actor_id, follower, state, inbox, shared_inbox)
+               VALUES ($1, $2, 'accepted', $3, $4) ON CONFLICT (local_actor_id, follower) DO NOTHING""",
+            row["local_actor_id"],
+            target,
+            recipient.inbox,
+            recipient.shared_inbox,
+        )
+    await conn.execute("DELETE FROM followers WHERE follower = $1", act.actor)
+    log.info("follower_moved", old=act.actor, new=target, follows=len(rows))

@@ -1,0 +1,79 @@
+"""GET local objects: audience and authorized fetch enforced; Tombstones answer 410."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiohttp import web
+
+from node import keys
+from node.web.activitypub import activity_json
+from node.web.middleware import wants_html
+from node.web.signatures import is_signed, verified_signer
+
+
+async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
+    pool = request.app[keys.DB]
+    replies = await pool.fetch(
+        "SELECT id FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL ORDER BY received_at LIMIT 50",
+        object_id,
+    )
+    reply_total = await pool.fetchval(
+        "SELECT count(*) FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL",
+        object_id,
+    )
+    reactions = {
+        r["type"]: r["n"]
+        for r in await pool.fetch(
+            "SELECT type, count(*) AS n FROM reactions WHERE object_id = $1 GROUP BY type",
+            object_id,
+        )
+    }
+    return {
+        "replies": {
+            "id": f"{object_id}/replies",
+            "type": "Collection",
+            "totalItems": reply_total,
+            "first": {
+                "type": "CollectionPage",
+                "partOf": f"{object_id}/replies",
+                "items": [r["id"] for r in replies],
+            },
+        },
+        "likes": {
+            "id": f"{object_id}/likes",
+            "type": "Collection",
+            "totalItems": reactions.get("Like", 0),
+        },
+        "shares": {
+            "id": f"{object_id}/shares",
+            "type": "Collection",
+            "totalItems": reactions.get("Announce", 0),
+        },
+    }
+
+
+async def get_object(request: web.Request) -> web.StreamResponse:
+    """GET /actors/{name}/objects/{id}."""
+    settings = request.app[keys.SETTINGS]
+    object_id = f"{settings.url}{request.path}"
+    row = await request.app[keys.DB].fetchrow(
+        "SELECT body, public, deleted_at FROM objects WHERE id = $1", object_id
+    )
+    if (
+        row is None or not row["public"]
+    ):  # followers-only objects are never served to anyone else (yet)
+        raise web.HTTPNotFound(reason="no such object")
+    if row["deleted_at"] is not None:
+        return activity_json({"id": object_id, "type": "Tombstone"}, status=410)
+    body: dict[str, Any] = dict(row["body"])
+    if wants_html(request):
+        text = f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(body.get('type', 'Object'))}</title>"
+        text += f'<link rel=alternate type="application/activity+json" href="{escape(object_id)}"><main>{body.get("content", "")}</main></html>'
+        return web.Response(text=text, content_type="text/html")
+    if is_signed(request):
+        await verified_signer(request)
+    elif settings.authorized_fetch:
+        raise web.HTTPUnauthorized(reason="authorized fetch: sign your request")
+    return activity_json({**body, **await _counts(request, object_id)})

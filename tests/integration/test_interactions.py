@@ -1,0 +1,263 @@
+"""Replies, edits, deletes, likes, announces, actor deletion and Move, through real signed HTTP."""
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from node import keys
+from node.services.actors import create_actor
+from node.services.publish import post_note
+from tests.conftest import free_port
+from tests.peer import Peer
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+PEER_HOST = "127.0.0.3"
+AP = "application/activity+json"
+
+
+@pytest.fixture
+async def peer(aiohttp_server: Any) -> Peer:
+    port = free_port(PEER_HOST)
+    p = Peer(f"http://{PEER_HOST}:{port}")
+    p.add("alice")
+    p.add("mallory")
+    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
+    return p
+
+
+@pytest.fixture
+async def node(make_client: Any) -> Any:
+    client = await make_client()
+    await create_actor(client.app[keys.DB], kind="group", name="housing")
+    return client
+
+
+def _base(node: Any) -> str:
+    return str(node.app[keys.SETTINGS].url)
+
+
+async def _send(
+    node: Any, peer: Peer, activity: dict[str, Any], as_: str = "alice"
+) -> None:
+    body = json.dumps(activity).encode()
+    resp = await node.post(
+        "/inbox", data=body, headers=peer.sign_post(as_, _base(node) + "/inbox", body)
+    )
+    assert resp.status == 202, await resp.text()
+
+
+async def _settled(node: Any) -> None:
+    pool = node.app[keys.DB]
+    for _ in range(200):
+        if (
+            await pool.fetchval("SELECT count(*) FROM inbox WHERE processed_at IS NULL")
+            == 0
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("inbox not processed")
+
+
+async def _object(node: Any, peer: Peer, object_id: str) -> Any:
+    path = object_id.removeprefix(_base(node))
+    return await node.get(path, headers=peer.sign_get("alice", object_id))
+
+
+def _act(peer: Peer, type_: str, obj: Any, as_: str = "alice") -> dict[str, Any]:
+    return {
+        "id": f"{peer.actor_id(as_)}#{type_.lower()}/{uuid.uuid4()}",
+        "type": type_,
+        "actor": peer.actor_id(as_),
+        "object": obj,
+    }
+
+
+def _reply(
+    peer: Peer, in_reply_to: str, text: str = "<p>count me in</p>"
+) -> dict[str, Any]:
+    return {
+        "id": f"{peer.actor_id('alice')}/notes/{uuid.uuid4()}",
+        "type": "Note",
+        "attributedTo": peer.actor_id("alice"),
+        "inReplyTo": in_reply_to,
+        "content": text,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+
+
+async def test_reply_edit_delete_like_and_announce_of_a_local_note(
+    node: Any, peer: Peer
+) -> None:
+    create = await post_note(
+        node.app[keys.DB],
+        base_url=_base(node),
+        actor_name="housing",
+        text="Meeting Thursday.",
+    )
+    note_id = create["object"]["id"]
+    reply = _reply(peer, note_id)
+    await _send(node, peer, _act(peer, "Create", reply))
+    await _send(node, peer, _act(peer, "Like", note_id))
+    await _send(
+        node, peer, _act(peer, "Like", note_id)
+    )  # a second Like by the same actor
+    await _send(node, peer, _act(peer, "Announce", note_id))
+    await _settled(node)
+    doc = await (await _object(node, peer, note_id)).json()
+    assert doc["replies"]["totalItems"] == 1
+    assert doc["replies"]["first"]["items"] == [reply["id"]]
+    assert doc["likes"]["totalItems"] == 1
+    assert doc["shares"]["totalItems"] == 1
+
+    edited = {**reply, "content": "<p>count me in, with two friends</p>"}
+    await _send(node, peer, _act(peer, "Update", edited))
+    forged = {**reply, "content": "<p>forged</p>"}
+    await _send(node, peer, _act(peer, "Update", forged, as_="mallory"), as_="mallory")
+    await _settled(node)
+    body = await node.app[keys.DB].fetchval(
+        "SELECT body FROM remote_objects WHERE id = $1", reply["id"]
+    )
+    assert body["content"] == "<p>count me in, with two friends</p>"
+
+    await _send(
+        node, peer, _act(peer, "Delete", reply["id"], as_="mallory"), as_="mallory"
+    )
+    await _settled(node)
+    assert (await (await _object(node, peer, note_id)).json())["replies"][
+        "totalItems"
+    ] == 1, "only the author deletes"
+    await _send(
+        node, peer, _act(peer, "Delete", {"id": reply["id"], "type": "Tombstone"})
+    )
+    like = _act(peer, "Like", note_id)
+    await _send(
+        node,
+        peer,
+        _act(
+            peer,
+            "Undo",
+            {
+                "id": like["id"],
+                "type": "Like",
+                "actor": peer.actor_id("alice"),
+                "object": note_id,
+            },
+        ),
+    )
+    await _settled(node)
+    doc = await (await _object(node, peer, note_id)).json()
+    assert doc["replies"]["totalItems"] == 0
+    assert doc["likes"]["totalItems"] == 0
+    stored = await node.app[keys.DB].fetchrow(
+        "SELECT body, deleted_at FROM remote_objects WHERE id = $1", reply["id"]
+    )
+    assert stored["body"] == {"id": reply["id"], "type": "Tombstone"}
+    assert stored["deleted_at"] is not None
+
+
+async def test_unrelated_posts_are_not_stored(node: Any, peer: Peer) -> None:
+    await _send(
+        node,
+        peer,
+        _act(peer, "Create", _reply(peer, "https://elsewhere.example/notes/1")),
+    )
+    await _settled(node)
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+
+
+async def test_embedded_object_of_someone_else_is_not_trusted(
+    node: Any, peer: Peer
+) -> None:
+    create = await post_note(
+        node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
+    )
+    fake = {
+        **_reply(peer, create["object"]["id"]),
+        "id": f"{peer.actor_id('alice')}/notes/forged",
+        "attributedTo": peer.actor_id("alice"),
+    }
+    await _send(node, peer, _act(peer, "Create", fake, as_="mallory"), as_="mallory")
+    await _settled(node)
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+
+
+async def test_unsigned_object_fetch_is_refused_under_authorized_fetch(
+    node: Any,
+) -> None:
+    create = await post_note(
+        node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
+    )
+    resp = await node.get(
+        create["object"]["id"].removeprefix(_base(node)), headers={"Accept": AP}
+    )
+    assert resp.status == 401
+
+
+async def test_move_of_a_follower_follows_the_new_account_when_confirmed(
+    node: Any, peer: Peer
+) -> None:
+    follow = _act(peer, "Follow", f"{_base(node)}/actors/housing")
+    await _send(node, peer, follow)
+    await _settled(node)
+    pool = node.app[keys.DB]
+    peer.add("alice2", extra={"alsoKnownAs": [peer.actor_id("alice")]})
+    peer.add("stranger")
+    await _send(
+        node,
+        peer,
+        {
+            **_act(peer, "Move", peer.actor_id("alice")),
+            "target": peer.actor_id("stranger"),
+        },
+    )
+    await _settled(node)
+    assert await pool.fetchval("SELECT follower FROM followers") == peer.actor_id(
+        "alice"
+    ), "unconfirmed move refused"
+    await _send(
+        node,
+        peer,
+        {
+            **_act(peer, "Move", peer.actor_id("alice")),
+            "target": peer.actor_id("alice2"),
+        },
+    )
+    await _settled(node)
+    assert await pool.fetchval("SELECT follower FROM followers") == peer.actor_id(
+        "alice2"
+    )
+
+
+async def test_deleted_actor_loses_follows_and_content(node: Any, peer: Peer) -> None:
+    create = await post_note(
+        node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
+    )
+    await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
+    await _send(node, peer, _act(peer, "Create", _reply(peer, create["object"]["id"])))
+    await _settled(node)
+    await _send(node, peer, _act(peer, "Delete", peer.actor_id("alice")))
+    await _settled(node)
+    pool = node.app[keys.DB]
+    assert await pool.fetchval("SELECT count(*) FROM followers") == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM remote_objects WHERE deleted_at IS NULL"
+        )
+        == 0
+    )
+
+
+async def test_unknown_activity_types_are_accepted_and_ignored(
+    node: Any, peer: Peer
+) -> None:
+    await _send(node, peer, _act(peer, "Flag", f"{_base(node)}/actors/housing"))
+    await _settled(node)
+    assert (
+        await node.app[keys.DB].fetchval(
+            "SELECT count(*) FROM inbox WHERE processed_at IS NOT NULL"
+        )
+        == 1
+    )
