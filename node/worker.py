@@ -18,7 +18,7 @@ from federation.sig.knock import SigningKey
 from node import keys
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
-from node.storage import follows
+from node.storage import domains, follows
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +66,10 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         removed = await follows.remove_followers_on_inbox(pool, inbox)
         log.info("followers_removed_gone", inbox=inbox, removed=removed)
 
+    async def host_allowed(host: str) -> bool:
+        allowlist = settings.federation_mode == "allowlist"
+        return not await domains.is_refused(pool, host, allowlist_mode=allowlist)
+
     queue = PgDeliveryQueue(pool, worker_id=secrets.randbelow(2**31 - 1) + 1)
     worker = DeliveryWorker(
         queue,
@@ -74,6 +78,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         on_gone=on_gone,
         clock=app[keys.CLOCK],
         allow_private=settings.allow_private_network,
+        host_allowed=host_allowed,
     )
     app[keys.DELIVERY_WORKER] = worker
     listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])

@@ -35,6 +35,7 @@ class DeliveryWorker:
         on_gone: Callable[[str], Awaitable[None]],
         clock: Callable[[], datetime],
         allow_private: bool,
+        host_allowed: Callable[[str], Awaitable[bool]] | None = None,
         concurrency: int = 16,
         per_host: int = 4,
         timeout: float = guard.TIMEOUT_SECONDS,
@@ -45,6 +46,7 @@ class DeliveryWorker:
         self._on_gone = on_gone
         self._clock = clock
         self._allow_private = allow_private
+        self._host_allowed = host_allowed
         self._concurrency = concurrency
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(per_host)

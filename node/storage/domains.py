@@ -51,3 +51,10 @@ async def allow(conn: Conn, host: str) -> None:
     await conn.execute(
         "INSERT INTO domain_allows (host) VALUES ($1) ON CONFLICT DO NOTHING", host
     )
+
+
+async def allowed(conn: Conn) -> list[str]:
+    return [
+        r["host"]
+        for r in await conn.fetch("SELECT host FROM domain_allows ORDER BY host")
+    ]

@@ -331,3 +331,46 @@ async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
     assert out.decode().startswith("1 ")
     node.app[keys.DELIVERY_WORKER].wakeup.set()
     await _until(lambda: len(peer.activities("Create")) == 2)
+
+
+async def test_domain_block_from_the_cli_drops_followers_and_refuses(
+    node: Any, peer: Peer
+) -> None:
+    await _follow_accepted(node, peer)
+    settings = node.app[keys.SETTINGS]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        MOVEMENT_NODE_URL=settings.url,
+        MOVEMENT_NODE_LOG_LEVEL="warning",
+    )
+    host = peer.base.split("://")[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        "domain",
+        "block",
+        host,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0
+    assert "1 follower(s) removed" in out.decode()
+    pool = node.app[keys.DB]
+    assert await pool.fetchval("SELECT count(*) FROM followers") == 0
+    assert (await _send(node, peer, _follow(node, peer))).status == 403
+
+
+async def test_allowlist_mode_refuses_unlisted_hosts_and_delivers_to_listed(
+    make_client: Any, peer: Peer
+) -> None:
+    client = await make_client(federation_mode="allowlist")
+    await create_actor(client.app[keys.DB], kind="group", name="housing")
+    assert (await _send(client, peer, _follow(client, peer))).status == 403
+    await client.app[keys.DB].execute(
+        "INSERT INTO domain_allows (host) VALUES ($1)", peer.base.split("://")[1]
+    )
+    assert (await _send(client, peer, _follow(client, peer))).status == 202
+    await _until(lambda: len(peer.activities("Accept")) == 1)
