@@ -6,6 +6,7 @@ lower case, one trailing dot stripped) and compare tuples.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ def normalize_host(host: str) -> str:
         raise ValueError(msg) from None
 
 
+@functools.lru_cache(maxsize=65536)
 def origin_of(url: str) -> Origin:
     """The origin of an absolute http(s) URL.
 

@@ -56,10 +56,14 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """Run the inbox processor and delivery workers for the app's lifetime (role worker/all)."""
     settings, pool = app[keys.SETTINGS], app[keys.DB]
     key_cache: dict[str, SigningKey] = {}
+    key_lock = asyncio.Lock()
 
     async def key_for(name: str) -> SigningKey:
+        """Load each signer's key once (parsing a PEM costs tens of ms), even under concurrency."""
         if name not in key_cache:
-            key_cache[name] = await signing_key(pool, settings.url, name)
+            async with key_lock:
+                if name not in key_cache:
+                    key_cache[name] = await signing_key(pool, settings.url, name)
         return key_cache[name]
 
     async def on_gone(inbox: str) -> None:

@@ -36,7 +36,7 @@ class DeliveryWorker:
         clock: Callable[[], datetime],
         allow_private: bool,
         host_allowed: Callable[[str], Awaitable[bool]] | None = None,
-        concurrency: int = 16,
+        concurrency: int = 32,
         per_host: int = 4,
         timeout: float = guard.TIMEOUT_SECONDS,
     ) -> None:
@@ -54,6 +54,7 @@ class DeliveryWorker:
         self._timeout = timeout
         self.knocks = KnockMemory()
         self.wakeup = asyncio.Event()
+        self._troubled: set[str] = set()
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many jobs were attempted."""
@@ -69,25 +70,40 @@ class DeliveryWorker:
         idle: float = 1.0,
         max_idle_rounds: int | None = None,
     ) -> None:
-        """Deliver until `stop`; returns early after `max_idle_rounds` empty polls (for housekeeping)."""
+        """Deliver until `stop`, keeping up to `concurrency` deliveries in flight.
+
+        Returns early after `max_idle_rounds` empty polls, so the caller can do housekeeping.
+        """
+        inflight: set[asyncio.Task[None]] = set()
         idle_rounds = 0
-        while not stop.is_set():
-            if await self.run_once():
-                idle_rounds = 0
-                continue
-            idle_rounds += 1
-            if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
-                return
-            self.wakeup.clear()
-            waiters = [
-                asyncio.create_task(stop.wait()),
-                asyncio.create_task(self.wakeup.wait()),
-            ]
-            await asyncio.wait(
-                waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
-            )
-            for waiter in waiters:
-                waiter.cancel()
+        try:
+            while not stop.is_set():
+                free = self._concurrency - len(inflight)
+                jobs = await self._queue.claim(free, LEASE) if free > 0 else []
+                inflight.update(asyncio.create_task(self._deliver(job)) for job in jobs)
+                if inflight:
+                    idle_rounds = 0
+                    _done, left = await asyncio.wait(
+                        inflight, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    inflight = set(left)
+                    continue
+                idle_rounds += 1
+                if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
+                    return
+                self.wakeup.clear()
+                waiters = [
+                    asyncio.create_task(stop.wait()),
+                    asyncio.create_task(self.wakeup.wait()),
+                ]
+                await asyncio.wait(
+                    waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            if inflight:
+                await asyncio.wait(inflight, timeout=15)
 
     async def _deliver(self, job: Job) -> None:
         structlog.contextvars.bind_contextvars(
@@ -103,9 +119,15 @@ class DeliveryWorker:
             now=now,
             first_attempt_at=job.created_at,
         )
-        await self._queue.record_host(
-            job.host, status is not None and status < 500, now
-        )
+        ok = status is not None and status < 500
+        if (
+            not ok or job.host in self._troubled
+        ):  # the breaker only needs to hear about trouble
+            await self._queue.record_host(job.host, ok, now)
+            if ok:
+                self._troubled.discard(job.host)
+            else:
+                self._troubled.add(job.host)
         match outcome:
             case Done():
                 await self._queue.complete(job)
@@ -142,7 +164,9 @@ class DeliveryWorker:
             scheme: SignatureScheme | None = self.knocks.first_scheme(job.host)
             status, headers = 0, dict[str, str]()
             while scheme is not None:
-                request = sign(
+                # RSA signing releases the GIL: a thread lets it overlap the event loop's work
+                request = await asyncio.to_thread(
+                    sign,
                     HttpRequest.build("POST", url, {"content-type": AP}, body),
                     key,
                     scheme,

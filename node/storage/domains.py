@@ -13,11 +13,14 @@ Conn: TypeAlias = "asyncpg.Pool[Any] | Connection"
 
 async def is_refused(conn: Conn, host: str, *, allowlist_mode: bool) -> bool:
     """True when we do not federate with `host` (blocked, or not allowed in allow-list mode)."""
-    if await conn.fetchval("SELECT 1 FROM domain_blocks WHERE host = $1", host):
-        return True
-    return allowlist_mode and not await conn.fetchval(
-        "SELECT 1 FROM domain_allows WHERE host = $1", host
+    row = await conn.fetchrow(
+        """SELECT EXISTS (SELECT 1 FROM domain_blocks WHERE host = $1) AS blocked,
+                  EXISTS (SELECT 1 FROM domain_allows WHERE host = $1) AS allowed""",
+        host,
     )
+    if row is None:
+        return False
+    return bool(row["blocked"]) or (allowlist_mode and not row["allowed"])
 
 
 async def block(conn: Conn, host: str) -> int:

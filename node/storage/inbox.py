@@ -16,8 +16,9 @@ async def insert(
 ) -> int | None:
     """Store an activity; None when this activity id was stored before (a duplicate)."""
     row = await pool.fetchval(
-        """INSERT INTO inbox (activity_id, actor, type, body) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (activity_id) DO NOTHING RETURNING id""",
+        """WITH ins AS (INSERT INTO inbox (activity_id, actor, type, body) VALUES ($1, $2, $3, $4)
+                        ON CONFLICT (activity_id) DO NOTHING RETURNING id)
+           SELECT id FROM ins, pg_notify('inbox', '')""",
         activity_id,
         actor,
         type_,

@@ -44,15 +44,14 @@ async def post_inbox(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason="body is not JSON") from None
     claim = claim_of(message)
     allowlist = settings.federation_mode == "allowlist"
-    for url in (
-        claim.key_id,
-        activity.get("actor") if isinstance(activity, dict) else None,
-    ):
-        if (
-            isinstance(url, str)
-            and url.startswith(("http://", "https://"))
-            and await domains.is_refused(pool, authority(url), allowlist_mode=allowlist)
-        ):
+    urls = (claim.key_id, activity.get("actor") if isinstance(activity, dict) else None)
+    hosts = {
+        authority(u)
+        for u in urls
+        if isinstance(u, str) and u.startswith(("http://", "https://"))
+    }
+    for host in hosts:
+        if await domains.is_refused(pool, host, allowlist_mode=allowlist):
             raise web.HTTPForbidden(
                 reason="this server does not federate with your domain"
             )
@@ -73,5 +72,4 @@ async def post_inbox(request: web.Request) -> web.Response:
     )
     if stored:
         app[keys.INBOX_WAKEUP].set()
-        await pool.execute("NOTIFY inbox")
     return web.json_response({"status": "accepted"}, status=202)
