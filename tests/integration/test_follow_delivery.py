@@ -1,6 +1,7 @@
 """Follows, the inbox and the delivery queue end to end, with a real signed peer on loopback."""
 
 import asyncio
+import io
 import json
 import os
 import sys
@@ -374,3 +375,16 @@ async def test_allowlist_mode_refuses_unlisted_hosts_and_delivers_to_listed(
     )
     assert (await _send(client, peer, _follow(client, peer))).status == 202
     await _until(lambda: len(peer.activities("Accept")) == 1)
+
+
+async def test_oversize_inbox_body_is_413_and_nothing_is_stored(
+    node: Any, peer: Peer
+) -> None:
+    body = json.dumps({**_follow(node, peer), "padding": "x" * (1024 * 1024)}).encode()
+    headers = peer.sign_post("alice", _base(node) + "/actors/housing/inbox", body)
+    resp = await node.post(
+        "/actors/housing/inbox", data=io.BytesIO(body), headers=headers
+    )
+    assert resp.status == 413
+    assert "error" in await resp.json()
+    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
