@@ -91,39 +91,13 @@ def _list(kind: str) -> Callable[[Settings, argparse.Namespace], int]:
 
 def cmd_lookup(settings: Settings, args: argparse.Namespace) -> int:
     """Resolve a remote handle or actor URL through WebFinger and a signed fetch."""
-    from federation.errors import FederationError
-    from federation.fetch.client import Fetcher, create_session
-    from node.clock import utcnow
-    from node.domain.actors import INSTANCE_NAME
-    from node.services.actors import signing_key
-    from node.services.remote import RemoteActors
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
-        key = await signing_key(pool, settings.url, INSTANCE_NAME)
-        async with create_session(
-            allow_private=settings.allow_private_network
-        ) as session:
-            fetcher = Fetcher(
-                session,
-                lambda: key,
-                allow_private=settings.allow_private_network,
-                clock=utcnow,
-            )
-            remote = RemoteActors(
-                pool,
-                fetcher,
-                base_url=settings.url,
-                allow_private=settings.allow_private_network,
-                clock=utcnow,
-            )
-            try:
-                if args.handle.startswith(("http://", "https://")):
-                    actor = await remote.fetch_actor(args.handle)
-                else:
-                    actor = await remote.resolve_handle(args.handle)
-            except (FederationError, ValueError) as exc:
-                msg = f"lookup failed: {exc}"
-                raise CliError(msg) from None
+        try:
+            actor = await _resolve(settings, pool, args.handle)
+        except CliError as exc:
+            msg = f"lookup failed: {exc}"
+            raise CliError(msg) from None
         print(json.dumps(actor, indent=2, sort_keys=True))
         return 0
 
@@ -171,14 +145,49 @@ def add_actor_commands(sub: argparse._SubParsersAction[Any]) -> None:
     lookup.set_defaults(func=cmd_lookup)
 
 
+async def _resolve(
+    settings: Settings, pool: asyncpg.Pool[Any], handle: str
+) -> dict[str, Any]:
+    """WebFinger + signed fetch of a remote handle (as the instance actor)."""
+    from federation.errors import FederationError
+    from federation.fetch.client import Fetcher, create_session
+    from node.clock import utcnow
+    from node.domain.actors import INSTANCE_NAME
+    from node.services.actors import signing_key
+    from node.services.remote import RemoteActors
+
+    key = await signing_key(pool, settings.url, INSTANCE_NAME)
+    private = settings.allow_private_network
+    async with create_session(allow_private=private) as session:
+        fetcher = Fetcher(session, lambda: key, allow_private=private, clock=utcnow)
+        remote = RemoteActors(
+            pool, fetcher, base_url=settings.url, allow_private=private, clock=utcnow
+        )
+        try:
+            if handle.startswith(("http://", "https://")):
+                return await remote.fetch_actor(handle)
+            return await remote.resolve_handle(handle)
+        except (FederationError, ValueError) as exc:
+            msg = f"cannot resolve {handle}: {exc}"
+            raise CliError(msg) from None
+
+
 def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
     """Publish a public Note as a local actor and queue its delivery to followers."""
-    from node.services.publish import post_note
+    from node.services.publish import find_mentions, post_note
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
+        mentions = [
+            (handle, await _resolve(settings, pool, handle))
+            for handle in find_mentions(args.text)
+        ]
         try:
             create = await post_note(
-                pool, base_url=settings.url, actor_name=args.name, text=args.text
+                pool,
+                base_url=settings.url,
+                actor_name=args.name,
+                text=args.text,
+                mentions=mentions,
             )
         except (LookupError, ValueError) as exc:
             raise CliError(str(exc)) from None

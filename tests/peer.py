@@ -83,8 +83,22 @@ class Peer:
             status = self.inbox_statuses.pop(0) if self.inbox_statuses else 202
             return web.Response(status=status)
 
+        async def webfinger(request: web.Request) -> web.Response:
+            user = (
+                request.query.get("resource", "").removeprefix("acct:").split("@", 1)[0]
+            )
+            if user not in self.actors:
+                raise web.HTTPNotFound
+            host = self.base.split("://", 1)[1]
+            links = [{"rel": "self", "type": AP, "href": self.actor_id(user)}]
+            return web.json_response(
+                {"subject": f"acct:{user}@{host}", "links": links},
+                content_type="application/jrd+json",
+            )
+
         app = web.Application()
         app.router.add_get("/users/{name}", user)
+        app.router.add_get("/.well-known/webfinger", webfinger)
         app.router.add_post("/inbox", inbox)
         app.router.add_post("/users/{name}/inbox", inbox)
         return app

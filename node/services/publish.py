@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from html import escape
 from typing import Any
@@ -10,10 +11,11 @@ import asyncpg
 import structlog
 
 from federation.delivery import pgqueue
-from federation.delivery.plan import plan_inboxes
+from federation.delivery.plan import Recipient, plan_inboxes
 from federation.vocab import activities
 from node.clock import utcnow
 from node.domain.actors import LocalActor, actor_url
+from node.services.follow import recipient_of
 from node.storage import actors as store, domains, follows
 
 log = structlog.get_logger(__name__)
@@ -27,6 +29,24 @@ def plain_text_html(text: str) -> str:
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
+MENTION_RE = re.compile(
+    r"(?<![\w/@])@([a-z0-9_.-]+)@([a-z0-9.-]+(?::\d+)?)", re.IGNORECASE
+)
+
+
+def find_mentions(text: str) -> list[str]:
+    """`user@host` handles mentioned as `@user@host` in plain text, in order, once each."""
+    return list(dict.fromkeys(f"{m[1]}@{m[2]}" for m in MENTION_RE.finditer(text)))
+
+
+def _link_mentions(html: str, mentions: list[tuple[str, dict[str, Any]]]) -> str:
+    for handle, doc in mentions:
+        user = handle.split("@", 1)[0]
+        link = f'<span class="h-card"><a href="{escape(doc["id"])}" class="u-url mention">@{escape(user)}</a></span>'
+        html = html.replace(f"@{escape(handle)}", link)
+    return html
+
+
 async def publish_object(
     pool: asyncpg.Pool[Any],
     *,
@@ -34,8 +54,9 @@ async def publish_object(
     actor: LocalActor,
     obj: dict[str, Any],
     public: bool = True,
+    extra_recipients: list[Recipient] | None = None,
 ) -> dict[str, Any]:
-    """Store `obj`, its Create and one delivery per follower inbox; returns the Create."""
+    """Store `obj`, its Create and one delivery per follower (and mentioned) inbox; returns the Create."""
     create = activities.create(
         id=f"{obj['id']}/activity", actor=actor_url(base_url, actor), obj=obj
     )
@@ -57,7 +78,9 @@ async def publish_object(
             public,
             create,
         )
-        recipients = await follows.accepted_recipients(conn, actor.id)
+        recipients = await follows.accepted_recipients(conn, actor.id) + (
+            extra_recipients or []
+        )
         blocked = frozenset(await domains.blocked(conn))
         inboxes = plan_inboxes(recipients, local_base=base_url, blocked_hosts=blocked)
         queued = await pgqueue.enqueue_many(
@@ -74,9 +97,18 @@ async def publish_object(
 
 
 async def post_note(
-    pool: asyncpg.Pool[Any], *, base_url: str, actor_name: str, text: str
+    pool: asyncpg.Pool[Any],
+    *,
+    base_url: str,
+    actor_name: str,
+    text: str,
+    mentions: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """Publish a public Note by a local actor (the minimal publishing path)."""
+    """Publish a public Note by a local actor (the minimal publishing path).
+
+    `mentions` are (handle, resolved actor document) pairs: each gets a Mention tag, a
+    link in the content, a place in `cc`, and a delivery.
+    """
     actor = await store.local_by_name(pool, actor_name)
     if actor is None or actor.kind == "instance":
         msg = f"no local actor {actor_name!r}"
@@ -93,4 +125,15 @@ async def post_note(
         followers=f"{me}/followers",
     )
     note["@context"] = activities.AS_CONTEXT
-    return await publish_object(pool, base_url=base_url, actor=actor, obj=note)
+    mentions = mentions or []
+    if mentions:
+        note["content"] = _link_mentions(note["content"], mentions)
+        note["tag"] = [
+            {"type": "Mention", "href": doc["id"], "name": f"@{handle}"}
+            for handle, doc in mentions
+        ]
+        note["cc"] = [*note["cc"], *(doc["id"] for _h, doc in mentions)]
+    extra = [recipient_of(doc) for _h, doc in mentions]
+    return await publish_object(
+        pool, base_url=base_url, actor=actor, obj=note, extra_recipients=extra
+    )

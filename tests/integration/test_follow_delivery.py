@@ -388,3 +388,40 @@ async def test_oversize_inbox_body_is_413_and_nothing_is_stored(
     assert resp.status == 413
     assert "error" in await resp.json()
     assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_mentioned_actor_receives_the_post_with_a_mention_tag(
+    node: Any, peer: Peer
+) -> None:
+    settings = node.app[keys.SETTINGS]
+    handle = f"alice@{peer.base.split('://')[1]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        MOVEMENT_NODE_URL=settings.url,
+        MOVEMENT_NODE_LOG_LEVEL="warning",
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        "post",
+        "housing",
+        f"Thanks @{handle} for the venue!",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    await _until(lambda: len(peer.activities("Create")) == 1)
+    note = peer.activities("Create")[0]["object"]
+    assert note["tag"] == [
+        {"type": "Mention", "href": peer.actor_id("alice"), "name": f"@{handle}"}
+    ]
+    assert peer.actor_id("alice") in note["cc"]
+    assert (
+        f'<a href="{peer.actor_id("alice")}" class="u-url mention">@alice</a>'
+        in note["content"]
+    )
