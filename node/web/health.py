@@ -18,6 +18,12 @@ async def healthz(request: web.Request) -> web.Response:
         async with asyncio.timeout(HEALTH_TIMEOUT):
             async with pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
+    except asyncpg.InternalClientError:
+        # the driver lost track of a connection the server killed: drop pooled connections
+        await pool.expire_connections()
+        return web.json_response(
+            {"status": "degraded", "database": "unreachable"}, status=503
+        )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
         return web.json_response(
             {"status": "degraded", "database": "unreachable"}, status=503
