@@ -106,6 +106,11 @@ class PgDeliveryQueue:
     async def complete(self, job: Job) -> None:
         await self._pool.execute("DELETE FROM deliveries WHERE id = $1", job.id)
 
+    async def complete_many(self, ids: list[int]) -> None:
+        await self._pool.execute(
+            "DELETE FROM deliveries WHERE id = ANY($1::bigint[])", ids
+        )
+
     async def reschedule(
         self, job: Job, at: datetime, *, status: int | None, error: str
     ) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
+import asyncpg
 import structlog
 
 from federation.delivery.policy import Done, GiveUp, RemoveRecipient, Retry, next_step
@@ -55,6 +56,8 @@ class DeliveryWorker:
         self.knocks = KnockMemory()
         self.wakeup = asyncio.Event()
         self._troubled: set[str] = set()
+        self._done: list[int] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many jobs were attempted."""
@@ -104,6 +107,8 @@ class DeliveryWorker:
         finally:
             if inflight:
                 await asyncio.wait(inflight, timeout=15)
+            if self._flusher is not None:
+                await asyncio.wait([self._flusher], timeout=15)
 
     async def _deliver(self, job: Job) -> None:
         structlog.contextvars.bind_contextvars(
@@ -130,7 +135,7 @@ class DeliveryWorker:
                 self._troubled.add(job.host)
         match outcome:
             case Done():
-                await self._queue.complete(job)
+                await self._complete(job)
                 log.info("delivered", status=status, attempt=job.attempts)
             case Retry(at=at, reason=reason):
                 await self._queue.reschedule(
@@ -155,6 +160,26 @@ class DeliveryWorker:
                     attempt=job.attempts,
                     reason=reason,
                 )
+
+    async def _complete(self, job: Job) -> None:
+        """Delete delivered rows in batches: one round trip for many.
+
+        A crash before the flush re-sends those few (at-least-once, as promised).
+        """
+        self._done.append(job.id)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_loop())
+
+    async def _flush_loop(self) -> None:
+        while self._done:
+            await asyncio.sleep(
+                0.02
+            )  # let the deliveries finishing meanwhile join the batch
+            ids, self._done = self._done, []
+            try:
+                await self._queue.complete_many(ids)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("delivery_complete_failed", count=len(ids), error=str(exc))
 
     async def _post(self, job: Job) -> tuple[int | None, dict[str, str], str]:
         body = json.dumps(job.body, separators=(",", ":")).encode()
