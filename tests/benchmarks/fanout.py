@@ -1,4 +1,6 @@
-"""Fan-out and inbox benchmark: prints figures (no assertions). Run: python -m tests.benchmarks.fanout
+"""Fan-out and inbox benchmark: prints figures (no assertions).
+
+Run: python -m tests.benchmarks.fanout [EXTRA_WORKER_PROCESSES]
 
 1. One post to 10,000 followers on 1,000 hosts (each with a shared inbox, all on loopback
    addresses 127.0.x.y) -> 1,000 signed deliveries; wall time, deliveries/s, and the RSA
@@ -12,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -39,6 +43,7 @@ HOSTS = 1000
 FOLLOWERS_PER_HOST = 10
 INBOX_ACTIVITIES = 5000
 CLIENTS = 50
+EXTRA_WORKERS = 0  # extra `serve --role worker` processes (argv[1])
 
 
 def _host(i: int) -> str:
@@ -198,12 +203,35 @@ async def main() -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
+        extra = [await _worker_process(dsn, url) for _ in range(EXTRA_WORKERS)]
+        print(
+            f"node: 1 web+worker process and {EXTRA_WORKERS} extra `serve --role worker` process(es)"
+        )
         try:
             await fanout(app, free_port())
             await inbox_load(app, url)
         finally:
+            for proc in extra:
+                proc.terminate()
+                await proc.wait()
             await runner.cleanup()
 
 
+async def _worker_process(dsn: str, url: str) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=dsn,
+        MOVEMENT_NODE_URL=url,
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+        MOVEMENT_NODE_LOG_LEVEL="error",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "node", "serve", "--role", "worker", env=env
+    )
+    await asyncio.sleep(2.0)  # let it connect and register before the fan-out starts
+    return proc
+
+
 if __name__ == "__main__":
+    EXTRA_WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     asyncio.run(main())
