@@ -123,3 +123,31 @@ def make_client(
         return await aiohttp_client(create_app(settings_for(db_dsn, **overrides)))
 
     return make
+
+
+def cli_env(settings: Settings, *, private: bool = False) -> dict[str, str]:
+    """Environment for running `python -m node` against an in-process node's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=settings.database_url or "",
+        MOVEMENT_NODE_URL=settings.url,
+        MOVEMENT_NODE_LOG_LEVEL="warning",
+    )
+    if private:
+        env["MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK"] = "true"
+    return env
+
+
+PEER_HOST = "127.0.0.3"
+
+
+@pytest.fixture
+async def peer(aiohttp_server: Any) -> Any:
+    """A remote fediverse server on 127.0.0.3 with one actor, alice."""
+    from tests.peer import Peer
+
+    port = free_port(PEER_HOST)
+    p = Peer(f"http://{PEER_HOST}:{port}")
+    p.add("alice")
+    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
+    return p

@@ -3,7 +3,6 @@
 import asyncio
 import io
 import json
-import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -18,21 +17,11 @@ from federation.types import HttpRequest
 from node import keys
 from node.services.actors import create_actor
 from node.storage import actors as store
-from tests.conftest import free_port
+from tests.conftest import cli_env
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
-PEER_HOST = "127.0.0.3"
 AP = "application/activity+json"
-
-
-@pytest.fixture
-async def peer(aiohttp_server: Any) -> Peer:
-    port = free_port(PEER_HOST)
-    p = Peer(f"http://{PEER_HOST}:{port}")
-    p.add("alice")
-    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
-    return p
 
 
 @pytest.fixture
@@ -99,12 +88,7 @@ async def _verify_from_node(
 
 async def _post_via_cli(node: Any, text: str) -> str:
     settings = node.app[keys.SETTINGS]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        MOVEMENT_NODE_URL=settings.url,
-        MOVEMENT_NODE_LOG_LEVEL="warning",
-    )
+    env = cli_env(settings)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -302,12 +286,7 @@ async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
         await asyncio.sleep(0.05)
     assert await pool.fetchval("SELECT reason FROM dead_deliveries") == "HTTP 404"
     settings = node.app[keys.SETTINGS]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        MOVEMENT_NODE_URL=settings.url,
-        MOVEMENT_NODE_LOG_LEVEL="warning",
-    )
+    env = cli_env(settings)
     listed = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -339,12 +318,7 @@ async def test_domain_block_from_the_cli_drops_followers_and_refuses(
 ) -> None:
     await _follow_accepted(node, peer)
     settings = node.app[keys.SETTINGS]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        MOVEMENT_NODE_URL=settings.url,
-        MOVEMENT_NODE_LOG_LEVEL="warning",
-    )
+    env = cli_env(settings)
     host = peer.base.split("://")[1]
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -395,13 +369,7 @@ async def test_mentioned_actor_receives_the_post_with_a_mention_tag(
 ) -> None:
     settings = node.app[keys.SETTINGS]
     handle = f"alice@{peer.base.split('://')[1]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=settings.database_url,
-        MOVEMENT_NODE_URL=settings.url,
-        MOVEMENT_NODE_LOG_LEVEL="warning",
-        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
-    )
+    env = cli_env(settings, private=True)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -10,22 +10,10 @@ import pytest
 from node import keys
 from node.services.actors import create_actor
 from node.services.publish import post_note
-from tests.conftest import free_port
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
-PEER_HOST = "127.0.0.3"
 AP = "application/activity+json"
-
-
-@pytest.fixture
-async def peer(aiohttp_server: Any) -> Peer:
-    port = free_port(PEER_HOST)
-    p = Peer(f"http://{PEER_HOST}:{port}")
-    p.add("alice")
-    p.add("mallory")
-    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
-    return p
 
 
 @pytest.fixture
@@ -91,6 +79,7 @@ def _reply(
 async def test_reply_edit_delete_like_and_announce_of_a_local_note(
     node: Any, peer: Peer
 ) -> None:
+    peer.add("mallory")
     create = await post_note(
         node.app[keys.DB],
         base_url=_base(node),
@@ -171,6 +160,7 @@ async def test_unrelated_posts_are_not_stored(node: Any, peer: Peer) -> None:
 async def test_embedded_object_of_someone_else_is_not_trusted(
     node: Any, peer: Peer
 ) -> None:
+    peer.add("mallory")
     create = await post_note(
         node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
     )

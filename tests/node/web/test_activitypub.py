@@ -9,21 +9,10 @@ from federation.sig.keys import generate_rsa
 from node import keys
 from node.services.actors import create_actor
 from node.storage import actors as store
-from tests.conftest import free_port
 from tests.peer import Peer
 
 pytestmark = pytest.mark.db
 AP = "application/activity+json"
-PEER_HOST = "127.0.0.3"
-
-
-@pytest.fixture
-async def peer(aiohttp_server: Any) -> Peer:
-    port = free_port(PEER_HOST)
-    p = Peer(f"http://{PEER_HOST}:{port}")
-    p.add("alice")
-    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
-    return p
 
 
 @pytest.fixture
