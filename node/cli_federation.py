@@ -7,20 +7,15 @@ from typing import Any
 
 import asyncpg
 
-from node.cli_actors import CliError, _run
+from node.cli_actors import CliError, _resolve, _run
 from node.config import Settings
 
 
 def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
     """A local actor follows a remote actor: resolve it, store the follow, queue a signed Follow."""
-    from federation.errors import FederationError
-    from federation.fetch.client import Fetcher, create_session
     from federation.vocab import activities
-    from node.clock import utcnow
-    from node.domain.actors import INSTANCE_NAME, actor_url
-    from node.services.actors import signing_key
+    from node.domain.actors import actor_url
     from node.services.follow import new_activity_id, recipient_of, send
-    from node.services.remote import RemoteActors
     from node.storage import actors as store, follows
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
@@ -28,31 +23,7 @@ def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
         if local is None or local.kind == "instance":
             msg = f"no local actor {args.local!r}"
             raise CliError(msg)
-        key = await signing_key(pool, settings.url, INSTANCE_NAME)
-        async with create_session(
-            allow_private=settings.allow_private_network
-        ) as session:
-            fetcher = Fetcher(
-                session,
-                lambda: key,
-                allow_private=settings.allow_private_network,
-                clock=utcnow,
-            )
-            remote = RemoteActors(
-                pool,
-                fetcher,
-                base_url=settings.url,
-                allow_private=settings.allow_private_network,
-                clock=utcnow,
-            )
-            try:
-                if args.remote.startswith(("http://", "https://")):
-                    target = await remote.fetch_actor(args.remote)
-                else:
-                    target = await remote.resolve_handle(args.remote)
-            except (FederationError, ValueError) as exc:
-                msg = f"cannot resolve {args.remote}: {exc}"
-                raise CliError(msg) from None
+        target = await _resolve(settings, pool, args.remote)
         follow = activities.follow(
             id=new_activity_id(settings.url, local),
             actor=actor_url(settings.url, local),
