@@ -16,7 +16,7 @@ from federation.delivery.policy import Done, GiveUp, RemoveRecipient, Retry, nex
 from federation.delivery.queue import DeliveryQueue, Job
 from federation.errors import FetchRefusedError
 from federation.fetch import guard
-from federation.sig.knock import KnockMemory, SigningKey, retry_scheme, sign
+from federation.sig.knock import KnockMemory, SigningKey, knock, sign
 from federation.types import HttpRequest, SignatureScheme
 
 log = structlog.get_logger(__name__)
@@ -186,22 +186,21 @@ class DeliveryWorker:
         try:
             url = guard.check_url(job.inbox, allow_private=self._allow_private)
             key = await self._key_for(job.signer)
-            scheme: SignatureScheme | None = self.knocks.first_scheme(job.host)
-            status, headers = 0, dict[str, str]()
-            while scheme is not None:
+            request = HttpRequest.build("POST", url, {"content-type": AP}, body)
+
+            async def signed(scheme: SignatureScheme) -> HttpRequest:
                 # RSA signing releases the GIL: a thread lets it overlap the event loop's work
-                request = await asyncio.to_thread(
-                    sign,
-                    HttpRequest.build("POST", url, {"content-type": AP}, body),
-                    key,
-                    scheme,
-                    self._clock(),
+                return await asyncio.to_thread(
+                    sign, request, key, scheme, self._clock()
                 )
-                status, headers = await self._send(url, request)
-                if status < 400:
-                    self.knocks.record_success(job.host, scheme)
-                    break
-                scheme = retry_scheme(status, scheme)
+
+            status, headers = await knock(
+                self.knocks,
+                job.host,
+                signed,
+                lambda r: self._send(url, r),
+                lambda res: res[0],
+            )
             return status, headers, ""
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return None, {}, f"{exc.__class__.__name__}: {exc}"[:300]

@@ -20,13 +20,12 @@ from urllib.parse import urljoin
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
-from multidict import CIMultiDict
 
 from federation.errors import DocumentError, FetchRefusedError
 from federation.fetch import guard
 from federation.jsonshape import check_shape
 from federation.origin import authority
-from federation.sig.knock import KnockMemory, SigningKey, retry_scheme, sign
+from federation.sig.knock import KnockMemory, SigningKey, knock, sign
 from federation.types import HttpRequest, SignatureScheme
 
 ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -236,22 +235,17 @@ class Fetcher:
         raise FetchRefusedError(msg)
 
     async def _signed_get(self, url: str) -> tuple[int, Any, bytes]:
-        host = authority(url)
-        scheme: SignatureScheme | None = self.knocks.first_scheme(host)
-        status, headers, body = 0, CIMultiDict[str](), b""
-        while scheme is not None:
-            request = sign(
-                HttpRequest.build("GET", url, {"accept": ACCEPT}),
-                self._key(),
-                scheme,
-                self._clock(),
-            )
-            status, headers, body = await self._get(url, request)
-            if status < 400:
-                self.knocks.record_success(host, scheme)
-                break
-            scheme = retry_scheme(status, scheme)
-        return status, headers, body
+        async def signed(scheme: SignatureScheme) -> HttpRequest:
+            request = HttpRequest.build("GET", url, {"accept": ACCEPT})
+            return sign(request, self._key(), scheme, self._clock())
+
+        return await knock(
+            self.knocks,
+            authority(url),
+            signed,
+            lambda r: self._get(url, r),
+            lambda res: res[0],
+        )
 
     async def _get(self, url: str, request: HttpRequest) -> tuple[int, Any, bytes]:
         headers = {k: v for k, v in request.headers.items() if k != "host"}

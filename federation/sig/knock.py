@@ -5,14 +5,17 @@ What worked is remembered per host, so the second knock is paid once per peer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from federation.sig import cavage, rfc9421
 from federation.sig.keys import PrivateKey
 from federation.types import HttpRequest, SignatureScheme
 
 RETRY_STATUSES = frozenset({401, 403})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,25 @@ class KnockMemory:
 
     def record_success(self, host: str, scheme: SignatureScheme) -> None:
         self.by_host[host] = scheme
+
+
+async def knock(
+    memory: KnockMemory,
+    host: str,
+    signed: Callable[[SignatureScheme], Awaitable[HttpRequest]],
+    send: Callable[[HttpRequest], Awaitable[T]],
+    status_of: Callable[[T], int],
+) -> T:
+    """Send a request signed with the scheme that last worked for `host`; on 401/403 retry
+    once with the other scheme; remember what succeeded. I/O is the caller's `send`."""
+    scheme = memory.first_scheme(host)
+    while True:
+        result = await send(await signed(scheme))
+        status = status_of(result)
+        if status < 400:
+            memory.record_success(host, scheme)
+            return result
+        retry = retry_scheme(status, scheme)
+        if retry is None:
+            return result
+        scheme = retry
