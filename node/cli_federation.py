@@ -13,9 +13,10 @@ from node.config import Settings
 
 def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
     """A local actor follows a remote actor: resolve it, store the follow, queue a signed Follow."""
+    from federation.delivery.plan import recipient_of
     from federation.vocab import activities
     from node.domain.actors import actor_url
-    from node.services.follow import new_activity_id, recipient_of, send
+    from node.services.follow import new_activity_id, send
     from node.storage import actors as store, follows
 
     async def action(pool: asyncpg.Pool[Any]) -> int:

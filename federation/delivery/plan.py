@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from federation.origin import authority, same_origin
 
@@ -13,6 +14,14 @@ class Recipient:
     actor: str
     inbox: str
     shared_inbox: str | None = None
+
+
+def recipient_of(actor: dict[str, Any]) -> Recipient:
+    """An actor document as a delivery recipient; a shared inbox counts only on the actor's origin."""
+    endpoints = actor.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    usable = isinstance(shared, str) and same_origin(shared, actor["id"])
+    return Recipient(actor["id"], actor["inbox"], shared if usable else None)
 
 
 def plan_inboxes(

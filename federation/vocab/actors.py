@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from federation.origin import same_origin
+
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 ACTOR_CONTEXT: list[Any] = [
@@ -105,3 +107,17 @@ def read_public_key(document: dict[str, Any], key_id_wanted: str) -> RemoteKey |
         ):
             return RemoteKey(key_id_wanted, key["owner"], key["publicKeyPem"])
     return None
+
+
+def owned_keys(actor: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key id, PEM) of every key an actor document lists as its own, on its own origin."""
+    raw = actor.get("publicKey")
+    return [
+        (key["id"], key["publicKeyPem"])
+        for key in (raw if isinstance(raw, list) else [raw])
+        if isinstance(key, dict)
+        and key.get("owner") == actor["id"]
+        and isinstance(key.get("id"), str)
+        and isinstance(key.get("publicKeyPem"), str)
+        and same_origin(key["id"], actor["id"])
+    ]

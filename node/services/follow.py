@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
 import structlog
 
 from federation.delivery import pgqueue
-from federation.delivery.plan import Recipient, plan_inboxes
+from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.vocab import activities
 from node.domain.actors import LocalActor, actor_url
@@ -17,7 +16,6 @@ from node.storage import actors as store, follows
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
-Conn = asyncpg.Connection
 
 
 def new_activity_id(base_url: str, actor: LocalActor) -> str:
@@ -33,14 +31,6 @@ async def local_target(
         return None
     found = await store.local_by_name(conn, url[len(prefix) :])
     return None if found is None or found.kind == "instance" else found
-
-
-def recipient_of(actor_doc: dict[str, Any]) -> Recipient:
-    endpoints = actor_doc.get("endpoints")
-    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
-    return Recipient(
-        actor_doc["id"], actor_doc["inbox"], shared if isinstance(shared, str) else None
-    )
 
 
 async def send(

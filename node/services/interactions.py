@@ -6,9 +6,9 @@ from typing import Any
 
 import structlog
 
+from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
-from node.services.follow import recipient_of
 from node.services.remote import RemoteActors
 from node.storage.db import Connection
 

@@ -11,11 +11,10 @@ import asyncpg
 import structlog
 
 from federation.delivery import pgqueue
-from federation.delivery.plan import Recipient, plan_inboxes
+from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
 from federation.vocab import activities
 from node.clock import utcnow
 from node.domain.actors import LocalActor, actor_url
-from node.services.follow import recipient_of
 from node.storage import actors as store, domains, follows
 
 log = structlog.get_logger(__name__)

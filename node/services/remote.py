@@ -12,11 +12,12 @@ import asyncpg
 import structlog
 
 from federation import webfinger
+from federation.delivery.plan import recipient_of
 from federation.errors import DocumentError, OriginMismatchError, SignatureInvalidError
 from federation.fetch.client import FetchedDocument, Fetcher
 from federation.origin import authority, origin_of, same_origin
 from federation.sig.keys import PublicKey, load_public
-from federation.vocab.actors import ACTOR_TYPES, read_public_key
+from federation.vocab.actors import ACTOR_TYPES, owned_keys, read_public_key
 from node.domain.actors import INSTANCE_NAME
 from node.storage import actors as store
 
@@ -28,20 +29,6 @@ class ResolvedKey:
     owner: str
     public_key: PublicKey
     cached: bool
-
-
-def _keys_of(actor: dict[str, Any]) -> list[tuple[str, str]]:
-    """(key id, pem) of every key the actor document lists as its own."""
-    raw = actor.get("publicKey")
-    return [
-        (key["id"], key["publicKeyPem"])
-        for key in (raw if isinstance(raw, list) else [raw])
-        if isinstance(key, dict)
-        and key.get("owner") == actor["id"]
-        and isinstance(key.get("id"), str)
-        and isinstance(key.get("publicKeyPem"), str)
-        and same_origin(key["id"], actor["id"])
-    ]
 
 
 def validate_actor(document: dict[str, Any]) -> dict[str, Any]:
@@ -101,8 +88,6 @@ class RemoteActors:
         return await self._fetcher.get_json(url)
 
     async def _store(self, actor: dict[str, Any]) -> None:
-        endpoints = actor.get("endpoints")
-        shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
         await store.upsert_remote(
             self._pool,
             uri=actor["id"],
@@ -112,11 +97,9 @@ class RemoteActors:
             ),
             username=actor.get("preferredUsername"),
             inbox=actor["inbox"],
-            shared_inbox=shared
-            if isinstance(shared, str) and same_origin(shared, actor["id"])
-            else None,
+            shared_inbox=recipient_of(actor).shared_inbox,
             document=actor,
-            keys=_keys_of(actor),
+            keys=owned_keys(actor),
             fetched_at=self._clock(),
         )
         log.info("remote_actor_stored", actor=actor["id"])
@@ -149,7 +132,7 @@ class RemoteActors:
             else (await self._fetcher.get_json(found.owner)).document
         )
         validate_actor(actor)
-        if key_id not in dict(_keys_of(actor)):
+        if key_id not in dict(owned_keys(actor)):
             msg = f"actor {found.owner} does not list key {key_id} as its own"
             raise SignatureInvalidError(msg)
         await self._store(actor)
