@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from federation.vocab.actors import ActorInfo
 
@@ -37,6 +38,18 @@ def actor_url(base_url: str, actor: LocalActor) -> str:
     if actor.kind == "instance":
         return f"{base_url}/actor"
     return f"{base_url}/actors/{actor.name}"
+
+
+def local_name(base_url: str, url: str) -> str | None:
+    """The local actor name one of our actor URLs names (`B/actor`, `B/actors/{name}`;
+    query and fragment ignored), or None for any other URL."""
+    if not url.startswith(base_url + "/"):
+        return None
+    path = urlsplit(url).path
+    if path == "/actor":
+        return INSTANCE_NAME
+    name = path.removeprefix("/actors/")
+    return name if path.startswith("/actors/") and name and "/" not in name else None
 
 
 def profile_url(base_url: str, actor: LocalActor) -> str:

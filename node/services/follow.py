@@ -11,7 +11,7 @@ from federation.delivery import pgqueue
 from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.vocab import activities
-from node.domain.actors import LocalActor, actor_url
+from node.domain.actors import LocalActor, actor_url, local_name
 from node.storage import actors as store, follows
 from node.storage.db import Connection
 
@@ -26,10 +26,10 @@ async def local_target(
     conn: Connection, base_url: str, url: str | None
 ) -> LocalActor | None:
     """The local actor a URL names (B/actors/{name}), if any."""
-    prefix = f"{base_url}/actors/"
-    if not url or not url.startswith(prefix) or "/" in url[len(prefix) :]:
+    name = None if url is None else local_name(base_url, url)
+    if name is None:
         return None
-    found = await store.local_by_name(conn, url[len(prefix) :])
+    found = await store.local_by_name(conn, name)
     return None if found is None or found.kind == "instance" else found
 
 

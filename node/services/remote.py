@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import asyncpg
 import structlog
@@ -18,7 +18,7 @@ from federation.fetch.client import FetchedDocument, Fetcher
 from federation.origin import authority, origin_of, same_origin
 from federation.sig.keys import PublicKey, load_public
 from federation.vocab.actors import ACTOR_TYPES, owned_keys, read_public_key
-from node.domain.actors import INSTANCE_NAME
+from node.domain.actors import local_name
 from node.storage import actors as store
 
 log = structlog.get_logger(__name__)
@@ -144,9 +144,8 @@ class RemoteActors:
             raise SignatureInvalidError(str(exc)) from None
 
     async def _local_key(self, key_id: str) -> ResolvedKey:
-        path = urlsplit(key_id.split("#", 1)[0]).path
-        name = INSTANCE_NAME if path == "/actor" else path.removeprefix("/actors/")
-        actor = await store.local_by_name(self._pool, name)
+        name = local_name(self._base_url, key_id)
+        actor = None if name is None else await store.local_by_name(self._pool, name)
         if actor is None or not key_id.endswith("#main-key"):
             msg = f"no local key {key_id}"
             raise SignatureInvalidError(msg)

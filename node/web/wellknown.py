@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from aiohttp import web
 
 from federation import nodeinfo, webfinger
 from federation.origin import authority
 from node import __version__, keys
-from node.domain.actors import INSTANCE_NAME, actor_url, profile_url
+from node.domain.actors import actor_url, local_name, profile_url
 from node.storage import actors as store
 
 JRD = "application/jrd+json"
@@ -23,13 +21,7 @@ def _name_for(resource: str, base_url: str, host: str) -> str | None:
     if resource.startswith(("http://", "https://")):
         if resource.rstrip("/") == base_url:
             return ""
-        if not resource.startswith(base_url + "/"):
-            return None
-        path = urlsplit(resource).path
-        if path == "/actor":
-            return INSTANCE_NAME
-        name = path.removeprefix("/actors/")
-        return name if path.startswith("/actors/") and "/" not in name else None
+        return local_name(base_url, resource)
     acct = webfinger.parse_acct(resource)
     return acct.user if acct.host == host else None
 
@@ -46,11 +38,8 @@ async def webfinger_handler(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason=str(exc)) from None
     if name is None:
         raise web.HTTPNotFound(reason="not an account on this server")
-    instance = await store.local_by_name(request.app[keys.DB], INSTANCE_NAME)
-    if name == "" and instance is not None:  # FEP-d556: the server itself
-        jrd = webfinger.build_server_jrd(
-            settings.url + "/", actor_url(settings.url, instance)
-        )
+    if name == "":  # FEP-d556: the server itself, answered by the instance actor
+        jrd = webfinger.build_server_jrd(settings.url + "/", f"{settings.url}/actor")
         return web.json_response(
             jrd, content_type=JRD, headers={"Access-Control-Allow-Origin": "*"}
         )
