@@ -91,23 +91,14 @@ async def accepted_recipients(conn: Conn, local_actor_id: int) -> list[Recipient
     return [Recipient(r["follower"], r["inbox"], r["shared_inbox"]) for r in rows]
 
 
-async def followers_page(
-    conn: Conn, local_actor_id: int, *, limit: int, offset: int
-) -> tuple[int, list[str]]:
-    total = int(
+async def count_followers(conn: Conn, local_actor_id: int) -> int:
+    """Accepted followers of a local actor (the only figure we publish about them)."""
+    return int(
         await conn.fetchval(
             "SELECT count(*) FROM followers WHERE local_actor_id = $1 AND state = 'accepted'",
             local_actor_id,
         )
     )
-    rows = await conn.fetch(
-        """SELECT follower FROM followers WHERE local_actor_id = $1 AND state = 'accepted'
-           ORDER BY created_at DESC, follower LIMIT $2 OFFSET $3""",
-        local_actor_id,
-        limit,
-        offset,
-    )
-    return total, [r["follower"] for r in rows]
 
 
 async def pending_followers(conn: Conn, local_actor_id: int) -> list[str]:

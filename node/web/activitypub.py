@@ -38,6 +38,14 @@ def _actor_page(base_url: str, actor: LocalActor) -> web.Response:
     return web.Response(text=text, content_type="text/html")
 
 
+async def require_actor(request: web.Request) -> LocalActor:
+    """The local actor named in the path (`{name}`), or 404; the instance actor has no such path."""
+    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
+    if found is None or found.kind == "instance":
+        raise web.HTTPNotFound(reason="no such actor")
+    return found
+
+
 async def actor(request: web.Request) -> web.StreamResponse:
     """GET /actors/{name}: the page for browsers, the document for ActivityPub clients.
 
@@ -46,9 +54,7 @@ async def actor(request: web.Request) -> web.StreamResponse:
     must verify (401 otherwise) and gets the full document.
     """
     settings = request.app[keys.SETTINGS]
-    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
-    if found is None or found.kind == "instance":
-        raise web.HTTPNotFound(reason="no such actor")
+    found = await require_actor(request)
     if wants_html(request):
         return _actor_page(settings.url, found)
     full = True

@@ -10,16 +10,9 @@ from aiohttp import web
 
 from federation.vocab import collections as coll
 from node import keys
-from node.domain.actors import LocalActor, actor_url
-from node.storage import actors as store, follows
-from node.web.activitypub import activity_json
-
-
-async def _actor(request: web.Request) -> LocalActor:
-    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
-    if found is None or found.kind == "instance":
-        raise web.HTTPNotFound(reason="no such actor")
-    return found
+from node.domain.actors import actor_url
+from node.storage import follows
+from node.web.activitypub import activity_json, require_actor
 
 
 def _page_number(request: web.Request) -> int | None:
@@ -30,16 +23,14 @@ def _page_number(request: web.Request) -> int | None:
 
 
 async def followers(request: web.Request) -> web.Response:
-    actor = await _actor(request)
+    actor = await require_actor(request)
     url = actor_url(request.app[keys.SETTINGS].url, actor) + "/followers"
-    total, _ = await follows.followers_page(
-        request.app[keys.DB], actor.id, limit=0, offset=0
-    )
+    total = await follows.count_followers(request.app[keys.DB], actor.id)
     return activity_json(coll.collection(id=url, total=total, first=None))
 
 
 async def following(request: web.Request) -> web.Response:
-    actor = await _actor(request)
+    actor = await require_actor(request)
     url = actor_url(request.app[keys.SETTINGS].url, actor) + "/following"
     number = _page_number(request)
     total, items = await follows.following_page(
@@ -58,7 +49,7 @@ async def following(request: web.Request) -> web.Response:
 
 
 async def outbox(request: web.Request) -> web.Response:
-    actor = await _actor(request)
+    actor = await require_actor(request)
     pool = request.app[keys.DB]
     url = actor_url(request.app[keys.SETTINGS].url, actor) + "/outbox"
     number = _page_number(request)

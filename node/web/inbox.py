@@ -13,7 +13,8 @@ from federation.jsonshape import check_shape
 from federation.origin import authority
 from federation.sig.verify import claim_of
 from node import keys
-from node.storage import actors as store, domains, inbox
+from node.storage import domains, inbox
+from node.web.activitypub import require_actor
 from node.web.signatures import as_http_request, verified_signer
 
 log = structlog.get_logger(__name__)
@@ -30,10 +31,8 @@ async def post_inbox(request: web.Request) -> web.Response:
     """POST /inbox and /actors/{name}/inbox."""
     app = request.app
     settings, pool = app[keys.SETTINGS], app[keys.DB]
-    if (name := request.match_info.get("name")) is not None:
-        target = await store.local_by_name(pool, name)
-        if target is None or target.kind == "instance":
-            raise web.HTTPNotFound(reason="no such actor")
+    if "name" in request.match_info:
+        await require_actor(request)
     if not _accepts_content_type(request.headers.get("Content-Type", "")):
         raise web.HTTPUnsupportedMediaType(reason="send application/activity+json")
     message = await as_http_request(request)
