@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
+import asyncpg
 import structlog
 from aiohttp import web
 
@@ -26,17 +29,26 @@ log = structlog.get_logger(__name__)
 MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
 
 
-async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Start (or reach) PostgreSQL, migrate it, open the pool; undo all on shutdown."""
-    async with database_server(app[keys.SETTINGS]) as dsn:
+@asynccontextmanager
+async def open_node_database(
+    settings: Settings, *, max_size: int = 10
+) -> AsyncIterator[tuple[str, asyncpg.Pool[Any]]]:
+    """Start (or reach) PostgreSQL, migrate it, open a pool, make sure the system actors
+    exist; undo all on exit. Shared by the server and the CLI commands."""
+    async with database_server(settings) as dsn:
         await migrate.apply_dsn(dsn)
-        app[keys.DSN] = dsn
-        app[keys.DB] = await db.create_pool(dsn)
-        await ensure_system_actors(app[keys.DB], app[keys.SETTINGS])
+        pool = await db.create_pool(dsn, max_size=max_size)
         try:
-            yield
+            await ensure_system_actors(pool, settings)
+            yield dsn, pool
         finally:
-            await app[keys.DB].close()
+            await pool.close()
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with open_node_database(app[keys.SETTINGS]) as (dsn, pool):
+        app[keys.DSN], app[keys.DB] = dsn, pool
+        yield
 
 
 async def federation_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -5,42 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 
 from node.config import Settings
 from node.names import InvalidNameError
-from node.storage import actors as store, db, migrate
-from node.storage.server import database_server
+from node.storage import actors as store
 
 
 class CliError(Exception):
     """Shown to the operator as one line; exit code 1."""
 
 
-@asynccontextmanager
-async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool[Any]]:
-    """The node's database, migrated, with its system actors, for one command."""
-    from node.services.actors import ensure_system_actors
-
-    async with database_server(settings) as dsn:
-        await migrate.apply_dsn(dsn)
-        pool = await db.create_pool(dsn, max_size=2)
-        try:
-            await ensure_system_actors(pool, settings)
-            yield pool
-        finally:
-            await pool.close()
-
-
 def _run(
     settings: Settings, action: Callable[[asyncpg.Pool[Any]], Awaitable[int]]
 ) -> int:
+    from node.app import open_node_database
+
     async def main() -> int:
-        async with open_pool(settings) as pool:
+        async with open_node_database(settings, max_size=2) as (_dsn, pool):
             return await action(pool)
 
     return asyncio.run(main())

@@ -8,10 +8,10 @@ import asyncpg
 import structlog
 
 from federation.errors import FederationError
-from federation.inbox import IncomingActivity
+from federation.inbox import IncomingActivity, id_of
 from node.services import follow, interactions
 from node.services.remote import RemoteActors
-from node.storage import actors as store, follows, inbox
+from node.storage import actors as store, inbox
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -59,14 +59,7 @@ async def route(
         case "Accept" | "Reject":
             await follow.handle_accept_or_reject(conn, act)
         case "Delete" if act.object_id == act.actor:
-            removed = await follows.remove_follower_everywhere(conn, act.actor)
-            await conn.execute("DELETE FROM remote_actors WHERE uri = $1", act.actor)
-            await conn.execute("DELETE FROM reactions WHERE actor = $1", act.actor)
-            await conn.execute(
-                "UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'), deleted_at = now() WHERE actor = $1",
-                act.actor,
-            )
-            log.info("remote_actor_deleted", actor=act.actor, follows_removed=removed)
+            await interactions.handle_actor_deleted(conn, act)
         case "Delete":
             await interactions.handle_delete(conn, act)
         case _:
@@ -94,7 +87,7 @@ async def process_pending(
                     row["activity_id"],
                     row["type"],
                     row["actor"],
-                    _object_id(body),
+                    id_of(body.get("object")),
                     body,
                 )
                 try:
@@ -117,9 +110,3 @@ async def process_pending(
                 )
         handled += 1
     return handled
-
-
-def _object_id(body: dict[str, Any]) -> str | None:
-    from federation.inbox import id_of
-
-    return id_of(body.get("object"))

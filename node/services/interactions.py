@@ -10,6 +10,7 @@ from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
 from node.services.remote import RemoteActors
+from node.storage import follows
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -178,3 +179,16 @@ async def handle_move(
         )
     await conn.execute("DELETE FROM followers WHERE follower = $1", act.actor)
     log.info("follower_moved", old=act.actor, new=target, follows=len(rows))
+
+
+async def handle_actor_deleted(conn: Connection, act: IncomingActivity) -> None:
+    """Delete of the actor itself: its follows, reactions and stored content go."""
+    removed = await follows.remove_follower_everywhere(conn, act.actor)
+    await conn.execute("DELETE FROM remote_actors WHERE uri = $1", act.actor)
+    await conn.execute("DELETE FROM reactions WHERE actor = $1", act.actor)
+    await conn.execute(
+        """UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'),
+             deleted_at = now() WHERE actor = $1""",
+        act.actor,
+    )
+    log.info("remote_actor_deleted", actor=act.actor, follows_removed=removed)

@@ -18,13 +18,16 @@ async def healthz(request: web.Request) -> web.Response:
         async with asyncio.timeout(HEALTH_TIMEOUT):
             async with pool.acquire() as conn:
                 await conn.fetchval("SELECT 1")
-    except asyncpg.InternalClientError:
-        # the driver lost track of a connection the server killed: drop pooled connections
-        await pool.expire_connections()
-        return web.json_response(
-            {"status": "degraded", "database": "unreachable"}, status=503
-        )
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except (
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+    ) as exc:
+        if isinstance(exc, asyncpg.InternalClientError):
+            # the driver lost track of a connection the server killed: drop pooled ones
+            await pool.expire_connections()
         return web.json_response(
             {"status": "degraded", "database": "unreachable"}, status=503
         )

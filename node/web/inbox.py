@@ -7,7 +7,6 @@ import json
 import structlog
 from aiohttp import web
 
-from federation.fetch.client import is_activity_json
 from federation.inbox import accept
 from federation.jsonshape import check_shape
 from federation.origin import authority
@@ -21,10 +20,8 @@ log = structlog.get_logger(__name__)
 
 
 def _accepts_content_type(value: str) -> bool:
-    return (
-        is_activity_json(value)
-        or value.partition(";")[0].strip().lower() == "application/ld+json"
-    )
+    media = value.partition(";")[0].strip().lower()
+    return media in ("application/activity+json", "application/ld+json")
 
 
 async def post_inbox(request: web.Request) -> web.Response:

@@ -16,7 +16,6 @@ from federation.errors import (
     FederationError,
     FetchRefusedError,
     OriginMismatchError,
-    SignatureFormatError,
     SignatureInvalidError,
 )
 
@@ -44,9 +43,7 @@ def error_response(
 
 
 def _federation_status(exc: FederationError) -> int:
-    """One place that maps protocol refusals to HTTP statuses."""
-    if isinstance(exc, SignatureFormatError):
-        return 400
+    """One place that maps protocol refusals to HTTP statuses (malformed: 400)."""
     if isinstance(
         exc,
         SignatureInvalidError | FetchRefusedError | DocumentError | OriginMismatchError,
