@@ -6,6 +6,7 @@ Pure: the caller parses a claim, looks up the key (I/O at the edge), then calls
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -61,6 +62,21 @@ def _has_body(request: HttpRequest) -> bool:
     return request.method not in ("GET", "HEAD") or bool(request.body)
 
 
+def _require_body_digest(
+    request: HttpRequest,
+    covered: set[str],
+    field: str,
+    check: Callable[[str, bytes], None],
+) -> None:
+    """A request with a body must sign its digest field, and the digest must match the body."""
+    if not _has_body(request):
+        return
+    if field not in covered:
+        msg = f"signature must cover {field} for a request with a body"
+        raise SignatureInvalidError(msg)
+    check(request.headers.get(field, ""), request.body)
+
+
 def _verify_cavage(
     request: HttpRequest, key: PublicKey, now: datetime, window: timedelta
 ) -> Verdict:
@@ -86,11 +102,7 @@ def _verify_cavage(
     ):
         msg = "signature has expired"
         raise SignatureExpiredError(msg)
-    if _has_body(request):
-        if "digest" not in covered:
-            msg = "signature must cover digest for a request with a body"
-            raise SignatureInvalidError(msg)
-        verify_digest(request.headers.get("digest", ""), request.body)
+    _require_body_digest(request, covered, "digest", verify_digest)
     cavage.verify(request, sig, key)
     return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)
 
@@ -113,11 +125,7 @@ def _verify_rfc9421(
     if parsed.expires is not None and datetime.fromtimestamp(parsed.expires, UTC) < now:
         msg = "signature has expired"
         raise SignatureExpiredError(msg)
-    if _has_body(request):
-        if "content-digest" not in covered:
-            msg = "signature must cover content-digest for a request with a body"
-            raise SignatureInvalidError(msg)
-        verify_content_digest(request.headers.get("content-digest", ""), request.body)
+    _require_body_digest(request, covered, "content-digest", verify_content_digest)
     rfc9421.verify(request, parsed, key)
     return Verdict(key_id=parsed.key_id, scheme="rfc9421", covered=parsed.covered)
 
