@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -136,6 +137,33 @@ def cli_env(settings: Settings, *, private: bool = False) -> dict[str, str]:
     if private:
         env["MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK"] = "true"
     return env
+
+
+async def run_cli(
+    settings: Settings, *args: str, private: bool = False
+) -> tuple[int, str, str]:
+    """Run `python -m node ARGS` against an in-process node's database; (exit code, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        *args,
+        env=cli_env(settings, private=private),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def db_value(pool: Any, sql: str, expected: Any, *, timeout: float = 5.0) -> Any:
+    """Poll `sql` until it yields `expected` (background work settling); return the last value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    value = await pool.fetchval(sql)
+    while value != expected and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+        value = await pool.fetchval(sql)
+    return value
 
 
 PEER_HOST = "127.0.0.3"

@@ -3,7 +3,6 @@
 import asyncio
 import io
 import json
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from federation.types import HttpRequest
 from node import keys
 from node.services.actors import create_actor
 from node.storage import actors as store
-from tests.conftest import cli_env
+from tests.conftest import db_value, run_cli
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -87,22 +86,9 @@ async def _verify_from_node(
 
 
 async def _post_via_cli(node: Any, text: str) -> str:
-    settings = node.app[keys.SETTINGS]
-    env = cli_env(settings)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node",
-        "post",
-        "housing",
-        text,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode == 0, err.decode()
-    return out.decode().strip()
+    code, out, err = await run_cli(node.app[keys.SETTINGS], "post", "housing", text)
+    assert code == 0, err
+    return out.strip()
 
 
 async def _follow_accepted(node: Any, peer: Peer) -> dict[str, Any]:
@@ -164,11 +150,7 @@ async def test_undo_follow_stops_delivery(node: Any, peer: Peer) -> None:
     }
     assert (await _send(node, peer, undo)).status == 202
     pool = node.app[keys.DB]
-    for _ in range(100):
-        if await pool.fetchval("SELECT count(*) FROM followers") == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert await pool.fetchval("SELECT count(*) FROM followers") == 0
+    assert await db_value(pool, "SELECT count(*) FROM followers", 0) == 0
     await _post_via_cli(node, "Nobody should get this.")
     assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
     await asyncio.sleep(0.3)
@@ -247,11 +229,7 @@ async def test_peer_failing_with_500_gets_the_delivery_on_retry(
     await pool.execute("UPDATE deliveries SET next_attempt_at = now()")  # time passes
     node.app[keys.DELIVERY_WORKER].wakeup.set()
     await _until(lambda: len(peer.activities("Create")) == 2)
-    for _ in range(100):
-        if await pool.fetchval("SELECT count(*) FROM deliveries") == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
+    assert await db_value(pool, "SELECT count(*) FROM deliveries", 0) == 0
 
 
 async def test_410_gone_removes_the_follower(node: Any, peer: Peer) -> None:
@@ -260,11 +238,7 @@ async def test_410_gone_removes_the_follower(node: Any, peer: Peer) -> None:
     peer.inbox_statuses = [410]
     await _post_via_cli(node, "Anyone there?")
     await _until(lambda: len(peer.activities("Create")) == 1)
-    for _ in range(100):
-        if await pool.fetchval("SELECT count(*) FROM followers") == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert await pool.fetchval("SELECT count(*) FROM followers") == 0
+    assert await db_value(pool, "SELECT count(*) FROM followers", 0) == 0
     assert (
         await pool.fetchval(
             "SELECT count(*) FROM dead_deliveries WHERE reason = '410 Gone'"
@@ -280,35 +254,13 @@ async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
     pool = node.app[keys.DB]
     peer.inbox_statuses = [404]
     await _post_via_cli(node, "Lost and found.")
-    for _ in range(100):
-        if await pool.fetchval("SELECT count(*) FROM dead_deliveries") == 1:
-            break
-        await asyncio.sleep(0.05)
+    assert await db_value(pool, "SELECT count(*) FROM dead_deliveries", 1) == 1
     assert await pool.fetchval("SELECT reason FROM dead_deliveries") == "HTTP 404"
     settings = node.app[keys.SETTINGS]
-    env = cli_env(settings)
-    listed = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node",
-        "deliveries",
-        "dead",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await listed.communicate()
-    assert "HTTP 404" in out.decode()
-    retried = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node",
-        "deliveries",
-        "retry",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await retried.communicate()
-    assert out.decode().startswith("1 ")
+    _code, out, _err = await run_cli(settings, "deliveries", "dead")
+    assert "HTTP 404" in out
+    _code, out, _err = await run_cli(settings, "deliveries", "retry")
+    assert out.startswith("1 ")
     node.app[keys.DELIVERY_WORKER].wakeup.set()
     await _until(lambda: len(peer.activities("Create")) == 2)
 
@@ -317,22 +269,10 @@ async def test_domain_block_from_the_cli_drops_followers_and_refuses(
     node: Any, peer: Peer
 ) -> None:
     await _follow_accepted(node, peer)
-    settings = node.app[keys.SETTINGS]
-    env = cli_env(settings)
     host = peer.base.split("://")[1]
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node",
-        "domain",
-        "block",
-        host,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate()
-    assert proc.returncode == 0
-    assert "1 follower(s) removed" in out.decode()
+    code, out, _err = await run_cli(node.app[keys.SETTINGS], "domain", "block", host)
+    assert code == 0
+    assert "1 follower(s) removed" in out
     pool = node.app[keys.DB]
     assert await pool.fetchval("SELECT count(*) FROM followers") == 0
     assert (await _send(node, peer, _follow(node, peer))).status == 403
@@ -367,22 +307,15 @@ async def test_oversize_inbox_body_is_413_and_nothing_is_stored(
 async def test_mentioned_actor_receives_the_post_with_a_mention_tag(
     node: Any, peer: Peer
 ) -> None:
-    settings = node.app[keys.SETTINGS]
     handle = f"alice@{peer.base.split('://')[1]}"
-    env = cli_env(settings, private=True)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node",
+    code, _out, err = await run_cli(
+        node.app[keys.SETTINGS],
         "post",
         "housing",
         f"Thanks @{handle} for the venue!",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        private=True,
     )
-    _out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
+    assert code == 0, err
     await _until(lambda: len(peer.activities("Create")) == 1)
     note = peer.activities("Create")[0]["object"]
     assert note["tag"] == [

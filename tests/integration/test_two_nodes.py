@@ -3,7 +3,6 @@
 import asyncio
 import json
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ from node import keys
 from node.app import create_app
 from node.services.actors import create_actor
 from node.storage import actors as store
-from tests.conftest import free_port
+from tests.conftest import free_port, run_cli
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 
@@ -56,24 +55,7 @@ async def two_nodes(
 
 
 async def _cli(node: RunningNode, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=node.dsn,
-        MOVEMENT_NODE_URL=node.url,
-        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
-        MOVEMENT_NODE_LOG_LEVEL="warning",
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "node",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    return proc.returncode or 0, out.decode(), err.decode()
+    return await run_cli(node.app[keys.SETTINGS], *args, private=True)
 
 
 async def test_a_resolves_group_on_b_by_handle_and_b_verifies_a(
