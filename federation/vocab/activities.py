@@ -23,38 +23,30 @@ def follow(*, id: str, actor: str, target: str) -> dict[str, Any]:
     }
 
 
-def accept(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
-    """Accept a Follow, embedding the Follow as Mastodon expects (`accept.rb`)."""
-    embedded = {k: v for k, v in follow_activity.items() if k != "@context"}
+def embedded(document: dict[str, Any]) -> dict[str, Any]:
+    """A document as embedded in another one: without its own `@context`."""
+    return {k: v for k, v in document.items() if k != "@context"}
+
+
+def _answer(
+    type_: str, id: str, actor: str, follow_activity: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "@context": AS_CONTEXT,
         "id": id,
-        "type": "Accept",
+        "type": type_,
         "actor": actor,
-        "object": embedded,
+        "object": embedded(follow_activity),
     }
+
+
+def accept(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
+    """Accept a Follow, embedding the Follow as Mastodon expects (`accept.rb`)."""
+    return _answer("Accept", id, actor, follow_activity)
 
 
 def reject(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
-    embedded = {k: v for k, v in follow_activity.items() if k != "@context"}
-    return {
-        "@context": AS_CONTEXT,
-        "id": id,
-        "type": "Reject",
-        "actor": actor,
-        "object": embedded,
-    }
-
-
-def undo(*, id: str, actor: str, activity: dict[str, Any]) -> dict[str, Any]:
-    embedded = {k: v for k, v in activity.items() if k != "@context"}
-    return {
-        "@context": AS_CONTEXT,
-        "id": id,
-        "type": "Undo",
-        "actor": actor,
-        "object": embedded,
-    }
+    return _answer("Reject", id, actor, follow_activity)
 
 
 def note(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.vocab import collections as coll
+from federation.vocab import activities, collections as coll
 from node import keys
 from node.domain.actors import actor_url
 from node.storage import follows
@@ -68,7 +68,7 @@ async def outbox(request: web.Request) -> web.Response:
         coll.PAGE_SIZE,
         (number - 1) * coll.PAGE_SIZE,
     )
-    items = [{k: v for k, v in r["body"].items() if k != "@context"} for r in rows]
+    items = [activities.embedded(r["body"]) for r in rows]
     return activity_json(
         coll.page(collection_id=url, page_number=number, items=items, total=total)
     )
