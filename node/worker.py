@@ -88,7 +88,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
     await queue.register(listener)
     reclaimed = await queue.reclaim_orphans()
-    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: worker.wakeup.set())
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: worker.notify())
     await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
     stop = asyncio.Event()
     tasks = [
@@ -100,7 +100,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         stop.set()
-        worker.wakeup.set()
+        worker.notify()
         app[keys.INBOX_WAKEUP].set()
         _done, pending = await asyncio.wait(tasks, timeout=10)
         for task in pending:

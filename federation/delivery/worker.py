@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
+import os
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -22,6 +25,9 @@ from federation.types import HttpRequest, SignatureScheme
 log = structlog.get_logger(__name__)
 AP = "application/activity+json"
 LEASE = timedelta(minutes=2)
+# RSA signing releases the GIL: one thread per core signs while the event loop does the I/O.
+# A pool of its own (not the default executor's cpu+4 threads) keeps GIL hand-offs few.
+_SIGNERS = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2, "sign")
 
 
 class DeliveryWorker:
@@ -37,7 +43,7 @@ class DeliveryWorker:
         clock: Callable[[], datetime],
         allow_private: bool,
         host_allowed: Callable[[str], Awaitable[bool]] | None = None,
-        concurrency: int = 32,
+        concurrency: int = 128,
         per_host: int = 4,
         timeout: float = guard.TIMEOUT_SECONDS,
     ) -> None:
@@ -49,15 +55,23 @@ class DeliveryWorker:
         self._allow_private = allow_private
         self._host_allowed = host_allowed
         self._concurrency = concurrency
+        self._refill = max(1, concurrency // 4)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(per_host)
         )
         self._timeout = timeout
         self.knocks = KnockMemory()
-        self.wakeup = asyncio.Event()
+        self.wakeup = asyncio.Event()  # set by notify(): rows were queued
+        self._attention = asyncio.Event()  # a delivery finished, or notify()
         self._troubled: set[str] = set()
         self._done: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._bodies: dict[str, bytes] = {}
+
+    def notify(self) -> None:
+        """New rows were queued (or it is time to stop): claim again without waiting."""
+        self.wakeup.set()
+        self._attention.set()
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many jobs were attempted."""
@@ -78,32 +92,39 @@ class DeliveryWorker:
         Returns early after `max_idle_rounds` empty polls, so the caller can do housekeeping.
         """
         inflight: set[asyncio.Task[None]] = set()
+
+        def finished(task: asyncio.Task[None]) -> None:
+            inflight.discard(task)
+            self._attention.set()
+
         idle_rounds = 0
+        drained = False  # the last claim found fewer rows than it asked for
         try:
             while not stop.is_set():
+                self._attention.clear()  # anything after this wakes the wait below
+                if self.wakeup.is_set():  # rows were queued since the last claim
+                    drained = False
                 free = self._concurrency - len(inflight)
-                jobs = await self._queue.claim(free, LEASE) if free > 0 else []
-                inflight.update(asyncio.create_task(self._deliver(job)) for job in jobs)
+                # claim in batches (one round trip for many rows), not one per finished job
+                if free > 0 and (
+                    not inflight or (free >= self._refill and not drained)
+                ):
+                    self.wakeup.clear()
+                    jobs = await self._queue.claim(free, LEASE)
+                    drained = len(jobs) < free
+                    for job in jobs:
+                        task = asyncio.create_task(self._deliver(job))
+                        inflight.add(task)
+                        task.add_done_callback(finished)
                 if inflight:
                     idle_rounds = 0
-                    _done, left = await asyncio.wait(
-                        inflight, timeout=idle, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    inflight = set(left)
-                    continue
-                idle_rounds += 1
-                if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
-                    return
-                self.wakeup.clear()
-                waiters = [
-                    asyncio.create_task(stop.wait()),
-                    asyncio.create_task(self.wakeup.wait()),
-                ]
-                await asyncio.wait(
-                    waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
-                )
-                for waiter in waiters:
-                    waiter.cancel()
+                elif drained:
+                    idle_rounds += 1
+                    if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
+                        return
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(idle):
+                        await self._attention.wait()
         finally:
             if inflight:
                 await asyncio.wait(inflight, timeout=15)
@@ -181,17 +202,26 @@ class DeliveryWorker:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("delivery_complete_failed", count=len(ids), error=str(exc))
 
+    def _body_bytes(self, job: Job) -> bytes:
+        """Serialize each activity once per fan-out, not once per inbox."""
+        cached = self._bodies.get(job.activity_id)
+        if cached is None:
+            if len(self._bodies) >= 64:
+                self._bodies.clear()
+            cached = json.dumps(job.body, separators=(",", ":")).encode()
+            self._bodies[job.activity_id] = cached
+        return cached
+
     async def _post(self, job: Job) -> tuple[int | None, dict[str, str], str]:
-        body = json.dumps(job.body, separators=(",", ":")).encode()
+        body = self._body_bytes(job)
         try:
             url = guard.check_url(job.inbox, allow_private=self._allow_private)
             key = await self._key_for(job.signer)
             request = HttpRequest.build("POST", url, {"content-type": AP}, body)
 
             async def signed(scheme: SignatureScheme) -> HttpRequest:
-                # RSA signing releases the GIL: a thread lets it overlap the event loop's work
-                return await asyncio.to_thread(
-                    sign, request, key, scheme, self._clock()
+                return await asyncio.get_running_loop().run_in_executor(
+                    _SIGNERS, sign, request, key, scheme, self._clock()
                 )
 
             status, headers = await knock(

@@ -89,9 +89,7 @@ async def publish_object(
             signer=actor.name,
             inboxes=inboxes,
         )
-    log.info(
-        "published", object_id=obj["id"], deliveries=queued, followers=len(recipients)
-    )
+    log.info("published", object_id=obj["id"], deliveries=queued)
     return create
 
 

@@ -84,8 +84,16 @@ async def set_follower_state(
 
 
 async def accepted_recipients(conn: Conn, local_actor_id: int) -> list[Recipient]:
+    """One accepted follower per delivery inbox (followers sharing an inbox collapse to one).
+
+    A stored `shared_inbox` is always on its follower's origin (`recipient_of` vetted it
+    when the follow was stored), so collapsing by it loses no one; `plan_inboxes` checks
+    the representative again.
+    """
     rows = await conn.fetch(
-        "SELECT follower, inbox, shared_inbox FROM followers WHERE local_actor_id = $1 AND state = 'accepted' ORDER BY follower",
+        """SELECT DISTINCT ON (coalesce(shared_inbox, inbox)) follower, inbox, shared_inbox
+           FROM followers WHERE local_actor_id = $1 AND state = 'accepted'
+           ORDER BY coalesce(shared_inbox, inbox), follower""",
         local_actor_id,
     )
     return [Recipient(r["follower"], r["inbox"], r["shared_inbox"]) for r in rows]

@@ -111,11 +111,12 @@ async def fanout(app: web.Application, port: int) -> None:
     receiver.start()
     try:
         await asyncio.to_thread(ready.wait, 60)
+        rate_before = signing_rate()
         start = time.perf_counter()
         await post_note(
             pool, base_url=app[keys.SETTINGS].url, actor_name="housing", text="Fan out!"
         )
-        app[keys.DELIVERY_WORKER].wakeup.set()
+        app[keys.DELIVERY_WORKER].notify()
         while count.value < HOSTS:
             await asyncio.sleep(0.01)
         while await pool.fetchval("SELECT count(*) FROM deliveries"):
@@ -125,7 +126,7 @@ async def fanout(app: web.Application, port: int) -> None:
         receiver.terminate()
         receiver.join(10)
     received = [count.value]
-    rate = signing_rate()
+    rate = max(rate_before, signing_rate())  # the higher (stricter) of two measurements
     print(
         f"fan-out: {len(rows)} followers on {HOSTS} hosts -> {received[0]} deliveries acknowledged in {elapsed:.2f} s"
     )

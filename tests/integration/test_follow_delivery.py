@@ -227,7 +227,7 @@ async def test_peer_failing_with_500_gets_the_delivery_on_retry(
     assert row["attempts"] == 1
     assert row["later"], "rescheduled with backoff"
     await pool.execute("UPDATE deliveries SET next_attempt_at = now()")  # time passes
-    node.app[keys.DELIVERY_WORKER].wakeup.set()
+    node.app[keys.DELIVERY_WORKER].notify()
     await _until(lambda: len(peer.activities("Create")) == 2)
     assert await db_value(pool, "SELECT count(*) FROM deliveries", 0) == 0
 
@@ -261,7 +261,7 @@ async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
     assert "HTTP 404" in out
     _code, out, _err = await run_cli(settings, "deliveries", "retry")
     assert out.startswith("1 ")
-    node.app[keys.DELIVERY_WORKER].wakeup.set()
+    node.app[keys.DELIVERY_WORKER].notify()
     await _until(lambda: len(peer.activities("Create")) == 2)
 
 
