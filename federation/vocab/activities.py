@@ -72,13 +72,63 @@ def note(
 
 
 def create(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` created; the activity carries the object's @context (its terms included)."""
     return {
-        "@context": AS_CONTEXT,
+        "@context": obj.get("@context", AS_CONTEXT),
         "id": id,
         "type": "Create",
         "actor": actor,
         "published": obj.get("published"),
         "to": obj.get("to", []),
         "cc": obj.get("cc", []),
-        "object": obj,
+        "object": embedded(obj),
+    }
+
+
+def object_id(activity: dict[str, Any]) -> str | None:
+    """The id of an activity's object, embedded or by reference."""
+    obj = activity.get("object")
+    if isinstance(obj, dict):
+        obj = obj.get("id")
+    return obj if isinstance(obj, str) else None
+
+
+def announce(
+    *, id: str, actor: str, obj: dict[str, Any] | str, to: list[str], cc: list[str]
+) -> dict[str, Any]:
+    """`actor` relays `obj` (an activity, FEP-1b12; or an object id, as Mastodon boosts)."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Announce",
+        "actor": actor,
+        "object": embedded(obj) if isinstance(obj, dict) else obj,
+        "to": to,
+        "cc": cc,
+    }
+
+
+def update(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "@context": obj.get("@context", AS_CONTEXT),
+        "id": id,
+        "type": "Update",
+        "actor": actor,
+        "object": embedded(obj),
+        "to": obj.get("to", []),
+        "cc": obj.get("cc", []),
+    }
+
+
+def delete(
+    *, id: str, actor: str, tombstone: dict[str, Any], to: list[str], cc: list[str]
+) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Delete",
+        "actor": actor,
+        "object": tombstone,
+        "to": to,
+        "cc": cc,
     }

@@ -16,6 +16,7 @@ from federation.vocab import activities
 from node.clock import utcnow
 from node.domain.actors import LocalActor, actor_url
 from node.storage import actors as store, domains, follows
+from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,47 @@ def _link_mentions(html: str, mentions: list[tuple[str, dict[str, Any]]]) -> str
     return html
 
 
+async def record_outbox(
+    conn: Connection, *, actor: LocalActor, activity: dict[str, Any], public: bool
+) -> None:
+    """An activity in its actor's outbox (what the outbox collection serves)."""
+    await conn.execute(
+        """INSERT INTO outbox (activity_id, local_actor_id, type, object_id, public, body)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        activity["id"],
+        actor.id,
+        activity["type"],
+        activities.object_id(activity),
+        public,
+        activity,
+    )
+
+
+async def enqueue_to_followers(
+    conn: Connection,
+    *,
+    base_url: str,
+    signer: LocalActor,
+    activity: dict[str, Any],
+    followers_of: list[int],
+    extra_recipients: list[Recipient] | None = None,
+) -> int:
+    """One delivery of `activity` (signed by `signer`) per inbox of the accepted followers
+    of the local actors `followers_of` (a shared inbox once); returns how many were queued."""
+    recipients = list(extra_recipients or [])
+    for local_actor_id in followers_of:
+        recipients += await follows.accepted_recipients(conn, local_actor_id)
+    blocked = frozenset(await domains.blocked(conn))
+    inboxes = plan_inboxes(recipients, local_base=base_url, blocked_hosts=blocked)
+    return await pgqueue.enqueue_many(
+        conn,
+        activity_id=activity["id"],
+        body=activity,
+        signer=signer.name,
+        inboxes=inboxes,
+    )
+
+
 async def publish_object(
     pool: asyncpg.Pool[Any],
     *,
@@ -68,26 +110,14 @@ async def publish_object(
             obj,
             public,
         )
-        await conn.execute(
-            """INSERT INTO outbox (activity_id, local_actor_id, type, object_id, public, body)
-               VALUES ($1, $2, 'Create', $3, $4, $5)""",
-            create["id"],
-            actor.id,
-            obj["id"],
-            public,
-            create,
-        )
-        recipients = await follows.accepted_recipients(conn, actor.id) + (
-            extra_recipients or []
-        )
-        blocked = frozenset(await domains.blocked(conn))
-        inboxes = plan_inboxes(recipients, local_base=base_url, blocked_hosts=blocked)
-        queued = await pgqueue.enqueue_many(
+        await record_outbox(conn, actor=actor, activity=create, public=public)
+        queued = await enqueue_to_followers(
             conn,
-            activity_id=create["id"],
-            body=create,
-            signer=actor.name,
-            inboxes=inboxes,
+            base_url=base_url,
+            signer=actor,
+            activity=create,
+            followers_of=[actor.id],
+            extra_recipients=extra_recipients,
         )
     log.info("published", object_id=obj["id"], deliveries=queued)
     return create

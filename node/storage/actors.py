@@ -76,6 +76,15 @@ async def local_by_kind(pool: Pool, kind: str) -> list[LocalActor]:
     return [_local(r) for r in rows]
 
 
+async def local_clusters(pool: Pool, names: list[str]) -> dict[str, LocalActor]:
+    """The local clusters among `names`, by name."""
+    rows = await pool.fetch(
+        f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE kind = 'cluster' AND name = ANY($1::text[])",
+        names,
+    )
+    return {r["name"]: _local(r) for r in rows}
+
+
 async def local_with_private_key(pool: Pool, name: str) -> LocalActor | None:
     row = await pool.fetchrow(
         f"SELECT {_LOCAL_COLUMNS}, private_key_pem FROM local_actors WHERE name = $1",

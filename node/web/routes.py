@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.web import activitypub, collections, health, inbox, objects, wellknown
+from node.web import (
+    activitypub,
+    api,
+    collections,
+    health,
+    inbox,
+    objects,
+    openapi,
+    wellknown,
+)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -21,3 +30,11 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/followers", collections.followers)
     app.router.add_get("/actors/{name}/following", collections.following)
     app.router.add_get("/actors/{name}/objects/{object_id}", objects.get_object)
+    app.router.add_get("/api/openapi.json", openapi.openapi_json)
+    app.router.add_get("/api/v1/objects", api.read_objects)
+    kinds = "{collection:visions|calls|offers|proposals}"
+    app.router.add_get(f"/api/v1/{kinds}", api.list_own)
+    app.router.add_post(f"/api/v1/{kinds}", api.create)
+    app.router.add_get(f"/api/v1/{kinds}/{{object_id}}", api.get_own)
+    app.router.add_put(f"/api/v1/{kinds}/{{object_id}}", api.update)
+    app.router.add_delete(f"/api/v1/{kinds}/{{object_id}}", api.delete)

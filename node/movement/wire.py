@@ -1,0 +1,289 @@
+"""Movement objects on the wire (pure): authoring input -> the AS2 object we publish, and
+a received object -> its movement part in the authoring shape (validated by the same schema).
+
+One ActivityStreams type per object plus `kind` (mov:kind). Mastodon shows only name,
+summary and a link for Article and Event, so their `summary` carries the essentials; for
+Note and Question `summary` would become a content warning, so the essentials go into
+`content` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from federation.vocab.activities import PUBLIC, iso
+from node.movement.render import markdown_html, paragraph
+from node.movement.schemas import context_terms
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+ASK_LABELS = {
+    "turnout": "turn out",
+    "public-comment": "comment publicly",
+    "volunteers": "volunteer",
+    "capabilities": "bring capabilities",
+}
+CAPABILITY_LABELS = {
+    "legal": "legal support",
+    "training": "training",
+    "communications": "communications",
+    "digital-security": "digital security",
+    "translation": "translation",
+    "venue": "a venue",
+    "transport": "transport",
+    "care": "care",
+    "medic": "street medics",
+    "funding": "funding",
+    "research": "research",
+    "media": "media",
+    "other": "other help",
+}
+
+
+def context() -> list[Any]:
+    """The inline @context of everything we publish (no one needs to fetch ours)."""
+    return [AS_CONTEXT, SECURITY_CONTEXT, context_terms()]
+
+
+@dataclass(frozen=True, slots=True)
+class Addressing:
+    object_id: str
+    actor: str  # the publishing group's actor URL
+    followers: str
+    clusters: dict[str, str]  # cluster name -> cluster actor URL
+    published: datetime
+    updated: datetime | None = None
+
+
+def as_type(kind: str, data: dict[str, Any]) -> str:
+    if kind == "vision":
+        return "Article"
+    if kind == "call":
+        return "Event" if "startTime" in data else "Note"
+    if kind == "proposal":
+        return "Question"
+    return "Note"
+
+
+def _when(data: dict[str, Any]) -> str:
+    """Local time with its zone: 'Sat 5 Dec 2026, 18:00-20:00 PST (America/Los_Angeles)' (en dash)."""
+    zone = ZoneInfo(data["timezone"])
+    start = datetime.fromisoformat(data["startTime"]).astimezone(zone)
+    text = f"{start:%a} {start.day} {start:%b %Y, %H:%M}"
+    if "endTime" in data:
+        end = datetime.fromisoformat(data["endTime"]).astimezone(zone)
+        same_day = end.date() == start.date()
+        text += (
+            f"\u2013{end:%H:%M}"
+            if same_day
+            else f" \u2013 {end:%a} {end.day} {end:%b %Y, %H:%M}"
+        )
+    return f"{text} {start.tzname()} ({data['timezone']})"
+
+
+def _where(location: dict[str, Any]) -> str:
+    return ", ".join(filter(None, [location["name"], location.get("address")]))
+
+
+def _ask(data: dict[str, Any]) -> str:
+    asks = [ASK_LABELS[a] for a in data["asks"]]
+    text = "Asks: " + ", ".join(asks)
+    needed = [CAPABILITY_LABELS[c] for c in data.get("capabilitiesNeeded", [])]
+    return text + (f"; needed: {', '.join(needed)}" if needed else "")
+
+
+def call_summary(data: dict[str, Any]) -> str:
+    """What, when, where, urgency and the ask, in the few lines Mastodon shows."""
+    parts = [data["title"] + "."]
+    if data.get("summary"):
+        parts.append(data["summary"])
+    if "startTime" in data:
+        parts.append(f"When: {_when(data)}.")
+        parts.append(f"Where: {_where(data['location'])}.")
+    parts.append(f"Urgency: {data['urgency']}.")
+    parts.append(_ask(data) + ".")
+    return " ".join(parts)
+
+
+def vision_summary(data: dict[str, Any]) -> str:
+    return (
+        f"{data['summary']} Horizon: {data['horizon']} years. Place: {data['place']}."
+    )
+
+
+def offer_details_html(data: dict[str, Any]) -> str:
+    label = CAPABILITY_LABELS[data["capability"]]
+    return (
+        f"<p><strong>Offer: {label}</strong> — {paragraph(data['title'])[3:-4]}</p>"
+        + markdown_html(data["body"])
+        + paragraph(f"Area served: {data['areaServed']}")
+        + paragraph(f"Availability: {data['availability']}")
+        + paragraph(f"How to ask: {data['howToAsk']}")
+    )
+
+
+def _tags(clusters: dict[str, str], names: list[str]) -> list[dict[str, str]]:
+    return [
+        {"type": "Hashtag", "name": f"#{name}", "href": clusters[name]}
+        for name in names
+        if name in clusters
+    ]
+
+
+def build_object(
+    kind: str,
+    data: dict[str, Any],
+    at: Addressing,
+    *,
+    tallies: dict[str, int] | None = None,
+    voters: int = 0,
+    closed: datetime | None = None,
+) -> dict[str, Any]:
+    """The AS2 object for validated authoring `data` of `kind`."""
+    type_ = as_type(kind, data)
+    public = data.get("audience", "public") == "public"
+    names = data.get("clusters", [])
+    obj: dict[str, Any] = {
+        "@context": context(),
+        "id": at.object_id,
+        "type": type_,
+        "kind": kind,
+        "attributedTo": at.actor,
+        "name": data["title"],
+        "content": markdown_html(data["body"]),
+        "source": {"content": data["body"], "mediaType": "text/markdown"},
+        "published": iso(at.published),
+        "url": at.object_id,
+        "to": [PUBLIC] if public else [at.followers],
+        "cc": [at.followers] if public else [],
+        "tag": _tags(at.clusters, names),
+        "clusters": [at.clusters[n] for n in names if n in at.clusters],
+    }
+    if at.updated is not None:
+        obj["updated"] = iso(at.updated)
+    if kind == "vision":
+        obj |= {
+            "summary": vision_summary(data),
+            "abstract": data["summary"],
+            "horizon": data["horizon"],
+            "place": data["place"],
+        }
+    elif kind == "call":
+        obj |= _call_fields(data, type_)
+    elif kind == "offer":
+        obj |= {
+            "content": offer_details_html(data),
+            "capability": data["capability"],
+            "areaServed": data["areaServed"],
+            "availability": data["availability"],
+            "howToAsk": data["howToAsk"],
+        }
+    elif kind == "proposal":
+        counts = tallies or {}
+        options = [
+            {
+                "type": "Note",
+                "name": option,
+                "replies": {"type": "Collection", "totalItems": counts.get(option, 0)},
+            }
+            for option in data["options"]
+        ]
+        obj |= {
+            "anyOf" if data.get("multiple") else "oneOf": options,
+            "endTime": data["endTime"],
+            "votersCount": voters,
+        }
+        if closed is not None:
+            obj["closed"] = iso(closed)
+    return obj
+
+
+def _call_fields(data: dict[str, Any], type_: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "urgency": data["urgency"],
+        "asks": data["asks"],
+        "capabilitiesNeeded": data.get("capabilitiesNeeded", []),
+    }
+    if data.get("summary"):
+        fields["abstract"] = data["summary"]
+    if type_ == "Note":  # a call for public comment: the essentials lead the content
+        fields["content"] = paragraph(call_summary(data)) + markdown_html(data["body"])
+        return fields
+    location = data["location"]
+    place: dict[str, Any] = {"type": "Place", "name": location["name"]}
+    if "address" in location:
+        place["address"] = location["address"]
+    for coord in ("latitude", "longitude"):
+        if coord in location:
+            place[coord] = location[coord]
+    fields |= {
+        "summary": call_summary(data),
+        "startTime": data["startTime"],
+        "timezone": data["timezone"],
+        "location": place,
+    }
+    if "endTime" in data:
+        fields["endTime"] = data["endTime"]
+    return fields
+
+
+# -- incoming ---------------------------------------------------------------------------
+
+_COPY = {
+    "vision": ("horizon", "place"),
+    "call": (
+        "startTime",
+        "endTime",
+        "timezone",
+        "urgency",
+        "asks",
+        "capabilitiesNeeded",
+    ),
+    "offer": ("capability", "areaServed", "availability", "howToAsk"),
+    "proposal": ("endTime",),
+}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+def movement_part(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The authoring-shaped movement fields of a normalized (compacted) object, or None
+    when it names no movement kind. The caller validates the result with the schema."""
+    kind = obj.get("kind")
+    if kind not in _COPY:
+        return None
+    data: dict[str, Any] = {"title": obj.get("name")}
+    source = obj.get("source")
+    if isinstance(source, dict) and source.get("mediaType") == "text/markdown":
+        data["body"] = source.get("content")
+    if "abstract" in obj:
+        data["summary"] = obj["abstract"]
+    for key in _COPY[kind]:
+        if key in obj:
+            data[key] = obj[key]
+    if kind == "call" and isinstance(obj.get("location"), dict):
+        place = obj["location"]
+        data["location"] = {
+            k: place[k]
+            for k in ("name", "address", "latitude", "longitude")
+            if k in place
+        }
+    if kind == "proposal":
+        key = "anyOf" if "anyOf" in obj else "oneOf"
+        data["options"] = [
+            o.get("name") for o in _list(obj.get(key)) if isinstance(o, dict)
+        ]
+        data["multiple"] = key == "anyOf"
+    clusters = [
+        str(t["name"]).removeprefix("#").lower()
+        for t in _list(obj.get("tag"))
+        if isinstance(t, dict) and t.get("type") == "Hashtag" and "name" in t
+    ]
+    if clusters:
+        data["clusters"] = list(dict.fromkeys(clusters))
+    return kind, {k: v for k, v in data.items() if v is not None}

@@ -1,0 +1,298 @@
+"""Movement objects of local groups: create, update, delete, list — each published in one
+transaction with its activity and deliveries; the node and the tagged clusters relay public
+objects with `Announce` (FEP-1b12's Announce of the activity plus the plain Announce of the
+object that Mastodon boosts)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from federation.vocab import activities
+from federation.vocab.activities import PUBLIC, iso
+from node.domain.actors import LocalActor, actor_url
+from node.movement.schemas import FieldError, validate
+from node.movement.wire import Addressing, build_object
+from node.services.publish import enqueue_to_followers, record_outbox
+from node.storage import actors as store
+from node.storage.db import Connection
+
+log = structlog.get_logger(__name__)
+AUTHOR_KINDS = frozenset({"group", "node", "cluster"})
+
+
+class InvalidInputError(Exception):
+    """Authoring input that fails the schema (or names unknown clusters); nothing was stored."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class ObjectNotFoundError(LookupError):
+    pass
+
+
+async def _clusters(conn: Connection, names: list[str]) -> dict[str, LocalActor]:
+    found = await store.local_clusters(conn, names)
+    return {n: found[n] for n in names if n in found}
+
+
+async def check(
+    conn: Connection, base_url: str, kind: str, data: Any
+) -> dict[str, LocalActor]:
+    """Validate authoring input; returns its clusters. Raises InvalidInputError."""
+    errors = validate(kind, data)
+    if errors:
+        raise InvalidInputError(errors)
+    names: list[str] = data.get("clusters", [])
+    clusters = await _clusters(conn, names)
+    unknown = [
+        FieldError(f"clusters.{i}", f"no cluster {n!r} on this node")
+        for i, n in enumerate(names)
+        if n not in clusters
+    ]
+    if unknown:
+        raise InvalidInputError(unknown)
+    return clusters
+
+
+def _addressing(
+    base_url: str,
+    actor: LocalActor,
+    object_id: str,
+    clusters: dict[str, LocalActor],
+    published: datetime,
+    updated: datetime | None = None,
+) -> Addressing:
+    me = actor_url(base_url, actor)
+    return Addressing(
+        object_id=object_id,
+        actor=me,
+        followers=f"{me}/followers",
+        clusters={n: actor_url(base_url, c) for n, c in clusters.items()},
+        published=published,
+        updated=updated,
+    )
+
+
+async def _relayers(
+    conn: Connection, clusters: dict[str, LocalActor]
+) -> list[LocalActor]:
+    nodes = await store.local_by_kind(conn, "node")
+    return [*nodes, *clusters.values()]
+
+
+async def _announce(
+    conn: Connection,
+    *,
+    base_url: str,
+    relayer: LocalActor,
+    activity: dict[str, Any],
+    object_id: str,
+) -> int:
+    """FEP-1b12 Announce{activity} and the plain Announce{object id} to the relayer's followers."""
+    me = actor_url(base_url, relayer)
+    queued = 0
+    for obj in (activity, object_id):
+        announce = activities.announce(
+            id=f"{me}/announces/{uuid.uuid4()}",
+            actor=me,
+            obj=obj,
+            to=[PUBLIC],
+            cc=[f"{me}/followers"],
+        )
+        await record_outbox(conn, actor=relayer, activity=announce, public=True)
+        queued += await enqueue_to_followers(
+            conn,
+            base_url=base_url,
+            signer=relayer,
+            activity=announce,
+            followers_of=[relayer.id],
+        )
+    return queued
+
+
+async def create_object(
+    pool: asyncpg.Pool[Any],
+    *,
+    base_url: str,
+    actor: LocalActor,
+    kind: str,
+    data: Any,
+    now: datetime,
+) -> dict[str, Any]:
+    """Validate, store and publish a movement object; returns the AS2 object."""
+    async with pool.acquire() as conn, conn.transaction():
+        clusters = await check(conn, base_url, kind, data)
+        object_id = f"{actor_url(base_url, actor)}/objects/{uuid.uuid4()}"
+        obj = build_object(
+            kind, data, _addressing(base_url, actor, object_id, clusters, now)
+        )
+        public = data.get("audience", "public") == "public"
+        await conn.execute(
+            """INSERT INTO objects (id, local_actor_id, type, body, public, kind, fields, clusters, published_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+            object_id,
+            actor.id,
+            obj["type"],
+            obj,
+            public,
+            kind,
+            data,
+            list(clusters),
+            now,
+        )
+        create = activities.create(
+            id=f"{object_id}/activity", actor=obj["attributedTo"], obj=obj
+        )
+        await record_outbox(conn, actor=actor, activity=create, public=public)
+        queued = await enqueue_to_followers(
+            conn,
+            base_url=base_url,
+            signer=actor,
+            activity=create,
+            followers_of=[actor.id],
+        )
+        if public:
+            for relayer in await _relayers(conn, clusters):
+                queued += await _announce(
+                    conn,
+                    base_url=base_url,
+                    relayer=relayer,
+                    activity=create,
+                    object_id=object_id,
+                )
+    log.info(
+        "movement_object_published", object_id=object_id, kind=kind, deliveries=queued
+    )
+    return obj
+
+
+async def _own_row(
+    conn: Connection, actor: LocalActor, object_id: str
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        """SELECT id, kind, fields, public, published_at, clusters FROM objects
+           WHERE id = $1 AND local_actor_id = $2 AND kind IS NOT NULL AND deleted_at IS NULL
+           FOR UPDATE""",
+        object_id,
+        actor.id,
+    )
+    if row is None:
+        msg = f"no object {object_id}"
+        raise ObjectNotFoundError(msg)
+    found: asyncpg.Record = row
+    return found
+
+
+async def _everyone_who_saw_it(
+    conn: Connection, actor: LocalActor, cluster_names: list[str], public: bool
+) -> list[int]:
+    """The local actors whose followers received the object (group; node and clusters if public)."""
+    if not public:
+        return [actor.id]
+    clusters = await _clusters(conn, cluster_names)
+    return [actor.id, *(r.id for r in await _relayers(conn, clusters))]
+
+
+async def update_object(
+    pool: asyncpg.Pool[Any],
+    *,
+    base_url: str,
+    actor: LocalActor,
+    object_id: str,
+    data: Any,
+    now: datetime,
+) -> dict[str, Any]:
+    """Replace a movement object's fields (same kind); publishes an Update with a newer `updated`."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await _own_row(conn, actor, object_id)
+        kind = row["kind"]
+        clusters = await check(conn, base_url, kind, data)
+        public = data.get("audience", "public") == "public"
+        if public != row["public"]:
+            raise InvalidInputError(
+                [
+                    FieldError(
+                        "audience",
+                        "cannot change once published (delete and publish anew)",
+                    )
+                ]
+            )
+        obj = build_object(
+            kind,
+            data,
+            _addressing(base_url, actor, object_id, clusters, row["published_at"], now),
+        )
+        await conn.execute(
+            """UPDATE objects SET type = $2, body = $3, fields = $4, clusters = $5, updated_at = $6
+               WHERE id = $1""",
+            object_id,
+            obj["type"],
+            obj,
+            data,
+            list(clusters),
+            now,
+        )
+        update = activities.update(
+            id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj
+        )
+        await record_outbox(conn, actor=actor, activity=update, public=public)
+        audience = await _everyone_who_saw_it(
+            conn, actor, sorted({*row["clusters"], *clusters}), public
+        )
+        queued = await enqueue_to_followers(
+            conn,
+            base_url=base_url,
+            signer=actor,
+            activity=update,
+            followers_of=audience,
+        )
+    log.info("movement_object_updated", object_id=object_id, deliveries=queued)
+    return obj
+
+
+async def delete_object(
+    pool: asyncpg.Pool[Any],
+    *,
+    base_url: str,
+    actor: LocalActor,
+    object_id: str,
+    now: datetime,
+) -> None:
+    """Leave a Tombstone at the object's URL (410 from then on) and publish a Delete."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await _own_row(conn, actor, object_id)
+        tombstone = {"id": object_id, "type": "Tombstone", "deleted": iso(now)}
+        await conn.execute(
+            "UPDATE objects SET body = $2, fields = NULL, deleted_at = $3 WHERE id = $1",
+            object_id,
+            tombstone,
+            now,
+        )
+        me = actor_url(base_url, actor)
+        public = bool(row["public"])
+        delete = activities.delete(
+            id=f"{object_id}#delete",
+            actor=me,
+            tombstone=tombstone,
+            to=[PUBLIC] if public else [f"{me}/followers"],
+            cc=[f"{me}/followers"] if public else [],
+        )
+        await record_outbox(conn, actor=actor, activity=delete, public=public)
+        audience = await _everyone_who_saw_it(
+            conn, actor, list(row["clusters"]), public
+        )
+        queued = await enqueue_to_followers(
+            conn,
+            base_url=base_url,
+            signer=actor,
+            activity=delete,
+            followers_of=audience,
+        )
+    log.info("movement_object_deleted", object_id=object_id, deliveries=queued)

@@ -1,0 +1,59 @@
+"""Authoring API tokens: random, shown once, stored as SHA-256 only."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+import asyncpg
+
+from node.domain.actors import LocalActor
+from node.storage.actors import _LOCAL_COLUMNS, _local
+
+PREFIX = "mn_"
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def create(
+    pool: asyncpg.Pool[Any], *, local_actor_id: int, label: str
+) -> tuple[int, str]:
+    """A new token for a local actor: (its id, the token — the only time it is seen)."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    token_id = await pool.fetchval(
+        "INSERT INTO api_tokens (local_actor_id, label, token_hash) VALUES ($1, $2, $3) RETURNING id",
+        local_actor_id,
+        label,
+        token_hash(token),
+    )
+    return int(token_id), token
+
+
+async def actor_for(pool: asyncpg.Pool[Any], token: str) -> LocalActor | None:
+    """The actor a live token acts as (and note its use), or None."""
+    columns = ", ".join(f"a.{c.strip()}" for c in _LOCAL_COLUMNS.split(","))
+    row = await pool.fetchrow(
+        f"""UPDATE api_tokens t SET last_used_at = now() FROM local_actors a
+            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.local_actor_id
+            RETURNING {columns}""",
+        token_hash(token),
+    )
+    return None if row is None else _local(row)
+
+
+async def revoke(pool: asyncpg.Pool[Any], token_id: int) -> bool:
+    done = await pool.execute(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+        token_id,
+    )
+    return done.endswith(" 1")
+
+
+async def listing(pool: asyncpg.Pool[Any]) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        """SELECT t.id, a.name, t.label, t.created_at, t.last_used_at, t.revoked_at
+           FROM api_tokens t JOIN local_actors a ON a.id = t.local_actor_id ORDER BY t.id"""
+    )

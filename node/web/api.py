@@ -1,0 +1,233 @@
+"""The authoring API (`/api/v1/{visions|calls|offers|proposals}`, bearer tokens) and the
+public read API (`/api/v1/objects`). Bad input: a precise 4xx with a JSON body, nothing stored."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from node import keys
+from node.domain.actors import LocalActor, actor_url
+from node.movement.schemas import KINDS
+from node.services import movement
+from node.storage import tokens
+
+COLLECTIONS = {
+    "visions": "vision",
+    "calls": "call",
+    "offers": "offer",
+    "proposals": "proposal",
+}
+MAX_BODY = 256 * 1024
+PAGE = 20
+
+
+def invalid(errors: list[Any]) -> web.Response:
+    return web.json_response(
+        {
+            "error": "invalid input",
+            "status": 422,
+            "fields": [e.as_json() for e in errors],
+        },
+        status=422,
+    )
+
+
+async def author(request: web.Request) -> LocalActor:
+    """The local actor a valid `Authorization: Bearer` token acts as (401 otherwise)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="movement-node"'}
+    if scheme.lower() != "bearer" or not token.strip():
+        raise web.HTTPUnauthorized(
+            reason="a bearer token is required", headers=challenge
+        )
+    actor = await tokens.actor_for(request.app[keys.DB], token.strip())
+    if actor is None:
+        raise web.HTTPUnauthorized(
+            reason="the token is unknown or revoked", headers=challenge
+        )
+    if actor.kind not in movement.AUTHOR_KINDS:
+        raise web.HTTPForbidden(reason=f"a {actor.kind} actor cannot publish")
+    return actor
+
+
+async def json_body(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(reason="send application/json")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(
+            max_size=MAX_BODY, actual_size=request.content_length
+        )
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise web.HTTPBadRequest(reason=f"the body is not JSON: {exc}") from None
+
+
+def _kind(request: web.Request) -> str:
+    return COLLECTIONS[request.match_info["collection"]]
+
+
+def _object_id(request: web.Request, actor: LocalActor) -> str:
+    base = request.app[keys.SETTINGS].url
+    return f"{actor_url(base, actor)}/objects/{request.match_info['object_id']}"
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "fields": row["fields"],
+        "object": row["body"],
+        "published": row["published_at"].isoformat(),
+    }
+
+
+async def create(request: web.Request) -> web.Response:
+    actor = await author(request)
+    data = await json_body(request)
+    settings = request.app[keys.SETTINGS]
+    try:
+        obj = await movement.create_object(
+            request.app[keys.DB],
+            base_url=settings.url,
+            actor=actor,
+            kind=_kind(request),
+            data=data,
+            now=request.app[keys.CLOCK](),
+        )
+    except movement.InvalidInputError as exc:
+        return invalid(exc.errors)
+    return web.json_response(
+        {"id": obj["id"], "kind": _kind(request), "fields": data, "object": obj},
+        status=201,
+        headers={"Location": obj["id"]},
+    )
+
+
+async def update(request: web.Request) -> web.Response:
+    actor = await author(request)
+    data = await json_body(request)
+    try:
+        obj = await movement.update_object(
+            request.app[keys.DB],
+            base_url=request.app[keys.SETTINGS].url,
+            actor=actor,
+            object_id=_object_id(request, actor),
+            data=data,
+            now=request.app[keys.CLOCK](),
+        )
+    except movement.ObjectNotFoundError:
+        raise web.HTTPNotFound(reason="no such object of this group") from None
+    except movement.InvalidInputError as exc:
+        return invalid(exc.errors)
+    return web.json_response({"id": obj["id"], "fields": data, "object": obj})
+
+
+async def delete(request: web.Request) -> web.Response:
+    actor = await author(request)
+    try:
+        await movement.delete_object(
+            request.app[keys.DB],
+            base_url=request.app[keys.SETTINGS].url,
+            actor=actor,
+            object_id=_object_id(request, actor),
+            now=request.app[keys.CLOCK](),
+        )
+    except movement.ObjectNotFoundError:
+        raise web.HTTPNotFound(reason="no such object of this group") from None
+    return web.Response(status=204)
+
+
+_ROW = "id, kind, fields, body, published_at"
+
+
+async def get_own(request: web.Request) -> web.Response:
+    actor = await author(request)
+    row = await request.app[keys.DB].fetchrow(
+        f"""SELECT {_ROW} FROM objects WHERE id = $1 AND local_actor_id = $2 AND kind = $3
+            AND deleted_at IS NULL""",
+        _object_id(request, actor),
+        actor.id,
+        _kind(request),
+    )
+    if row is None:
+        raise web.HTTPNotFound(reason="no such object of this group")
+    return web.json_response(_view(row))
+
+
+def _before(request: web.Request) -> datetime | None:
+    return _when(request, "before")
+
+
+def _when(request: web.Request, name: str) -> datetime | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise web.HTTPBadRequest(
+            reason=f"{name}: not an RFC 3339 date-time with an offset: {value!r}"
+        )
+    return parsed
+
+
+async def list_own(request: web.Request) -> web.Response:
+    """The token's group's objects of one kind, newest first (paged by `before`)."""
+    actor = await author(request)
+    rows = await request.app[keys.DB].fetch(
+        f"""SELECT {_ROW} FROM objects WHERE local_actor_id = $1 AND kind = $2 AND deleted_at IS NULL
+            AND ($3::timestamptz IS NULL OR published_at < $3)
+            ORDER BY published_at DESC LIMIT {PAGE}""",
+        actor.id,
+        _kind(request),
+        _before(request),
+    )
+    return web.json_response(_page([_view(r) for r in rows], request))
+
+
+def _page(items: list[dict[str, Any]], request: web.Request) -> dict[str, Any]:
+    page: dict[str, Any] = {"items": items}
+    if len(items) == PAGE:
+        page["next"] = str(request.rel_url.update_query(before=items[-1]["published"]))
+    return page
+
+
+async def read_objects(request: web.Request) -> web.Response:
+    """GET /api/v1/objects?kind=&cluster=&since=&before= — public movement objects, local
+    and federated, newest first. Followers-only objects are never listed."""
+    kind = request.query.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise web.HTTPBadRequest(reason=f"kind: must be one of {', '.join(KINDS)}")
+    cluster = request.query.get("cluster")
+    rows = await request.app[keys.DB].fetch(
+        f"""SELECT * FROM (
+              SELECT {_ROW}, true AS local FROM objects
+              WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
+              UNION ALL
+              SELECT id, kind, fields, body, received_at AS published_at, false AS local
+              FROM remote_objects WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
+                AND fields IS NOT NULL
+            ) o
+            WHERE ($1::text IS NULL OR o.kind = $1)
+              AND ($2::text IS NULL OR $2 = ANY(coalesce((SELECT array_agg(c) FROM jsonb_array_elements_text(
+                    coalesce(o.fields->'clusters', '[]'::jsonb)) c), '{{}}')))
+              AND ($3::timestamptz IS NULL OR o.published_at >= $3)
+              AND ($4::timestamptz IS NULL OR o.published_at < $4)
+            ORDER BY o.published_at DESC LIMIT {PAGE}""",
+        kind,
+        cluster,
+        _when(request, "since"),
+        _before(request),
+    )
+    items = [{**_view(r), "local": r["local"]} for r in rows]
+    return web.json_response(_page(items, request))

@@ -1,0 +1,175 @@
+"""GET /api/openapi.json: the API's OpenAPI 3.1 description, generated from schemas/ (the
+request bodies *are* the JSON Schemas; nothing here restates a field)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from aiohttp import web
+
+from node import __version__
+from node.movement.schemas import load
+from node.web.api import COLLECTIONS
+
+_ERROR = {
+    "type": "object",
+    "required": ["error", "status"],
+    "properties": {
+        "error": {"type": "string"},
+        "status": {"type": "integer"},
+        "fields": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _component(name: str) -> dict[str, Any]:
+    """A schema file with its references to common.schema.json pointed at the component."""
+    text = json.dumps(load(f"{name}.schema.json"))
+    text = text.replace(
+        '"common.schema.json#/$defs/', '"#/components/schemas/common/$defs/'
+    )
+    schema: dict[str, Any] = json.loads(text)
+    schema.pop("$id", None)
+    schema.pop("$schema", None)
+    return schema
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    }
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for collection, kind in COLLECTIONS.items():
+        body = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{kind}"}}
+            },
+        }
+        auth: list[dict[str, list[str]]] = [{"bearer": []}]
+        common_errors = {
+            "401": _error("no valid bearer token"),
+            "422": _error("invalid input: every failing field and why; nothing stored"),
+        }
+        paths[f"/api/v1/{collection}"] = {
+            "get": {
+                "summary": f"This group's {collection}, newest first",
+                "security": auth,
+                "parameters": [
+                    {
+                        "name": "before",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date-time"},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "a page of objects"},
+                    "401": common_errors["401"],
+                },
+            },
+            "post": {
+                "summary": f"Publish a {kind}",
+                "security": auth,
+                "requestBody": body,
+                "responses": {"201": {"description": "published"}, **common_errors},
+            },
+        }
+        item = f"/api/v1/{collection}/{{object_id}}"
+        param = [
+            {
+                "name": "object_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        ]
+        paths[item] = {
+            "parameters": param,
+            "get": {
+                "security": auth,
+                "responses": {
+                    "200": {"description": "the object"},
+                    "404": _error("not found"),
+                },
+            },
+            "put": {
+                "summary": f"Edit a {kind} (publishes an Update)",
+                "security": auth,
+                "requestBody": body,
+                "responses": {
+                    "200": {"description": "updated"},
+                    "404": _error("not found"),
+                    **common_errors,
+                },
+            },
+            "delete": {
+                "summary": f"Delete a {kind} (publishes a Delete; a Tombstone answers 410)",
+                "security": auth,
+                "responses": {
+                    "204": {"description": "deleted"},
+                    "404": _error("not found"),
+                },
+            },
+        }
+    paths["/api/v1/objects"] = {
+        "get": {
+            "summary": "Public movement objects, local and federated, newest first",
+            "parameters": [
+                {
+                    "name": "kind",
+                    "in": "query",
+                    "schema": {"enum": list(COLLECTIONS.values())},
+                },
+                {"name": "cluster", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "since",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date-time"},
+                },
+                {
+                    "name": "before",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date-time"},
+                },
+            ],
+            "responses": {
+                "200": {"description": "a page of objects"},
+                "400": _error("bad query"),
+            },
+        }
+    }
+    schemas = {kind: _component(kind) for kind in COLLECTIONS.values()}
+    schemas["common"] = _component("common")
+    schemas["Error"] = _ERROR
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "movement-node API", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(document())
