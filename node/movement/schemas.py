@@ -117,6 +117,22 @@ def _message(error: jsonschema.ValidationError) -> str:
     if error.validator == "format":
         cause = f": {error.cause}" if error.cause else ""
         return f"not a valid {error.validator_value}{cause}"
+    limit = error.validator_value
+    if error.validator == "maxLength":
+        return f"is longer than {limit} characters"
+    if error.validator == "minLength":
+        return (
+            "must not be empty" if limit == 1 else f"is shorter than {limit} characters"
+        )
+    if error.validator == "maxItems":
+        return f"has more than {limit} items"
+    if error.validator == "minItems":
+        return f"needs at least {limit} items"
+    if error.validator == "type":
+        return f"must be of type {json.dumps(limit)}"
+    if error.validator in ("minimum", "maximum"):
+        side = "at least" if error.validator == "minimum" else "at most"
+        return f"must be {side} {limit}"
     if error.validator == "required":
         return "is required"
     if error.validator == "dependentRequired":
