@@ -9,6 +9,8 @@ import structlog
 from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
+from node.movement.incoming import read_object
+from node.services import polls
 from node.services.remote import RemoteActors
 from node.storage import follows
 from node.storage.db import Connection
@@ -65,38 +67,72 @@ async def handle_create(
         log.info("create_ignored", reason="attributedTo is not the actor")
         return
     in_reply_to = id_of(obj.get("inReplyTo"))
+    if await polls.is_vote(conn, obj, in_reply_to):
+        await polls.record_vote(conn, act, obj, base_url=base_url)
+        return
     if not (
-        await _is_local_object(conn, in_reply_to) or _mentions_local(obj, base_url)
+        await _is_local_object(conn, in_reply_to)
+        or _mentions_local(obj, base_url)
+        or await _followed(conn, act.actor)
     ):
         log.info(
             "create_ignored",
-            reason="neither a reply to nor a mention of anything local",
+            reason="not a reply, a mention, or from an actor we follow",
         )
         return
+    received = read_object(obj, act.raw.get("@context"))
     await conn.execute(
-        """INSERT INTO remote_objects (id, actor, type, in_reply_to, body) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (id) DO NOTHING""",
+        """INSERT INTO remote_objects (id, actor, type, in_reply_to, body, kind, fields, clusters, public)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING""",
         obj["id"],
         act.actor,
         obj["type"],
         in_reply_to,
-        obj,
+        received.body,
+        received.kind,
+        received.fields,
+        received.clusters,
+        received.public,
     )
-    log.info("reply_stored", object_id=obj["id"], in_reply_to=in_reply_to)
+    log.info(
+        "remote_object_stored",
+        object_id=obj["id"],
+        in_reply_to=in_reply_to,
+        kind=received.kind,
+    )
+
+
+async def _followed(conn: Connection, actor: str) -> bool:
+    """Does a local actor follow `actor` (accepted)? Then its posts are ours to keep."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM following WHERE target = $1 AND state = 'accepted' LIMIT 1",
+            actor,
+        )
+    )
 
 
 async def handle_update(conn: Connection, act: IncomingActivity) -> None:
     obj = act.raw.get("object")
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
         return
+    if id_of(obj.get("attributedTo")) not in (None, act.actor):
+        log.info("update_ignored", object_id=obj["id"], reason="not its author")
+        return
+    received = read_object(obj, act.raw.get("@context"))
     done = await conn.execute(
-        """UPDATE remote_objects SET body = $3, updated_at = now()
+        """UPDATE remote_objects SET body = $3, kind = $4, fields = $5, clusters = $6,
+             public = $7, updated_at = now()
            WHERE id = $1 AND actor = $2 AND deleted_at IS NULL""",
         obj["id"],
         act.actor,
-        obj,
+        received.body,
+        received.kind,
+        received.fields,
+        received.clusters,
+        received.public,
     )
-    if done == "UPDATE 0" or id_of(obj.get("attributedTo")) not in (None, act.actor):
+    if done == "UPDATE 0":
         log.info(
             "update_ignored",
             object_id=obj["id"],

@@ -296,3 +296,44 @@ async def delete_object(
             followers_of=audience,
         )
     log.info("movement_object_deleted", object_id=object_id, deliveries=queued)
+
+
+async def publish_tallies(
+    conn: Connection,
+    *,
+    base_url: str,
+    object_id: str,
+    tallies: dict[str, int],
+    voters: int,
+    now: datetime,
+) -> None:
+    """A proposal's new vote counts: stored in its body and sent as an Update (inside the
+    caller's transaction)."""
+    row = await conn.fetchrow(
+        """SELECT o.fields, o.published_at, o.updated_at, o.clusters, o.public, a.name
+           FROM objects o JOIN local_actors a ON a.id = o.local_actor_id WHERE o.id = $1""",
+        object_id,
+    )
+    actor = None if row is None else await store.local_by_name(conn, row["name"])
+    if row is None or actor is None:
+        msg = f"no local object {object_id}"
+        raise ObjectNotFoundError(msg)
+    clusters = await _clusters(conn, list(row["clusters"]))
+    at = _addressing(base_url, actor, object_id, clusters, row["published_at"], now)
+    obj = build_object("proposal", row["fields"], at, tallies=tallies, voters=voters)
+    await conn.execute(
+        "UPDATE objects SET body = $2, updated_at = $3 WHERE id = $1",
+        object_id,
+        obj,
+        now,
+    )
+    update = activities.update(
+        id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj
+    )
+    await record_outbox(conn, actor=actor, activity=update, public=row["public"])
+    audience = await _everyone_who_saw_it(
+        conn, actor, list(row["clusters"]), row["public"]
+    )
+    await enqueue_to_followers(
+        conn, base_url=base_url, signer=actor, activity=update, followers_of=audience
+    )

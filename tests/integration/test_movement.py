@@ -14,7 +14,7 @@ import pytest
 from node import keys
 from node.services.actors import create_actor
 from node.storage import tokens
-from tests.conftest import run_cli
+from tests.conftest import db_value, run_cli
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -410,3 +410,70 @@ async def test_cli_token_and_publish_validate_with_the_same_schemas(
     )
     assert code == 0, err
     assert out.strip().startswith(f"{_base(node)}/actors/tenants/objects/")
+
+
+async def _vote(node: Any, peer: Peer, who: str, question: str, choice: str) -> None:
+    note_id = f"{peer.actor_id(who)}/votes/{uuid.uuid4()}"
+    create = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{note_id}/activity",
+        "type": "Create",
+        "actor": peer.actor_id(who),
+        "to": [f"{_base(node)}/actors/tenants"],
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "name": choice,
+            "inReplyTo": question,
+            "attributedTo": peer.actor_id(who),
+            "to": [f"{_base(node)}/actors/tenants"],
+        },
+    }
+    body = json.dumps(create).encode()
+    path = "/actors/tenants/inbox"
+    resp = await node.post(
+        path, data=body, headers=peer.sign_post(who, _base(node) + path, body)
+    )
+    assert resp.status == 202, await resp.text()
+
+
+async def test_votes_from_mastodon_are_counted_once_per_actor_and_tallies_go_out(
+    node: Any, token: str, peer: Peer
+) -> None:
+    peer.add("alice")
+    peer.add("bob")
+    await _follow(node, peer, "alice", "tenants")
+    question = (await (await _publish(node, token, "proposals", PROPOSAL)).json())[
+        "object"
+    ]
+    await _vote(node, peer, "alice", question["id"], "Yes")
+    await _until(lambda: len(peer.activities("Update")) == 1)
+    await _vote(node, peer, "alice", question["id"], "No")  # a second vote: ignored
+    await _vote(node, peer, "bob", question["id"], "No")
+    await _vote(node, peer, "bob", question["id"], "Maybe")  # not an option
+    await _until(lambda: len(peer.activities("Update")) == 2)
+    await asyncio.sleep(0.5)
+    assert len(peer.activities("Update")) == 2
+    tallied = peer.activities("Update")[-1]["object"]
+    counts = {o["name"]: o["replies"]["totalItems"] for o in tallied["oneOf"]}
+    assert counts == {"Yes": 1, "No": 1, "Later": 0}
+    assert tallied["votersCount"] == 2
+    assert "alice" not in json.dumps(tallied), "who voted is never published"
+    pool = node.app[keys.DB]
+    replies = await pool.fetchval("SELECT count(*) FROM remote_objects")
+    assert replies == 0, "votes are not stored as replies"
+
+
+async def test_late_votes_are_ignored(node: Any, token: str, peer: Peer) -> None:
+    peer.add("alice")
+    closed = PROPOSAL | {"endTime": "2020-01-01T00:00:00Z"}
+    question = (await (await _publish(node, token, "proposals", closed)).json())[
+        "object"
+    ]
+    await _vote(node, peer, "alice", question["id"], "Yes")
+    pool = node.app[keys.DB]
+    done = await db_value(
+        pool, "SELECT count(*) FROM inbox WHERE processed_at IS NULL", 0
+    )
+    assert done == 0
+    assert await pool.fetchval("SELECT count(*) FROM poll_votes") == 0

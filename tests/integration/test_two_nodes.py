@@ -165,3 +165,67 @@ async def _get(node: RunningNode, path: str) -> Any:
             return json.loads(body)
 
     return _Resp()
+
+
+async def test_a_call_on_b_reaches_a_follower_on_a_with_every_field_intact(
+    two_nodes: list[RunningNode],
+) -> None:
+    """B publishes through its API; A (following B's group) stores the call with its typed
+    fields after normalization and validation; Update and Delete follow it there."""
+    import aiohttp
+
+    from node.storage import tokens
+    from tests.conftest import db_value
+    from tests.integration.test_movement import CALL
+
+    a, b = two_nodes
+    await create_actor(a.app[keys.DB], kind="group", name="tenants")
+    housing = await create_actor(b.app[keys.DB], kind="group", name="housing")
+    for cluster in ("housing_c", "transport"):
+        await create_actor(b.app[keys.DB], kind="cluster", name=cluster)
+    code, _out, err = await _cli(
+        a, "follow", "tenants", f"housing@{b.url.split('://', 1)[1]}"
+    )
+    assert code == 0, err
+    accepted = await db_value(
+        a.app[keys.DB], "SELECT state FROM following", "accepted", timeout=15
+    )
+    assert accepted == "accepted"
+    _id, token = await tokens.create(
+        b.app[keys.DB], local_actor_id=housing.id, label="t"
+    )
+    call = CALL | {"clusters": ["housing_c", "transport"]}
+    auth = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{b.url}/api/v1/calls", json=call, headers=auth) as r:
+            assert r.status == 201, await r.text()
+            object_id = (await r.json())["id"]
+        pool = a.app[keys.DB]
+        sql = f"SELECT fields FROM remote_objects WHERE id = '{object_id}'"
+        assert await db_value(pool, sql, call, timeout=15) == call
+        row = await pool.fetchrow(
+            "SELECT kind, clusters, public, type FROM remote_objects WHERE id = $1",
+            object_id,
+        )
+        assert row is not None
+        assert dict(row) == {
+            "kind": "call",
+            "clusters": ["housing_c", "transport"],
+            "public": True,
+            "type": "Event",
+        }
+        listed = await (await _get(a, "/api/v1/objects?kind=call")).json()
+        assert [i["id"] for i in listed["items"]] == [object_id]
+        assert listed["items"][0]["local"] is False
+
+        uid = object_id.rsplit("/", 1)[1]
+        changed = call | {"urgency": "critical"}
+        async with session.put(
+            f"{b.url}/api/v1/calls/{uid}", json=changed, headers=auth
+        ) as r:
+            assert r.status == 200, await r.text()
+        assert await db_value(pool, sql, changed, timeout=15) == changed
+        async with session.delete(f"{b.url}/api/v1/calls/{uid}", headers=auth) as r:
+            assert r.status == 204
+        gone = f"SELECT deleted_at IS NOT NULL FROM remote_objects WHERE id = '{object_id}'"
+        assert await db_value(pool, gone, True, timeout=15) is True

@@ -1,0 +1,82 @@
+"""Objects received from other servers: sanitized, normalized with bundled contexts, and
+their movement part validated by the same schemas as our own authoring input (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from federation.jsonld import NormalizationError, bundled, normalize
+from federation.vocab.activities import PUBLIC
+from node.movement.render import sanitize_html
+from node.movement.schemas import context_terms, validate
+from node.movement.wire import AS_CONTEXT, SECURITY_CONTEXT, context, movement_part
+
+log = structlog.get_logger(__name__)
+PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    body: dict[str, Any]  # the object as received, its HTML sanitized
+    public: bool
+    kind: str | None = None
+    fields: dict[str, Any] | None = None
+    clusters: list[str] = field(default_factory=list)
+
+
+def _audience(obj: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for key in ("to", "cc"):
+        value = obj.get(key)
+        found.update(
+            v
+            for v in (value if isinstance(value, list) else [value])
+            if isinstance(v, str)
+        )
+    return found
+
+
+def sanitized(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object with its `content` and `summary` HTML through the same gate as ours."""
+    clean = dict(obj)
+    for key in ("content", "summary"):
+        if isinstance(clean.get(key), str):
+            clean[key] = sanitize_html(clean[key])
+    return clean
+
+
+def read_object(obj: dict[str, Any], activity_context: Any = None) -> Received:
+    """A received object with its validated movement part; an invalid part is dropped and
+    logged (the object is kept as a plain post), never raised. An object embedded in an
+    activity is read in the activity's `@context`."""
+    if "@context" not in obj and activity_context is not None:
+        obj = {"@context": activity_context, **obj}
+    body = sanitized(obj)
+    public = bool(_audience(obj) & PUBLIC_FORMS)
+    try:
+        normalized = normalize(
+            obj,
+            context=context(),
+            familiar=[AS_CONTEXT, SECURITY_CONTEXT, context_terms()],
+            documents=bundled(),
+        )
+    except NormalizationError as exc:
+        log.info("movement_part_dropped", object_id=obj.get("id"), reason=str(exc))
+        return Received(body, public)
+    part = movement_part(normalized)
+    if part is None:
+        return Received(body, public)
+    kind, data = part
+    errors = validate(kind, data)
+    if errors:
+        log.info(
+            "movement_part_dropped",
+            object_id=obj.get("id"),
+            kind=kind,
+            errors=[f"{e.field}: {e.message}" for e in errors[:5]],
+        )
+        return Received(body, public)
+    return Received(body, public, kind, data, list(data.get("clusters", [])))
