@@ -27,6 +27,11 @@ def id_of(value: Any) -> str | None:
     return None
 
 
+def as_list(value: Any) -> list[Any]:
+    """An AS2 property that may be absent, one value or an array, as a list."""
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
 def accept(activity: Any, *, signer: str) -> IncomingActivity:
     """Check an activity against the actor whose key signed the request.
 

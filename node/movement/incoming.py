@@ -8,6 +8,7 @@ from typing import Any
 
 import structlog
 
+from federation.inbox import as_list
 from federation.jsonld import NormalizationError, bundled, normalize
 from federation.vocab.activities import PUBLIC
 from node.movement.render import sanitize_html
@@ -28,15 +29,9 @@ class Received:
 
 
 def _audience(obj: dict[str, Any]) -> set[str]:
-    found: set[str] = set()
-    for key in ("to", "cc"):
-        value = obj.get(key)
-        found.update(
-            v
-            for v in (value if isinstance(value, list) else [value])
-            if isinstance(v, str)
-        )
-    return found
+    return {
+        v for key in ("to", "cc") for v in as_list(obj.get(key)) if isinstance(v, str)
+    }
 
 
 def sanitized(obj: dict[str, Any]) -> dict[str, Any]:

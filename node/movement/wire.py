@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from federation.inbox import as_list
 from federation.vocab.activities import PUBLIC, iso
 from node.movement.render import markdown_html, paragraph
 from node.movement.schemas import context_terms
@@ -247,10 +248,6 @@ _COPY = {
 }
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else ([] if value is None else [value])
-
-
 def movement_part(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """The authoring-shaped movement fields of a normalized (compacted) object, or None
     when it names no movement kind. The caller validates the result with the schema."""
@@ -276,12 +273,12 @@ def movement_part(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     if kind == "proposal":
         key = "anyOf" if "anyOf" in obj else "oneOf"
         data["options"] = [
-            o.get("name") for o in _list(obj.get(key)) if isinstance(o, dict)
+            o.get("name") for o in as_list(obj.get(key)) if isinstance(o, dict)
         ]
         data["multiple"] = key == "anyOf"
     clusters = [
         str(t["name"]).removeprefix("#").lower()
-        for t in _list(obj.get("tag"))
+        for t in as_list(obj.get("tag"))
         if isinstance(t, dict) and t.get("type") == "Hashtag" and "name" in t
     ]
     if clusters:

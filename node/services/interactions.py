@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 
 from federation.delivery.plan import recipient_of
-from federation.inbox import IncomingActivity, id_of
+from federation.inbox import IncomingActivity, as_list, id_of
 from federation.origin import same_origin
 from node.movement.incoming import read_object
 from node.services import polls
@@ -17,10 +17,6 @@ from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
 NOTE_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event"})
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else ([] if value is None else [value])
 
 
 async def _is_local_object(conn: Connection, object_id: str | None) -> bool:
@@ -36,7 +32,7 @@ def _mentions_local(obj: dict[str, Any], base_url: str) -> bool:
         isinstance(tag, dict)
         and tag.get("type") == "Mention"
         and str(tag.get("href", "")).startswith(base_url + "/actors/")
-        for tag in _as_list(obj.get("tag"))
+        for tag in as_list(obj.get("tag"))
     )
 
 
@@ -192,7 +188,7 @@ async def handle_move(
     if act.object_id != act.actor or target is None:
         return
     new = await remote.fetch_actor(target)
-    if act.actor not in _as_list(new.get("alsoKnownAs")):
+    if act.actor not in as_list(new.get("alsoKnownAs")):
         log.info(
             "move_refused",
             old=act.actor,
