@@ -17,7 +17,7 @@ from federation.vocab.activities import PUBLIC, iso
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
-from node.services.publish import enqueue_to_followers, record_outbox
+from node.services.publish import send_activity
 from node.storage import actors as store
 from node.storage.db import Connection
 
@@ -106,12 +106,12 @@ async def _announce(
             to=[PUBLIC],
             cc=[f"{me}/followers"],
         )
-        await record_outbox(conn, actor=relayer, activity=announce, public=True)
-        queued += await enqueue_to_followers(
+        queued += await send_activity(
             conn,
             base_url=base_url,
-            signer=relayer,
+            actor=relayer,
             activity=announce,
+            public=True,
             followers_of=[relayer.id],
         )
     return queued
@@ -150,12 +150,12 @@ async def create_object(
         create = activities.create(
             id=f"{object_id}/activity", actor=obj["attributedTo"], obj=obj
         )
-        await record_outbox(conn, actor=actor, activity=create, public=public)
-        queued = await enqueue_to_followers(
+        queued = await send_activity(
             conn,
             base_url=base_url,
-            signer=actor,
+            actor=actor,
             activity=create,
+            public=public,
             followers_of=[actor.id],
         )
         if public:
@@ -200,6 +200,50 @@ async def _everyone_who_saw_it(
     return [actor.id, *(r.id for r in await _relayers(conn, clusters))]
 
 
+async def _republish(
+    conn: Connection,
+    *,
+    base_url: str,
+    actor: LocalActor,
+    object_id: str,
+    kind: str,
+    data: dict[str, Any],
+    clusters: dict[str, LocalActor],
+    published: datetime,
+    public: bool,
+    now: datetime,
+    seen_in: list[str],
+    tallies: dict[str, int] | None = None,
+    voters: int = 0,
+) -> tuple[dict[str, Any], int]:
+    """Rebuild a stored object with `updated` = now, store it, and send an Update to everyone
+    who received it (the group, and if public the node and the clusters in `seen_in`)."""
+    at = _addressing(base_url, actor, object_id, clusters, published, now)
+    obj = build_object(kind, data, at, tallies=tallies, voters=voters)
+    await conn.execute(
+        """UPDATE objects SET type = $2, body = $3, fields = $4, clusters = $5, updated_at = $6
+           WHERE id = $1""",
+        object_id,
+        obj["type"],
+        obj,
+        data,
+        list(clusters),
+        now,
+    )
+    update = activities.update(
+        id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj
+    )
+    queued = await send_activity(
+        conn,
+        base_url=base_url,
+        actor=actor,
+        activity=update,
+        public=public,
+        followers_of=await _everyone_who_saw_it(conn, actor, seen_in, public),
+    )
+    return obj, queued
+
+
 async def update_object(
     pool: asyncpg.Pool[Any],
     *,
@@ -224,34 +268,18 @@ async def update_object(
                     )
                 ]
             )
-        obj = build_object(
-            kind,
-            data,
-            _addressing(base_url, actor, object_id, clusters, row["published_at"], now),
-        )
-        await conn.execute(
-            """UPDATE objects SET type = $2, body = $3, fields = $4, clusters = $5, updated_at = $6
-               WHERE id = $1""",
-            object_id,
-            obj["type"],
-            obj,
-            data,
-            list(clusters),
-            now,
-        )
-        update = activities.update(
-            id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj
-        )
-        await record_outbox(conn, actor=actor, activity=update, public=public)
-        audience = await _everyone_who_saw_it(
-            conn, actor, sorted({*row["clusters"], *clusters}), public
-        )
-        queued = await enqueue_to_followers(
+        obj, queued = await _republish(
             conn,
             base_url=base_url,
-            signer=actor,
-            activity=update,
-            followers_of=audience,
+            actor=actor,
+            object_id=object_id,
+            kind=kind,
+            data=data,
+            clusters=clusters,
+            published=row["published_at"],
+            public=public,
+            now=now,
+            seen_in=sorted({*row["clusters"], *clusters}),
         )
     log.info("movement_object_updated", object_id=object_id, deliveries=queued)
     return obj
@@ -284,16 +312,15 @@ async def delete_object(
             to=[PUBLIC] if public else [f"{me}/followers"],
             cc=[f"{me}/followers"] if public else [],
         )
-        await record_outbox(conn, actor=actor, activity=delete, public=public)
-        audience = await _everyone_who_saw_it(
-            conn, actor, list(row["clusters"]), public
-        )
-        queued = await enqueue_to_followers(
+        queued = await send_activity(
             conn,
             base_url=base_url,
-            signer=actor,
+            actor=actor,
             activity=delete,
-            followers_of=audience,
+            public=public,
+            followers_of=await _everyone_who_saw_it(
+                conn, actor, list(row["clusters"]), public
+            ),
         )
     log.info("movement_object_deleted", object_id=object_id, deliveries=queued)
 
@@ -310,7 +337,7 @@ async def publish_tallies(
     """A proposal's new vote counts: stored in its body and sent as an Update (inside the
     caller's transaction)."""
     row = await conn.fetchrow(
-        """SELECT o.fields, o.published_at, o.updated_at, o.clusters, o.public, a.name
+        """SELECT o.fields, o.published_at, o.clusters, o.public, a.name
            FROM objects o JOIN local_actors a ON a.id = o.local_actor_id WHERE o.id = $1""",
         object_id,
     )
@@ -318,22 +345,18 @@ async def publish_tallies(
     if row is None or actor is None:
         msg = f"no local object {object_id}"
         raise ObjectNotFoundError(msg)
-    clusters = await _clusters(conn, list(row["clusters"]))
-    at = _addressing(base_url, actor, object_id, clusters, row["published_at"], now)
-    obj = build_object("proposal", row["fields"], at, tallies=tallies, voters=voters)
-    await conn.execute(
-        "UPDATE objects SET body = $2, updated_at = $3 WHERE id = $1",
-        object_id,
-        obj,
-        now,
-    )
-    update = activities.update(
-        id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj
-    )
-    await record_outbox(conn, actor=actor, activity=update, public=row["public"])
-    audience = await _everyone_who_saw_it(
-        conn, actor, list(row["clusters"]), row["public"]
-    )
-    await enqueue_to_followers(
-        conn, base_url=base_url, signer=actor, activity=update, followers_of=audience
+    await _republish(
+        conn,
+        base_url=base_url,
+        actor=actor,
+        object_id=object_id,
+        kind="proposal",
+        data=row["fields"],
+        clusters=await _clusters(conn, list(row["clusters"])),
+        published=row["published_at"],
+        public=row["public"],
+        now=now,
+        seen_in=list(row["clusters"]),
+        tallies=tallies,
+        voters=voters,
     )

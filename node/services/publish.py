@@ -47,10 +47,19 @@ def _link_mentions(html: str, mentions: list[tuple[str, dict[str, Any]]]) -> str
     return html
 
 
-async def record_outbox(
-    conn: Connection, *, actor: LocalActor, activity: dict[str, Any], public: bool
-) -> None:
-    """An activity in its actor's outbox (what the outbox collection serves)."""
+async def send_activity(
+    conn: Connection,
+    *,
+    base_url: str,
+    actor: LocalActor,
+    activity: dict[str, Any],
+    public: bool,
+    followers_of: list[int],
+    extra_recipients: list[Recipient] | None = None,
+) -> int:
+    """Put `activity` in `actor`'s outbox and queue one delivery of it (signed by `actor`)
+    per inbox of the accepted followers of the local actors `followers_of` (a shared inbox
+    once), inside the caller's transaction; returns how many deliveries were queued."""
     await conn.execute(
         """INSERT INTO outbox (activity_id, local_actor_id, type, object_id, public, body)
            VALUES ($1, $2, $3, $4, $5, $6)""",
@@ -61,19 +70,6 @@ async def record_outbox(
         public,
         activity,
     )
-
-
-async def enqueue_to_followers(
-    conn: Connection,
-    *,
-    base_url: str,
-    signer: LocalActor,
-    activity: dict[str, Any],
-    followers_of: list[int],
-    extra_recipients: list[Recipient] | None = None,
-) -> int:
-    """One delivery of `activity` (signed by `signer`) per inbox of the accepted followers
-    of the local actors `followers_of` (a shared inbox once); returns how many were queued."""
     recipients = list(extra_recipients or [])
     for local_actor_id in followers_of:
         recipients += await follows.accepted_recipients(conn, local_actor_id)
@@ -83,7 +79,7 @@ async def enqueue_to_followers(
         conn,
         activity_id=activity["id"],
         body=activity,
-        signer=signer.name,
+        signer=actor.name,
         inboxes=inboxes,
     )
 
@@ -110,12 +106,12 @@ async def publish_object(
             obj,
             public,
         )
-        await record_outbox(conn, actor=actor, activity=create, public=public)
-        queued = await enqueue_to_followers(
+        queued = await send_activity(
             conn,
             base_url=base_url,
-            signer=actor,
+            actor=actor,
             activity=create,
+            public=public,
             followers_of=[actor.id],
             extra_recipients=extra_recipients,
         )
