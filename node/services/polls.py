@@ -53,25 +53,17 @@ async def record_vote(
     if choice not in fields["options"]:
         log.info("vote_ignored", question=question_id, reason="not an option")
         return
-    if fields.get("multiple"):
-        done = await conn.execute(
-            """INSERT INTO poll_votes (question_id, voter, choices, activity_id) VALUES ($1, $2, ARRAY[$3], $4)
-               ON CONFLICT (question_id, voter) DO UPDATE SET choices = array_append(poll_votes.choices, $3)
-               WHERE NOT $3 = ANY(poll_votes.choices)""",
-            question_id,
-            act.actor,
-            choice,
-            act.id,
-        )
-    else:
-        done = await conn.execute(
-            """INSERT INTO poll_votes (question_id, voter, choices, activity_id) VALUES ($1, $2, ARRAY[$3], $4)
-               ON CONFLICT (question_id, voter) DO NOTHING""",
-            question_id,
-            act.actor,
-            choice,
-            act.id,
-        )
+    # oneOf: the first vote stands; anyOf: each option once per voter
+    done = await conn.execute(
+        """INSERT INTO poll_votes (question_id, voter, choices, activity_id) VALUES ($1, $2, ARRAY[$3], $4)
+           ON CONFLICT (question_id, voter) DO UPDATE SET choices = array_append(poll_votes.choices, $3)
+           WHERE $5 AND NOT $3 = ANY(poll_votes.choices)""",
+        question_id,
+        act.actor,
+        choice,
+        act.id,
+        bool(fields.get("multiple")),
+    )
     if done.endswith(" 0"):
         log.info("vote_ignored", question=question_id, reason="already voted")
         return

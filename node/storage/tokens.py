@@ -34,11 +34,11 @@ async def create(
 
 async def actor_for(pool: asyncpg.Pool[Any], token: str) -> LocalActor | None:
     """The actor a live token acts as (and note its use), or None."""
-    columns = ", ".join(f"a.{c.strip()}" for c in _LOCAL_COLUMNS.split(","))
     row = await pool.fetchrow(
-        f"""UPDATE api_tokens t SET last_used_at = now() FROM local_actors a
-            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.id = t.local_actor_id
-            RETURNING {columns}""",
+        f"""WITH used AS (
+              UPDATE api_tokens SET last_used_at = now()
+              WHERE token_hash = $1 AND revoked_at IS NULL RETURNING local_actor_id)
+            SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE id = (SELECT local_actor_id FROM used)""",
         token_hash(token),
     )
     return None if row is None else _local(row)

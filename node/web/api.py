@@ -162,10 +162,6 @@ async def get_own(request: web.Request) -> web.Response:
     return web.json_response(_view(row))
 
 
-def _before(request: web.Request) -> datetime | None:
-    return _when(request, "before")
-
-
 def _when(request: web.Request, name: str) -> datetime | None:
     value = request.query.get(name)
     if value is None:
@@ -190,7 +186,7 @@ async def list_own(request: web.Request) -> web.Response:
             ORDER BY published_at DESC LIMIT {PAGE}""",
         actor.id,
         _kind(request),
-        _before(request),
+        _when(request, "before"),
     )
     return web.json_response(_page([_view(r) for r in rows], request))
 
@@ -211,23 +207,22 @@ async def read_objects(request: web.Request) -> web.Response:
     cluster = request.query.get("cluster")
     rows = await request.app[keys.DB].fetch(
         f"""SELECT * FROM (
-              SELECT {_ROW}, true AS local FROM objects
+              SELECT {_ROW}, clusters, true AS local FROM objects
               WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
               UNION ALL
-              SELECT id, kind, fields, body, received_at AS published_at, false AS local
+              SELECT id, kind, fields, body, received_at AS published_at, clusters, false AS local
               FROM remote_objects WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
                 AND fields IS NOT NULL
             ) o
             WHERE ($1::text IS NULL OR o.kind = $1)
-              AND ($2::text IS NULL OR $2 = ANY(coalesce((SELECT array_agg(c) FROM jsonb_array_elements_text(
-                    coalesce(o.fields->'clusters', '[]'::jsonb)) c), '{{}}')))
+              AND ($2::text IS NULL OR $2 = ANY(o.clusters))
               AND ($3::timestamptz IS NULL OR o.published_at >= $3)
               AND ($4::timestamptz IS NULL OR o.published_at < $4)
             ORDER BY o.published_at DESC LIMIT {PAGE}""",
         kind,
         cluster,
         _when(request, "since"),
-        _before(request),
+        _when(request, "before"),
     )
     items = [{**_view(r), "local": r["local"]} for r in rows]
     return web.json_response(_page(items, request))
