@@ -17,7 +17,7 @@ from federation.vocab.activities import PUBLIC, iso
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
-from node.services.publish import send_activity
+from node.services.publish import send_activity, store_and_create
 from node.storage import actors as store
 from node.storage.db import Connection
 
@@ -134,29 +134,16 @@ async def create_object(
             kind, data, _addressing(base_url, actor, object_id, clusters, now)
         )
         public = data.get("audience", "public") == "public"
-        await conn.execute(
-            """INSERT INTO objects (id, local_actor_id, type, body, public, kind, fields, clusters, published_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
-            object_id,
-            actor.id,
-            obj["type"],
-            obj,
-            public,
-            kind,
-            data,
-            list(clusters),
-            now,
-        )
-        create = activities.create(
-            id=f"{object_id}/activity", actor=obj["attributedTo"], obj=obj
-        )
-        queued = await send_activity(
+        create, queued = await store_and_create(
             conn,
             base_url=base_url,
             actor=actor,
-            activity=create,
+            obj=obj,
             public=public,
-            followers_of=[actor.id],
+            kind=kind,
+            fields=data,
+            clusters=list(clusters),
+            published=now,
         )
         if public:
             for relayer in await _relayers(conn, clusters):

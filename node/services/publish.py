@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -84,6 +85,50 @@ async def send_activity(
     )
 
 
+async def store_and_create(
+    conn: Connection,
+    *,
+    base_url: str,
+    actor: LocalActor,
+    obj: dict[str, Any],
+    public: bool,
+    extra_recipients: list[Recipient] | None = None,
+    kind: str | None = None,
+    fields: dict[str, Any] | None = None,
+    clusters: list[str] | None = None,
+    published: datetime | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Store `obj` (with its movement `kind`/`fields`/`clusters`, if any) and send its Create
+    to the actor's followers and `extra_recipients`, inside the caller's transaction;
+    returns the Create and how many deliveries were queued."""
+    await conn.execute(
+        """INSERT INTO objects (id, local_actor_id, type, body, public, kind, fields, clusters, published_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))""",
+        obj["id"],
+        actor.id,
+        obj["type"],
+        obj,
+        public,
+        kind,
+        fields,
+        clusters or [],
+        published,
+    )
+    create = activities.create(
+        id=f"{obj['id']}/activity", actor=actor_url(base_url, actor), obj=obj
+    )
+    queued = await send_activity(
+        conn,
+        base_url=base_url,
+        actor=actor,
+        activity=create,
+        public=public,
+        followers_of=[actor.id],
+        extra_recipients=extra_recipients,
+    )
+    return create, queued
+
+
 async def publish_object(
     pool: asyncpg.Pool[Any],
     *,
@@ -94,25 +139,13 @@ async def publish_object(
     extra_recipients: list[Recipient] | None = None,
 ) -> dict[str, Any]:
     """Store `obj`, its Create and one delivery per follower (and mentioned) inbox; returns the Create."""
-    create = activities.create(
-        id=f"{obj['id']}/activity", actor=actor_url(base_url, actor), obj=obj
-    )
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO objects (id, local_actor_id, type, body, public) VALUES ($1, $2, $3, $4, $5)",
-            obj["id"],
-            actor.id,
-            obj["type"],
-            obj,
-            public,
-        )
-        queued = await send_activity(
+        create, queued = await store_and_create(
             conn,
             base_url=base_url,
             actor=actor,
-            activity=create,
+            obj=obj,
             public=public,
-            followers_of=[actor.id],
             extra_recipients=extra_recipients,
         )
     log.info("published", object_id=obj["id"], deliveries=queued)
