@@ -61,7 +61,7 @@ class DeliveryWorker:
         )
         self._timeout = timeout
         self.knocks = KnockMemory()
-        self.wakeup = asyncio.Event()  # set by notify(): rows were queued
+        self._queued = False  # notify() said rows were queued since the last claim
         self._attention = asyncio.Event()  # a delivery finished, or notify()
         self._troubled: set[str] = set()
         self._done: list[int] = []
@@ -70,7 +70,7 @@ class DeliveryWorker:
 
     def notify(self) -> None:
         """New rows were queued (or it is time to stop): claim again without waiting."""
-        self.wakeup.set()
+        self._queued = True
         self._attention.set()
 
     async def run_once(self) -> int:
@@ -102,14 +102,14 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 self._attention.clear()  # anything after this wakes the wait below
-                if self.wakeup.is_set():  # rows were queued since the last claim
+                if self._queued:
                     drained = False
                 free = self._concurrency - len(inflight)
                 # claim in batches (one round trip for many rows), not one per finished job
                 if free > 0 and (
                     not inflight or (free >= self._refill and not drained)
                 ):
-                    self.wakeup.clear()
+                    self._queued = False
                     jobs = await self._queue.claim(free, LEASE)
                     drained = len(jobs) < free
                     for job in jobs:
