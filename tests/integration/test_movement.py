@@ -477,3 +477,24 @@ async def test_late_votes_are_ignored(node: Any, token: str, peer: Peer) -> None
     )
     assert done == 0
     assert await pool.fetchval("SELECT count(*) FROM poll_votes") == 0
+
+
+async def test_a_large_body_is_read_whole_and_an_oversized_one_is_413(
+    node: Any, token: str
+) -> None:
+    async def chunks(data: bytes) -> Any:
+        for i in range(0, len(data), 4096):
+            yield data[i : i + 4096]
+            await asyncio.sleep(0)
+
+    # ~120 KiB of valid JSON, arriving in many chunks: read whole, then judged by the schema
+    big = json.dumps(OFFER | {"body": "x" * 120_000}).encode()
+    headers = _auth(token) | {"Content-Type": "application/json"}
+    resp = await node.post("/api/v1/offers", data=chunks(big), headers=headers)
+    assert resp.status == 422, await resp.text()
+    assert (await resp.json())["fields"][0]["field"] == "body"
+    huge = json.dumps(OFFER | {"body": "x" * 300_000}).encode()
+    before = await _stored(node)
+    resp = await node.post("/api/v1/offers", data=huge, headers=headers)
+    assert resp.status == 413
+    assert await _stored(node) == before
