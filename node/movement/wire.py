@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -118,7 +119,7 @@ def vision_summary(data: dict[str, Any]) -> str:
 def offer_details_html(data: dict[str, Any]) -> str:
     label = CAPABILITY_LABELS[data["capability"]]
     return (
-        f"<p><strong>Offer: {label}</strong> — {paragraph(data['title'])[3:-4]}</p>"
+        f"<p><strong>Offer: {label}</strong> — {escape(data['title'])}</p>"
         + markdown_html(data["body"])
         + paragraph(f"Area served: {data['areaServed']}")
         + paragraph(f"Availability: {data['availability']}")
