@@ -16,11 +16,13 @@ from federation.delivery.pgqueue import NOTIFY_CHANNEL, PgDeliveryQueue
 from federation.delivery.worker import DeliveryWorker
 from federation.sig.knock import SigningKey
 from node import keys
+from node.services import movement
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
 from node.storage import domains, follows
 
 log = structlog.get_logger(__name__)
+POLL_SWEEP_MAX = 60.0
 
 
 async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
@@ -50,6 +52,27 @@ async def _delivery_loop(
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("delivery_loop_error", error=str(exc))
             await asyncio.sleep(1.0)
+
+
+async def _polls_loop(
+    app: web.Application, stop: asyncio.Event, wakeup: asyncio.Event
+) -> None:
+    """Close proposals as their endTime passes: sleep until the next one ends (at most a
+    minute), or until something was published (a new proposal may end sooner)."""
+    settings, pool, clock = app[keys.SETTINGS], app[keys.DB], app[keys.CLOCK]
+    while not stop.is_set():
+        wakeup.clear()
+        try:
+            await movement.close_due_polls(pool, base_url=settings.url, now=clock())
+            end = await movement.next_poll_end(pool)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("polls_loop_error", error=str(exc))
+            end = None
+        wait = POLL_SWEEP_MAX
+        if end is not None:
+            wait = min(wait, max((end - clock()).total_seconds(), 0.0) + 0.01)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=wait)
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -88,12 +111,20 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
     await queue.register(listener)
     reclaimed = await queue.reclaim_orphans()
-    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: worker.notify())
+    polls_wakeup = asyncio.Event()
+
+    def on_queued(*_: Any) -> None:
+        worker.notify()
+        polls_wakeup.set()
+
+    await listener.add_listener(NOTIFY_CHANNEL, on_queued)
+    await listener.add_listener(movement.POLLS_CHANNEL, lambda *_: polls_wakeup.set())
     await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(_inbox_loop(app, stop)),
         asyncio.create_task(_delivery_loop(worker, queue, stop)),
+        asyncio.create_task(_polls_loop(app, stop, polls_wakeup)),
     ]
     log.info("workers_started", worker_id=queue.worker_id, reclaimed=reclaimed)
     try:
@@ -101,6 +132,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         stop.set()
         worker.notify()
+        polls_wakeup.set()
         app[keys.INBOX_WAKEUP].set()
         _done, pending = await asyncio.wait(tasks, timeout=10)
         for task in pending:

@@ -23,6 +23,9 @@ from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
 AUTHOR_KINDS = frozenset({"group", "node", "cluster"})
+POLLS_CHANNEL = (
+    "polls"  # NOTIFY: a proposal was published (it may close sooner than planned)
+)
 
 
 class InvalidInputError(Exception):
@@ -145,6 +148,8 @@ async def create_object(
             clusters=list(clusters),
             published=now,
         )
+        if kind == "proposal":
+            await conn.execute(f"NOTIFY {POLLS_CHANNEL}")
         if public:
             for relayer in await _relayers(conn, clusters):
                 queued += await _announce(
@@ -164,7 +169,7 @@ async def _own_row(
     conn: Connection, actor: LocalActor, object_id: str
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
-        """SELECT id, kind, fields, public, published_at, clusters FROM objects
+        """SELECT id, kind, fields, public, published_at, clusters, closed_at FROM objects
            WHERE id = $1 AND local_actor_id = $2 AND kind IS NOT NULL AND deleted_at IS NULL
            FOR UPDATE""",
         object_id,
@@ -200,13 +205,24 @@ async def _republish(
     public: bool,
     now: datetime,
     seen_in: list[str],
-    tallies: dict[str, int] | None = None,
-    voters: int = 0,
 ) -> tuple[dict[str, Any], int]:
     """Rebuild a stored object with `updated` = now, store it, and send an Update to everyone
-    who received it (the group, and if public the node and the clusters in `seen_in`)."""
+    who received it (the group, and if public the node and the clusters in `seen_in`). A
+    proposal carries its current tallies, and `closed` once its `endTime` has passed."""
     at = _addressing(base_url, actor, object_id, clusters, published, now)
-    obj = build_object(kind, data, at, tallies=tallies, voters=voters)
+    if kind == "proposal":
+        tallies, voters = await count_votes(conn, object_id)
+        end = datetime.fromisoformat(data["endTime"])
+        obj = build_object(
+            kind,
+            data,
+            at,
+            tallies=tallies,
+            voters=voters,
+            closed=end if now >= end else None,
+        )
+    else:
+        obj = build_object(kind, data, at)
     await conn.execute(
         """UPDATE objects SET type = $2, body = $3, fields = $4, clusters = $5, updated_at = $6
            WHERE id = $1""",
@@ -255,6 +271,12 @@ async def update_object(
                     )
                 ]
             )
+        if row["closed_at"] is not None:
+            raise InvalidInputError(
+                [FieldError("endTime", "the poll has closed; it can no longer change")]
+            )
+        if kind == "proposal":
+            await conn.execute(f"NOTIFY {POLLS_CHANNEL}")
         obj, queued = await _republish(
             conn,
             base_url=base_url,
@@ -312,25 +334,36 @@ async def delete_object(
     log.info("movement_object_deleted", object_id=object_id, deliveries=queued)
 
 
-async def publish_tallies(
-    conn: Connection,
-    *,
-    base_url: str,
-    object_id: str,
-    tallies: dict[str, int],
-    voters: int,
-    now: datetime,
+async def count_votes(conn: Connection, question_id: str) -> tuple[dict[str, int], int]:
+    """A proposal's tallies per option and its number of voters."""
+    tallies = {
+        r["choice"]: r["n"]
+        for r in await conn.fetch(
+            """SELECT c AS choice, count(*) AS n FROM poll_votes, unnest(choices) c
+               WHERE question_id = $1 GROUP BY c""",
+            question_id,
+        )
+    }
+    voters: int = await conn.fetchval(
+        "SELECT count(*) FROM poll_votes WHERE question_id = $1", question_id
+    )
+    return tallies, voters
+
+
+async def republish_proposal(
+    conn: Connection, *, base_url: str, object_id: str, now: datetime
 ) -> None:
-    """A proposal's new vote counts: stored in its body and sent as an Update (inside the
-    caller's transaction)."""
+    """Send a proposal's current tallies (and `closed`, once past `endTime`) as an Update,
+    inside the caller's transaction."""
     row = await conn.fetchrow(
         """SELECT o.fields, o.published_at, o.clusters, o.public, a.name
-           FROM objects o JOIN local_actors a ON a.id = o.local_actor_id WHERE o.id = $1""",
+           FROM objects o JOIN local_actors a ON a.id = o.local_actor_id
+           WHERE o.id = $1 AND o.kind = 'proposal' AND o.deleted_at IS NULL""",
         object_id,
     )
     actor = None if row is None else await store.local_by_name(conn, row["name"])
     if row is None or actor is None:
-        msg = f"no local object {object_id}"
+        msg = f"no local proposal {object_id}"
         raise ObjectNotFoundError(msg)
     await _republish(
         conn,
@@ -344,6 +377,41 @@ async def publish_tallies(
         public=row["public"],
         now=now,
         seen_in=list(row["clusters"]),
-        tallies=tallies,
-        voters=voters,
     )
+
+
+async def close_due_polls(
+    pool: asyncpg.Pool[Any], *, base_url: str, now: datetime
+) -> int:
+    """Publish the final Update (with `closed`) of every proposal whose `endTime` has passed;
+    each is closed once. Returns how many were closed."""
+    closed = 0
+    async with pool.acquire() as conn:
+        while True:
+            async with conn.transaction():
+                object_id = await conn.fetchval(
+                    """SELECT id FROM objects
+                       WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL
+                         AND (fields->>'endTime')::timestamptz <= $1
+                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
+                    now,
+                )
+                if object_id is None:
+                    return closed
+                await republish_proposal(
+                    conn, base_url=base_url, object_id=object_id, now=now
+                )
+                await conn.execute(
+                    "UPDATE objects SET closed_at = $2 WHERE id = $1", object_id, now
+                )
+            closed += 1
+            log.info("poll_closed", object_id=object_id)
+
+
+async def next_poll_end(pool: asyncpg.Pool[Any]) -> datetime | None:
+    """When the next open proposal closes."""
+    end: datetime | None = await pool.fetchval(
+        """SELECT min((fields->>'endTime')::timestamptz) FROM objects
+           WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL"""
+    )
+    return end

@@ -67,23 +67,7 @@ async def record_vote(
     if done.endswith(" 0"):
         log.info("vote_ignored", question=question_id, reason="already voted")
         return
-    tallies = {
-        r["choice"]: r["n"]
-        for r in await conn.fetch(
-            """SELECT c AS choice, count(*) AS n FROM poll_votes, unnest(choices) c
-               WHERE question_id = $1 GROUP BY c""",
-            question_id,
-        )
-    }
-    voters = await conn.fetchval(
-        "SELECT count(*) FROM poll_votes WHERE question_id = $1", question_id
+    await movement.republish_proposal(
+        conn, base_url=base_url, object_id=question_id, now=now
     )
-    await movement.publish_tallies(
-        conn,
-        base_url=base_url,
-        object_id=question_id,
-        tallies=tallies,
-        voters=voters,
-        now=now,
-    )
-    log.info("vote_counted", question=question_id, voters=voters)
+    log.info("vote_counted", question=question_id)

@@ -36,18 +36,34 @@ def invalid(errors: list[Any]) -> web.Response:
     )
 
 
-async def author(request: web.Request) -> LocalActor:
-    """The local actor a valid `Authorization: Bearer` token acts as (401 otherwise)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    challenge = {"WWW-Authenticate": 'Bearer realm="movement-node"'}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="movement-node"'}
+
+
+async def bearer(request: web.Request) -> LocalActor | None:
+    """The local actor the request's bearer token acts as; None without a token, 401 for a
+    token that is malformed, unknown or revoked."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise web.HTTPUnauthorized(
-            reason="a bearer token is required", headers=challenge
+            reason="a bearer token is required", headers=CHALLENGE
         )
     actor = await tokens.actor_for(request.app[keys.DB], token.strip())
     if actor is None:
         raise web.HTTPUnauthorized(
-            reason="the token is unknown or revoked", headers=challenge
+            reason="the token is unknown or revoked", headers=CHALLENGE
+        )
+    return actor
+
+
+async def author(request: web.Request) -> LocalActor:
+    """The local actor a valid `Authorization: Bearer` token acts as (401 otherwise)."""
+    actor = await bearer(request)
+    if actor is None:
+        raise web.HTTPUnauthorized(
+            reason="a bearer token is required", headers=CHALLENGE
         )
     if actor.kind not in movement.AUTHOR_KINDS:
         raise web.HTTPForbidden(reason=f"a {actor.kind} actor cannot publish")
@@ -224,3 +240,37 @@ async def read_objects(request: web.Request) -> web.Response:
     )
     items = [{**_view(r), "local": r["local"]} for r in rows]
     return web.json_response(_page(items, request))
+
+
+async def read_object(request: web.Request) -> web.Response:
+    """GET /api/v1/object?id=IRI — one movement object, local or federated. Public objects
+    are shown to anyone; a followers-only one only with the token of its author (local) or of
+    a local actor that follows its author (federated). Anyone else gets 404, as if it did not
+    exist."""
+    object_id = request.query.get("id", "").strip()
+    if not object_id:
+        raise web.HTTPBadRequest(reason="id: the object's IRI is required")
+    viewer = await bearer(request)
+    pool = request.app[keys.DB]
+    row = await pool.fetchrow(
+        f"""SELECT {_ROW}, public, local_actor_id FROM objects
+            WHERE id = $1 AND kind IS NOT NULL AND deleted_at IS NULL""",
+        object_id,
+    )
+    if row is not None:
+        if row["public"] or (viewer is not None and viewer.id == row["local_actor_id"]):
+            return web.json_response({**_view(row), "local": True})
+        raise web.HTTPNotFound(reason="no such object")
+    row = await pool.fetchrow(
+        """SELECT r.id, r.kind, r.fields, r.body, r.received_at AS published_at, r.public,
+                  EXISTS (SELECT 1 FROM following f WHERE f.local_actor_id = $2
+                          AND f.target = r.actor AND f.state = 'accepted') AS followed
+           FROM remote_objects r
+           WHERE r.id = $1 AND r.kind IS NOT NULL AND r.fields IS NOT NULL
+             AND r.deleted_at IS NULL""",
+        object_id,
+        None if viewer is None else viewer.id,
+    )
+    if row is None or not (row["public"] or row["followed"]):
+        raise web.HTTPNotFound(reason="no such object")
+    return web.json_response({**_view(row), "local": False})

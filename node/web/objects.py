@@ -54,16 +54,35 @@ async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
     }
 
 
+async def _may_see(request: web.Request, local_actor_id: int) -> bool:
+    """Whether a signed request comes from an accepted follower of the object's author."""
+    if not is_signed(request):
+        return False
+    signer = await verified_signer(request)
+    return bool(
+        await request.app[keys.DB].fetchval(
+            """SELECT 1 FROM followers
+               WHERE local_actor_id = $1 AND follower = $2 AND state = 'accepted'""",
+            local_actor_id,
+            signer,
+        )
+    )
+
+
 async def get_object(request: web.Request) -> web.StreamResponse:
-    """GET /actors/{name}/objects/{id}."""
+    """GET /actors/{name}/objects/{id}. A followers-only object is served only to a signed
+    request from an accepted follower of its author (404 to everyone else, never as HTML)."""
     settings = request.app[keys.SETTINGS]
     object_id = f"{settings.url}{request.path}"
     row = await request.app[keys.DB].fetchrow(
-        "SELECT body, public, deleted_at FROM objects WHERE id = $1", object_id
+        "SELECT body, public, deleted_at, local_actor_id FROM objects WHERE id = $1",
+        object_id,
     )
-    if (
-        row is None or not row["public"]
-    ):  # followers-only objects are never served to anyone else (yet)
+    if row is None:
+        raise web.HTTPNotFound(reason="no such object")
+    if not row["public"] and (
+        wants_html(request) or not await _may_see(request, row["local_actor_id"])
+    ):
         raise web.HTTPNotFound(reason="no such object")
     if row["deleted_at"] is not None:
         return activity_json({"id": object_id, "type": "Tombstone"}, status=410)
@@ -72,8 +91,9 @@ async def get_object(request: web.Request) -> web.StreamResponse:
         text = f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(body.get('type', 'Object'))}</title>"
         text += f'<link rel=alternate type="application/activity+json" href="{escape(object_id)}"><main>{body.get("content", "")}</main></html>'
         return web.Response(text=text, content_type="text/html")
-    if is_signed(request):
-        await verified_signer(request)
-    elif settings.authorized_fetch:
-        raise web.HTTPUnauthorized(reason="authorized fetch: sign your request")
+    if row["public"]:
+        if is_signed(request):
+            await verified_signer(request)
+        elif settings.authorized_fetch:
+            raise web.HTTPUnauthorized(reason="authorized fetch: sign your request")
     return activity_json({**body, **await _counts(request, object_id)})

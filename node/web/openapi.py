@@ -57,6 +57,7 @@ def _error(description: str) -> dict[str, Any]:
 @functools.cache
 def document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    auth: list[dict[str, list[str]]] = [{"bearer": []}]
     for collection, kind in COLLECTIONS.items():
         body = {
             "required": True,
@@ -64,7 +65,6 @@ def document() -> dict[str, Any]:
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{kind}"}}
             },
         }
-        auth: list[dict[str, list[str]]] = [{"bearer": []}]
         common_errors = {
             "401": _error("no valid bearer token"),
             "422": _error("invalid input: every failing field and why; nothing stored"),
@@ -153,6 +153,28 @@ def document() -> dict[str, Any]:
             "responses": {
                 "200": {"description": "a page of objects"},
                 "400": _error("bad query"),
+            },
+        }
+    }
+    paths["/api/v1/object"] = {
+        "get": {
+            "summary": "One movement object, local or federated, by its IRI; a "
+            "followers-only object needs the token of its author or of a local actor "
+            "that follows its author",
+            "parameters": [
+                {
+                    "name": "id",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "format": "iri"},
+                }
+            ],
+            "security": [{}, *auth],
+            "responses": {
+                "200": {"description": "the object, its kind and its fields"},
+                "400": _error("no id"),
+                "401": _error("unknown or revoked token"),
+                "404": _error("no such object, or not visible to this token"),
             },
         }
     }

@@ -32,6 +32,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/objects/{object_id}", objects.get_object)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/api/v1/objects", api.read_objects)
+    app.router.add_get("/api/v1/object", api.read_object)
     kinds = "{collection:visions|calls|offers|proposals}"
     app.router.add_get(f"/api/v1/{kinds}", api.list_own)
     app.router.add_post(f"/api/v1/{kinds}", api.create)

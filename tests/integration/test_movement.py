@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -360,6 +361,41 @@ async def test_read_api_filters_by_kind_and_cluster_and_hides_followers_only(
     assert (await node.get("/api/v1/objects?since=yesterday")).status == 400
 
 
+async def test_followers_only_objects_reach_only_followers_and_the_author(
+    node: Any, token: str, peer: Peer
+) -> None:
+    peer.add("alice")
+    peer.add("mallory")
+    await _follow(node, peer, "alice", "tenants")
+    created = await _publish(node, token, "offers", OFFER | {"audience": "followers"})
+    object_id = (await created.json())["id"]
+    path = object_id.removeprefix(_base(node))
+    seen = await node.get(path, headers=peer.sign_get("alice", object_id))
+    assert seen.status == 200
+    assert (await seen.json())["capability"] == "legal"
+    assert (
+        await node.get(path, headers=peer.sign_get("mallory", object_id))
+    ).status == 404
+    assert (await node.get(path, headers={"Accept": AP})).status in (401, 404)
+    assert (await node.get(path, headers={"Accept": "text/html"})).status == 404
+
+    async def look(**headers: str) -> Any:
+        return await node.get(
+            "/api/v1/object", params={"id": object_id}, headers=headers
+        )
+
+    assert (await look()).status == 404
+    own = await look(**_auth(token))
+    assert own.status == 200
+    assert (await own.json())["fields"]["audience"] == "followers"
+    assert (await look(Authorization="Bearer nope")).status == 401
+    assert (await node.get("/api/v1/object")).status == 400
+    public = await (await _publish(node, token, "calls", CALL)).json()
+    shown = await node.get("/api/v1/object", params={"id": public["id"]})
+    assert shown.status == 200
+    assert (await shown.json())["fields"] == CALL
+
+
 async def test_openapi_is_generated_from_the_schemas(node: Any) -> None:
     doc = await (await node.get("/api/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
@@ -498,3 +534,59 @@ async def test_a_large_body_is_read_whole_and_an_oversized_one_is_413(
     resp = await node.post("/api/v1/offers", data=huge, headers=headers)
     assert resp.status == 413
     assert await _stored(node) == before
+
+
+async def test_editing_a_proposal_keeps_its_tallies(
+    node: Any, token: str, peer: Peer
+) -> None:
+    peer.add("alice")
+    await _follow(node, peer, "alice", "tenants")
+    question = (await (await _publish(node, token, "proposals", PROPOSAL)).json())[
+        "object"
+    ]
+    await _vote(node, peer, "alice", question["id"], "Yes")
+    await _until(lambda: len(peer.activities("Update")) == 1)
+    uid = question["id"].rsplit("/", 1)[1]
+    edited = PROPOSAL | {"body": "Simple majority; abstentions do not count."}
+    resp = await node.put(f"/api/v1/proposals/{uid}", json=edited, headers=_auth(token))
+    assert resp.status == 200, await resp.text()
+    await _until(lambda: len(peer.activities("Update")) == 2)
+    republished = peer.activities("Update")[-1]["object"]
+    assert "abstentions" in republished["content"]
+    counts = {o["name"]: o["replies"]["totalItems"] for o in republished["oneOf"]}
+    assert counts == {"Yes": 1, "No": 0, "Later": 0}
+    assert republished["votersCount"] == 1
+
+
+async def test_a_poll_closes_at_its_end_time_with_one_final_update(
+    node: Any, token: str, peer: Peer
+) -> None:
+    peer.add("alice")
+    peer.add("bob")
+    await _follow(node, peer, "alice", "tenants")
+    end = datetime.now(UTC) + timedelta(seconds=3)
+    soon = PROPOSAL | {"endTime": end.isoformat(timespec="seconds")}
+    question = (await (await _publish(node, token, "proposals", soon)).json())["object"]
+    assert "closed" not in question
+    await _vote(node, peer, "alice", question["id"], "Later")
+    await _until(lambda: len(peer.activities("Update")) == 1)
+    await _until(lambda: len(peer.activities("Update")) == 2, timeout=20)
+    final = peer.activities("Update")[-1]["object"]
+    assert datetime.fromisoformat(final["closed"]) == end.replace(microsecond=0)
+    assert final["votersCount"] == 1
+    path = question["id"].removeprefix(_base(node))
+    served = await (
+        await node.get(path, headers=peer.sign_get("alice", question["id"]))
+    ).json()
+    assert served["closed"] == final["closed"]
+
+    await _vote(node, peer, "bob", question["id"], "Yes")  # too late
+    pool = node.app[keys.DB]
+    await db_value(pool, "SELECT count(*) FROM inbox WHERE processed_at IS NULL", 0)
+    assert await pool.fetchval("SELECT count(*) FROM poll_votes") == 1
+    uid = question["id"].rsplit("/", 1)[1]
+    resp = await node.put(f"/api/v1/proposals/{uid}", json=soon, headers=_auth(token))
+    assert resp.status == 422
+    assert (await resp.json())["fields"][0]["field"] == "endTime"
+    await asyncio.sleep(0.5)
+    assert len(peer.activities("Update")) == 2, "a poll closes once"

@@ -229,3 +229,59 @@ async def test_a_call_on_b_reaches_a_follower_on_a_with_every_field_intact(
             assert r.status == 204
         gone = f"SELECT deleted_at IS NOT NULL FROM remote_objects WHERE id = '{object_id}'"
         assert await db_value(pool, gone, True, timeout=15) is True
+
+
+async def test_a_followers_only_offer_from_b_is_visible_on_a_only_to_its_follower(
+    two_nodes: list[RunningNode],
+) -> None:
+    import aiohttp
+
+    from node.storage import tokens
+    from tests.conftest import db_value
+    from tests.integration.test_movement import OFFER
+
+    a, b = two_nodes
+    tenants = await create_actor(a.app[keys.DB], kind="group", name="tenants")
+    other = await create_actor(a.app[keys.DB], kind="group", name="cyclists")
+    legal = await create_actor(b.app[keys.DB], kind="group", name="legal")
+    code, _out, err = await _cli(
+        a, "follow", "tenants", f"legal@{b.url.split('://', 1)[1]}"
+    )
+    assert code == 0, err
+    await db_value(
+        a.app[keys.DB], "SELECT state FROM following", "accepted", timeout=15
+    )
+    _id, b_token = await tokens.create(
+        b.app[keys.DB], local_actor_id=legal.id, label="t"
+    )
+    _id, follower_token = await tokens.create(
+        a.app[keys.DB], local_actor_id=tenants.id, label="t"
+    )
+    _id, stranger_token = await tokens.create(
+        a.app[keys.DB], local_actor_id=other.id, label="t"
+    )
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{b.url}/api/v1/offers",
+            json=OFFER | {"audience": "followers"},
+            headers={"Authorization": f"Bearer {b_token}"},
+        ) as r:
+            assert r.status == 201, await r.text()
+            object_id = (await r.json())["id"]
+        stored = f"SELECT public FROM remote_objects WHERE id = '{object_id}'"
+        assert await db_value(a.app[keys.DB], stored, False, timeout=15) is False
+
+        async def look(token: str | None) -> int:
+            headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+            async with session.get(
+                f"{a.url}/api/v1/object", params={"id": object_id}, headers=headers
+            ) as r:
+                if r.status == 200:
+                    assert (await r.json())["fields"]["capability"] == "legal"
+                return r.status
+
+        assert await look(follower_token) == 200
+        assert await look(None) == 404
+        assert await look(stranger_token) == 404
+        listed = await (await _get(a, "/api/v1/objects")).json()
+        assert listed["items"] == [], "followers-only objects are never listed"
