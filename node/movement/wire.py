@@ -194,6 +194,9 @@ def build_object(
             for option in data["options"]
         ]
         obj |= {
+            # Mastodon shows a Question's content, not its name: the question leads
+            "content": f"<p><strong>{escape(data['title'])}</strong></p>"
+            + markdown_html(data["body"]),
             "anyOf" if data.get("multiple") else "oneOf": options,
             "endTime": data["endTime"],
             "votersCount": voters,

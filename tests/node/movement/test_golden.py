@@ -1,0 +1,146 @@
+"""Golden tests: the exact Create we publish for every kind of movement object, and what a
+Mastodon reader sees of it. Regenerate after an intended change with
+`UPDATE_GOLDEN=1 python -m pytest tests/node/movement/test_golden.py` and review the diff.
+
+Mastodon's rendering is modelled from its source (see ../shared INTEROP notes, section 1.5):
+`Note` and `Question` show `content` (a Note's `summary` would be a content warning; a
+Question also shows its options); the converted types (`Article`, `Event`, ...) show
+`<h2>name</h2>` (which its sanitizer turns into `<p><strong>name</strong></p>`), then
+`summary`, then a link to `url` — never `content`."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from federation.vocab import activities
+from node.movement.render import sanitize_html
+from node.movement.schemas import validate
+from node.movement.wire import Addressing, build_object
+from tests.integration.test_movement import CALL, OFFER, PROPOSAL, VISION
+
+GOLDEN = Path(__file__).parents[2] / "data" / "golden"
+GROUP = "https://seattle.example/actors/tenants"
+CLUSTERS = {
+    "housing": "https://seattle.example/actors/housing",
+    "transport": "https://seattle.example/actors/transport",
+}
+PUBLISHED = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
+COMMENT_CALL = {
+    "title": "Comment on the draft transit plan",
+    "summary": "The city takes public comments on route cuts until Friday.",
+    "body": "Tell them which buses you **need**.",
+    "urgency": "normal",
+    "asks": ["public-comment"],
+    "clusters": ["transport"],
+}
+CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    "vision": ("vision", VISION, {}),
+    "call": ("call", CALL, {}),
+    "call_comment": ("call", COMMENT_CALL, {}),
+    "offer": ("offer", OFFER | {"audience": "followers"}, {}),
+    "proposal": ("proposal", PROPOSAL, {}),
+    "proposal_closed": (
+        "proposal",
+        PROPOSAL | {"multiple": True},
+        {
+            "tallies": {"Yes": 7, "Later": 2},
+            "voters": 8,
+            "closed": datetime(2026, 12, 20, 12, 0, tzinfo=UTC),
+        },
+    ),
+}
+
+CONVERTED_TYPES = {"Image", "Audio", "Video", "Article", "Page", "Event"}
+
+
+def mastodon_display(obj: dict[str, Any]) -> str:
+    """The HTML a Mastodon reader sees for `obj` (content warning, if any, first)."""
+    if obj["type"] in CONVERTED_TYPES:
+        url = obj.get("url") or obj["id"]
+        title = f"<p><strong>{escape(obj['name'])}</strong></p>"
+        parts = [title, obj.get("summary") or None]
+        parts.append(f'<p><a href="{escape(url)}">{escape(url)}</a></p>')
+        return sanitize_html("\n\n".join(p for p in parts if p))
+    shown = ""
+    if obj.get("summary"):
+        shown += f"[content warning: {escape(obj['summary'])}]\n"
+    shown += sanitize_html(obj["content"])
+    for option in obj.get("oneOf", obj.get("anyOf", [])):
+        marker = "( )" if "oneOf" in obj else "[ ]"
+        shown += f"\n{marker} {option['name']}: {option['replies']['totalItems']}"
+    return shown
+
+
+def published_create(case: str) -> dict[str, Any]:
+    kind, data, extra = CASES[case]
+    assert validate(kind, data) == [], "golden inputs are valid authoring input"
+    object_id = f"{GROUP}/objects/{case}"
+    at = Addressing(
+        object_id=object_id,
+        actor=GROUP,
+        followers=f"{GROUP}/followers",
+        clusters={n: CLUSTERS[n] for n in data.get("clusters", [])},
+        published=PUBLISHED,
+    )
+    obj = build_object(kind, data, at, **extra)
+    return activities.create(id=f"{object_id}/activity", actor=GROUP, obj=obj)
+
+
+def _golden(name: str, produced: str) -> str:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(produced, encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_exact_create_we_publish(case: str) -> None:
+    produced = json.dumps(published_create(case), indent=2, ensure_ascii=False) + "\n"
+    assert produced == _golden(f"{case}.json", produced)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_what_a_mastodon_reader_sees(case: str) -> None:
+    produced = mastodon_display(published_create(case)["object"]) + "\n"
+    assert produced == _golden(f"{case}.mastodon.html", produced)
+
+
+# The essentials each kind must show in Mastodon (checked on the golden rendering).
+ESSENTIALS = {
+    "vision": [VISION["title"], "20 years", "Seattle", "social housing"],
+    "call": [
+        CALL["title"],
+        "Sat 5 Dec 2026",
+        "18:00",
+        "America/Los_Angeles",
+        "Seattle City Hall",
+        "high",
+        "legal",
+        "medic",
+    ],
+    "call_comment": ["Comment on the draft transit plan", "comment publicly", "buses"],
+    "offer": [OFFER["title"], "legal", "King County", "weekday evenings", "legal@"],
+    "proposal": [PROPOSAL["title"], "assembly decides", "( ) Yes: 0", "( ) Later: 0"],
+    "proposal_closed": [PROPOSAL["title"], "[ ] Yes: 7", "[ ] No: 0", "[ ] Later: 2"],
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_essentials_are_visible_in_mastodon(case: str) -> None:
+    shown = mastodon_display(published_create(case)["object"])
+    missing = [e for e in ESSENTIALS[case] if e.lower() not in shown.lower()]
+    assert not missing, f"not visible in Mastodon: {missing}\n{shown}"
+
+
+def test_a_note_never_carries_a_summary_mastodon_would_hide_content_behind() -> None:
+    for case, (_kind, _data, _extra) in CASES.items():
+        obj = published_create(case)["object"]
+        if obj["type"] in {"Note", "Question"}:
+            assert "summary" not in obj, case
