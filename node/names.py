@@ -10,6 +10,9 @@ RESERVED = frozenset(
 )
 
 
+HASHTAG_RE = re.compile(r"[a-z0-9_]{1,64}")
+
+
 class InvalidNameError(ValueError):
     """The name breaks the naming rule."""
 
@@ -25,5 +28,21 @@ def check_name(name: str) -> str:
         raise InvalidNameError(msg)
     if name in RESERVED:
         msg = f"the name {name!r} is reserved"
+        raise InvalidNameError(msg)
+    return name
+
+
+def check_cluster_name(name: str) -> str:
+    """A cluster's name is also its hashtag, and Mastodon hashtags stop at '-'.
+
+    Raises:
+        InvalidNameError: with a sentence saying what is allowed.
+    """
+    check_name(name)
+    if not HASHTAG_RE.fullmatch(name):
+        msg = (
+            f"invalid cluster name {name!r}: it is also a hashtag, so use lowercase "
+            "letters, digits and '_' only (no '-')"
+        )
         raise InvalidNameError(msg)
     return name

@@ -16,7 +16,7 @@ from federation.delivery.pgqueue import NOTIFY_CHANNEL, PgDeliveryQueue
 from federation.delivery.worker import DeliveryWorker
 from federation.sig.knock import SigningKey
 from node import keys
-from node.services import movement
+from node.services import movement, polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
 from node.storage import domains, follows
@@ -63,8 +63,8 @@ async def _polls_loop(
     while not stop.is_set():
         wakeup.clear()
         try:
-            await movement.close_due_polls(pool, base_url=settings.url, now=clock())
-            end = await movement.next_poll_end(pool)
+            await polls.close_due_polls(pool, base_url=settings.url, now=clock())
+            end = await polls.next_poll_end(pool)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("polls_loop_error", error=str(exc))
             end = None

@@ -140,7 +140,10 @@ def cli_env(settings: Settings, *, private: bool = False) -> dict[str, str]:
 
 
 async def run_cli(
-    settings: Settings, *args: str, private: bool = False
+    settings: Settings,
+    *args: str,
+    private: bool = False,
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str, str]:
     """Run `python -m node ARGS` against an in-process node's database; (exit code, stdout, stderr)."""
     proc = await asyncio.create_subprocess_exec(
@@ -148,7 +151,7 @@ async def run_cli(
         "-m",
         "node",
         *args,
-        env=cli_env(settings, private=private),
+        env=cli_env(settings, private=private) | (env or {}),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

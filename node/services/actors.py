@@ -14,7 +14,7 @@ from federation.sig.knock import SigningKey
 from federation.vocab.actors import key_id
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url
-from node.names import check_name
+from node.names import check_cluster_name, check_name
 from node.storage import actors as store
 
 log = structlog.get_logger(__name__)
@@ -48,6 +48,8 @@ async def create_actor(
     """
     if not system:
         check_name(name)
+        if kind == "cluster":
+            check_cluster_name(name)
         if kind not in USER_KINDS:
             msg = f"unknown actor kind {kind!r}"
             raise ValueError(msg)

@@ -20,6 +20,7 @@ from node.movement.wire import Addressing, build_object
 from node.services.publish import send_activity, store_and_create
 from node.storage import actors as store
 from node.storage.db import Connection
+from node.storage.polls import count_votes
 
 log = structlog.get_logger(__name__)
 AUTHOR_KINDS = frozenset({"group", "node", "cluster"})
@@ -40,7 +41,7 @@ class ObjectNotFoundError(LookupError):
     pass
 
 
-async def _clusters(conn: Connection, names: list[str]) -> dict[str, LocalActor]:
+async def clusters_named(conn: Connection, names: list[str]) -> dict[str, LocalActor]:
     found = await store.local_clusters(conn, names)
     return {n: found[n] for n in names if n in found}
 
@@ -53,7 +54,7 @@ async def check(
     if errors:
         raise InvalidInputError(errors)
     names: list[str] = data.get("clusters", [])
-    clusters = await _clusters(conn, names)
+    clusters = await clusters_named(conn, names)
     unknown = [
         FieldError(f"clusters.{i}", f"no cluster {n!r} on this node")
         for i, n in enumerate(names)
@@ -188,11 +189,11 @@ async def _everyone_who_saw_it(
     """The local actors whose followers received the object (group; node and clusters if public)."""
     if not public:
         return [actor.id]
-    clusters = await _clusters(conn, cluster_names)
+    clusters = await clusters_named(conn, cluster_names)
     return [actor.id, *(r.id for r in await _relayers(conn, clusters))]
 
 
-async def _republish(
+async def republish(
     conn: Connection,
     *,
     base_url: str,
@@ -277,7 +278,7 @@ async def update_object(
             )
         if kind == "proposal":
             await conn.execute(f"NOTIFY {POLLS_CHANNEL}")
-        obj, queued = await _republish(
+        obj, queued = await republish(
             conn,
             base_url=base_url,
             actor=actor,
@@ -332,86 +333,3 @@ async def delete_object(
             ),
         )
     log.info("movement_object_deleted", object_id=object_id, deliveries=queued)
-
-
-async def count_votes(conn: Connection, question_id: str) -> tuple[dict[str, int], int]:
-    """A proposal's tallies per option and its number of voters."""
-    tallies = {
-        r["choice"]: r["n"]
-        for r in await conn.fetch(
-            """SELECT c AS choice, count(*) AS n FROM poll_votes, unnest(choices) c
-               WHERE question_id = $1 GROUP BY c""",
-            question_id,
-        )
-    }
-    voters: int = await conn.fetchval(
-        "SELECT count(*) FROM poll_votes WHERE question_id = $1", question_id
-    )
-    return tallies, voters
-
-
-async def republish_proposal(
-    conn: Connection, *, base_url: str, object_id: str, now: datetime
-) -> None:
-    """Send a proposal's current tallies (and `closed`, once past `endTime`) as an Update,
-    inside the caller's transaction."""
-    row = await conn.fetchrow(
-        """SELECT o.fields, o.published_at, o.clusters, o.public, a.name
-           FROM objects o JOIN local_actors a ON a.id = o.local_actor_id
-           WHERE o.id = $1 AND o.kind = 'proposal' AND o.deleted_at IS NULL""",
-        object_id,
-    )
-    actor = None if row is None else await store.local_by_name(conn, row["name"])
-    if row is None or actor is None:
-        msg = f"no local proposal {object_id}"
-        raise ObjectNotFoundError(msg)
-    await _republish(
-        conn,
-        base_url=base_url,
-        actor=actor,
-        object_id=object_id,
-        kind="proposal",
-        data=row["fields"],
-        clusters=await _clusters(conn, list(row["clusters"])),
-        published=row["published_at"],
-        public=row["public"],
-        now=now,
-        seen_in=list(row["clusters"]),
-    )
-
-
-async def close_due_polls(
-    pool: asyncpg.Pool[Any], *, base_url: str, now: datetime
-) -> int:
-    """Publish the final Update (with `closed`) of every proposal whose `endTime` has passed;
-    each is closed once. Returns how many were closed."""
-    closed = 0
-    async with pool.acquire() as conn:
-        while True:
-            async with conn.transaction():
-                object_id = await conn.fetchval(
-                    """SELECT id FROM objects
-                       WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL
-                         AND (fields->>'endTime')::timestamptz <= $1
-                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
-                    now,
-                )
-                if object_id is None:
-                    return closed
-                await republish_proposal(
-                    conn, base_url=base_url, object_id=object_id, now=now
-                )
-                await conn.execute(
-                    "UPDATE objects SET closed_at = $2 WHERE id = $1", object_id, now
-                )
-            closed += 1
-            log.info("poll_closed", object_id=object_id)
-
-
-async def next_poll_end(pool: asyncpg.Pool[Any]) -> datetime | None:
-    """When the next open proposal closes."""
-    end: datetime | None = await pool.fetchval(
-        """SELECT min((fields->>'endTime')::timestamptz) FROM objects
-           WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL"""
-    )
-    return end

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import structlog
 
 from federation.inbox import IncomingActivity
 from node.clock import utcnow
 from node.services import movement
+from node.storage import actors as store
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -67,7 +69,72 @@ async def record_vote(
     if done.endswith(" 0"):
         log.info("vote_ignored", question=question_id, reason="already voted")
         return
-    await movement.republish_proposal(
-        conn, base_url=base_url, object_id=question_id, now=now
-    )
+    await republish_proposal(conn, base_url=base_url, object_id=question_id, now=now)
     log.info("vote_counted", question=question_id)
+
+
+async def republish_proposal(
+    conn: Connection, *, base_url: str, object_id: str, now: datetime
+) -> None:
+    """Send a proposal's current tallies (and `closed`, once past `endTime`) as an Update,
+    inside the caller's transaction."""
+    row = await conn.fetchrow(
+        """SELECT o.fields, o.published_at, o.clusters, o.public, a.name
+           FROM objects o JOIN local_actors a ON a.id = o.local_actor_id
+           WHERE o.id = $1 AND o.kind = 'proposal' AND o.deleted_at IS NULL""",
+        object_id,
+    )
+    actor = None if row is None else await store.local_by_name(conn, row["name"])
+    if row is None or actor is None:
+        msg = f"no local proposal {object_id}"
+        raise movement.ObjectNotFoundError(msg)
+    await movement.republish(
+        conn,
+        base_url=base_url,
+        actor=actor,
+        object_id=object_id,
+        kind="proposal",
+        data=row["fields"],
+        clusters=await movement.clusters_named(conn, list(row["clusters"])),
+        published=row["published_at"],
+        public=row["public"],
+        now=now,
+        seen_in=list(row["clusters"]),
+    )
+
+
+async def close_due_polls(
+    pool: asyncpg.Pool[Any], *, base_url: str, now: datetime
+) -> int:
+    """Publish the final Update (with `closed`) of every proposal whose `endTime` has passed;
+    each is closed once. Returns how many were closed."""
+    closed = 0
+    async with pool.acquire() as conn:
+        while True:
+            async with conn.transaction():
+                object_id = await conn.fetchval(
+                    """SELECT id FROM objects
+                       WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL
+                         AND (fields->>'endTime')::timestamptz <= $1
+                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
+                    now,
+                )
+                if object_id is None:
+                    return closed
+                await republish_proposal(
+                    conn, base_url=base_url, object_id=object_id, now=now
+                )
+                await conn.execute(
+                    "UPDATE objects SET closed_at = $2 WHERE id = $1", object_id, now
+                )
+            closed += 1
+            log.info("poll_closed", object_id=object_id)
+
+
+async def next_poll_end(pool: asyncpg.Pool[Any]) -> datetime | None:
+    """When the next open proposal closes."""
+    end: datetime | None = await pool.fetchval(
+        """SELECT min((fields->>'endTime')::timestamptz) FROM objects
+           WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL"""
+    )
+    return end

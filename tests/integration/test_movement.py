@@ -590,3 +590,14 @@ async def test_a_poll_closes_at_its_end_time_with_one_final_update(
     assert (await resp.json())["fields"][0]["field"] == "endTime"
     await asyncio.sleep(0.5)
     assert len(peer.activities("Update")) == 2, "a poll closes once"
+
+
+async def test_a_cluster_name_must_be_a_whole_hashtag(node: Any) -> None:
+    settings = node.app[keys.SETTINGS]
+    code, _out, err = await run_cli(settings, "cluster", "create", "digital-security")
+    assert code != 0
+    assert "no '-'" in err
+    count = "SELECT count(*) FROM local_actors WHERE name = 'digital-security'"
+    assert await node.app[keys.DB].fetchval(count) == 0
+    code, _out, err = await run_cli(settings, "cluster", "create", "digital_security")
+    assert code == 0, err
