@@ -18,6 +18,7 @@ from node.clock import utcnow
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
 from node.services.actors import ensure_system_actors, signing_key
+from node.services.keys import KEYS_CHANNEL
 from node.services.remote import RemoteActors
 from node.storage import db, migrate
 from node.storage.server import database_server
@@ -55,11 +56,24 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     """The one outgoing HTTP session, the safe fetcher (signing as the instance actor), the remote cache."""
     settings = app[keys.SETTINGS]
     session = create_session(allow_private=settings.allow_private_network)
-    instance_key = await signing_key(app[keys.DB], settings.url, INSTANCE_NAME)
+    instance_key = [await signing_key(app[keys.DB], settings.url, INSTANCE_NAME)]
+
+    async def reload_instance_key() -> None:
+        instance_key[0] = await signing_key(app[keys.DB], settings.url, INSTANCE_NAME)
+
+    reloads: set[asyncio.Task[None]] = set()
+
+    def on_key_rotated(*_: Any) -> None:
+        task = asyncio.create_task(reload_instance_key())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
+    await listener.add_listener(KEYS_CHANNEL, on_key_rotated)
     app[keys.HTTP] = session
     app[keys.FETCHER] = Fetcher(
         session,
-        lambda: instance_key,
+        lambda: instance_key[0],
         allow_private=settings.allow_private_network,
         clock=app[keys.CLOCK],
     )
@@ -73,6 +87,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await listener.close()
         await session.close()
 
 

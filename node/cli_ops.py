@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from node.cli_actors import CliError
+import asyncpg
+
+from node.cli_actors import CliError, _run
 from node.config import Settings
 
 
@@ -47,6 +50,39 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    from node.clock import utcnow
+    from node.services.keys import rotate_key
+
+    grace = settings.signature_window if args.grace is None else args.grace
+    if grace < 0:
+        msg = "--grace: a number of seconds, 0 or more"
+        raise CliError(msg)
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        try:
+            done = await rotate_key(
+                pool,
+                base_url=settings.url,
+                name=args.actor,
+                grace=timedelta(seconds=grace),
+                now=utcnow(),
+            )
+        except LookupError as exc:
+            raise CliError(str(exc)) from None
+        print(f"new key {done.new_key_id}")
+        if grace:
+            print(
+                f"old key {done.old_key_id} verifies until {done.old_valid_until:%Y-%m-%d %H:%M:%SZ}"
+            )
+        else:
+            print(f"old key {done.old_key_id} no longer verifies")
+        print(f"Update of the actor queued for {done.deliveries} inbox(es)")
+        return 0
+
+    return _run(settings, action)
+
+
 def add_ops_commands(sub: Any) -> None:
     p = sub.add_parser(
         "backup",
@@ -65,3 +101,28 @@ def add_ops_commands(sub: Any) -> None:
     )
     p.add_argument("file", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser(
+        "keys",
+        help="key rotation",
+        description="Manage local actors' signing keys.",
+    )
+    keys_sub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    p = keys_sub.add_parser(
+        "rotate",
+        help="give ACTOR a new key and tell its followers",
+        description="Give a local actor a new key pair and send an Update of the actor to "
+        "its followers. The old key keeps verifying for --grace seconds (default: the "
+        "signature window) for requests already in flight; after a leak use --grace 0.",
+    )
+    p.add_argument(
+        "actor",
+        metavar="ACTOR",
+        help="local actor name (the instance actor is 'actor')",
+    )
+    p.add_argument(
+        "--grace",
+        type=int,
+        metavar="SECONDS",
+        help="how long the old key still verifies",
+    )
+    p.set_defaults(func=cmd_keys_rotate)

@@ -19,6 +19,7 @@ from node import keys
 from node.services import movement, polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
+from node.services.keys import KEYS_CHANNEL
 from node.storage import domains, follows
 
 log = structlog.get_logger(__name__)
@@ -118,6 +119,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         polls_wakeup.set()
 
     await listener.add_listener(NOTIFY_CHANNEL, on_queued)
+    await listener.add_listener(KEYS_CHANNEL, lambda *_: key_cache.clear())
     await listener.add_listener(movement.POLLS_CHANNEL, lambda *_: polls_wakeup.set())
     await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
     stop = asyncio.Event()

@@ -39,10 +39,14 @@ class ActorInfo:
     manually_approves_followers: bool = False
     discoverable: bool = True
     icon_url: str | None = None
+    key_serial: int = 1
+    # rotated-out keys still verifiable for a grace period: (key id, PEM)
+    graced_keys: tuple[tuple[str, str], ...] = ()
 
 
-def key_id(actor_id: str) -> str:
-    return f"{actor_id}#main-key"
+def key_id(actor_id: str, serial: int = 1) -> str:
+    """The id of an actor's key number `serial` (1 is Mastodon's usual `#main-key`)."""
+    return f"{actor_id}#main-key" if serial == 1 else f"{actor_id}#key-{serial}"
 
 
 def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
@@ -57,11 +61,7 @@ def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
         "followers": f"{info.id}/followers",
         "following": f"{info.id}/following",
         "endpoints": {"sharedInbox": info.shared_inbox},
-        "publicKey": {
-            "id": key_id(info.id),
-            "owner": info.id,
-            "publicKeyPem": info.public_key_pem,
-        },
+        "publicKey": _public_keys(info),
     }
     if not full:
         return doc
@@ -79,6 +79,23 @@ def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
     if info.icon_url:
         doc["icon"] = {"type": "Image", "url": info.icon_url}
     return doc
+
+
+def _public_keys(info: ActorInfo) -> dict[str, Any] | list[dict[str, Any]]:
+    """The current key; during a rotation's grace period a list with the current key first
+    (servers that read one key take the first) and the rotated-out keys after it."""
+    current = {
+        "id": key_id(info.id, info.key_serial),
+        "owner": info.id,
+        "publicKeyPem": info.public_key_pem,
+    }
+    if not info.graced_keys:
+        return current
+    graced = [
+        {"id": kid, "owner": info.id, "publicKeyPem": pem}
+        for kid, pem in info.graced_keys
+    ]
+    return [current, *graced]
 
 
 @dataclass(frozen=True, slots=True)

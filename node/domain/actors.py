@@ -31,6 +31,7 @@ class LocalActor:
     icon_url: str | None
     public_key_pem: str
     created_at: datetime
+    key_serial: int = 1
     private_key_pem: str = field(repr=False, default="")
 
 
@@ -57,7 +58,9 @@ def profile_url(base_url: str, actor: LocalActor) -> str:
     return actor_url(base_url, actor)
 
 
-def to_actor_info(base_url: str, actor: LocalActor) -> ActorInfo:
+def to_actor_info(
+    base_url: str, actor: LocalActor, graced_keys: tuple[tuple[str, str], ...] = ()
+) -> ActorInfo:
     """LocalActor -> the federation-level description of its document."""
     return ActorInfo(
         id=actor_url(base_url, actor),
@@ -72,4 +75,6 @@ def to_actor_info(base_url: str, actor: LocalActor) -> ActorInfo:
         manually_approves_followers=actor.manually_approves_followers,
         discoverable=actor.discoverable and actor.kind != "instance",
         icon_url=actor.icon_url,
+        key_serial=actor.key_serial,
+        graced_keys=graced_keys,
     )

@@ -25,7 +25,7 @@ class ActorExistsError(Exception):
     """The name is taken (names are shared by every kind of local actor)."""
 
 
-async def _keypair() -> tuple[str, str]:
+async def new_keypair() -> tuple[str, str]:
     key = await asyncio.to_thread(generate_rsa)
     return private_pem(key), public_pem(key.public_key())
 
@@ -53,7 +53,7 @@ async def create_actor(
         if kind not in USER_KINDS:
             msg = f"unknown actor kind {kind!r}"
             raise ValueError(msg)
-    private, public = await _keypair()
+    private, public = await new_keypair()
     actor = await store.insert_local(
         pool,
         name=name,
@@ -103,5 +103,6 @@ async def signing_key(pool: asyncpg.Pool[Any], base_url: str, name: str) -> Sign
         msg = f"no local actor {name!r}"
         raise LookupError(msg)
     return SigningKey(
-        key_id(actor_url(base_url, actor)), load_private(actor.private_key_pem)
+        key_id(actor_url(base_url, actor), actor.key_serial),
+        load_private(actor.private_key_pem),
     )

@@ -50,6 +50,10 @@ async def route(
             await interactions.handle_create(
                 conn, act, base_url=base_url, remote=remote
             )
+        case "Update" if act.object_id == act.actor:
+            # a profile or key change: read the actor again from its origin (a rotated-out
+            # key stops verifying here)
+            await remote.fetch_actor(act.actor)
         case "Update":
             await interactions.handle_update(conn, act)
         case "Like" | "Announce":

@@ -17,7 +17,12 @@ from federation.errors import DocumentError, OriginMismatchError, SignatureInval
 from federation.fetch.client import FetchedDocument, Fetcher
 from federation.origin import authority, origin_of, same_origin
 from federation.sig.keys import PublicKey, load_public
-from federation.vocab.actors import ACTOR_TYPES, owned_keys, read_public_key
+from federation.vocab.actors import (
+    ACTOR_TYPES,
+    key_id as key_of,
+    owned_keys,
+    read_public_key,
+)
 from node.domain.actors import local_name
 from node.storage import actors as store
 
@@ -146,12 +151,17 @@ class RemoteActors:
     async def _local_key(self, key_id: str) -> ResolvedKey:
         name = local_name(self._base_url, key_id)
         actor = None if name is None else await store.local_by_name(self._pool, name)
-        if actor is None or not key_id.endswith("#main-key"):
-            msg = f"no local key {key_id}"
-            raise SignatureInvalidError(msg)
-        return ResolvedKey(
-            key_id.split("#", 1)[0], load_public(actor.public_key_pem), cached=True
-        )
+        if actor is not None:
+            owner = key_id.split("#", 1)[0]
+            if key_id == key_of(owner, actor.key_serial):
+                return ResolvedKey(
+                    owner, load_public(actor.public_key_pem), cached=True
+                )
+            graced = dict(await store.graced_keys(self._pool, actor.id, self._clock()))
+            if key_id in graced:
+                return ResolvedKey(owner, load_public(graced[key_id]), cached=True)
+        msg = f"no local key {key_id}"
+        raise SignatureInvalidError(msg)
 
     async def resolve_handle(self, handle: str) -> dict[str, Any]:
         """WebFinger `user@host`, fetch the actor, and check the round trip as Mastodon does."""

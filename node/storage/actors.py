@@ -13,7 +13,7 @@ from node.storage.db import Connection
 Pool: TypeAlias = "asyncpg.Pool[Any] | Connection"
 _LOCAL_COLUMNS = (
     "id, name, kind, display_name, summary, manually_approves_followers, discoverable, "
-    "icon_url, public_key_pem, created_at"
+    "icon_url, public_key_pem, created_at, key_serial"
 )
 
 
@@ -29,6 +29,7 @@ def _local(row: asyncpg.Record, *, with_private: bool = False) -> LocalActor:
         icon_url=row["icon_url"],
         public_key_pem=row["public_key_pem"],
         created_at=row["created_at"],
+        key_serial=row["key_serial"],
         private_key_pem=row["private_key_pem"] if with_private else "",
     )
 
@@ -132,6 +133,12 @@ async def upsert_remote(
             document,
             fetched_at,
         )
+        # keys the actor no longer lists (rotated out, perhaps leaked) stop verifying here
+        await conn.execute(
+            "DELETE FROM remote_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])",
+            uri,
+            [k for k, _pem in keys],
+        )
         for key_id, pem in keys:
             await conn.execute(
                 """INSERT INTO remote_keys (key_id, owner, public_key_pem, fetched_at) VALUES ($1, $2, $3, $4)
@@ -155,3 +162,16 @@ async def remote_key(pool: Pool, key_id: str) -> tuple[str, str] | None:
 async def remote_actor(pool: Pool, uri: str) -> dict[str, Any] | None:
     row = await pool.fetchrow("SELECT document FROM remote_actors WHERE uri = $1", uri)
     return None if row is None else dict(row["document"])
+
+
+async def graced_keys(
+    pool: Pool, local_actor_id: int, now: datetime
+) -> tuple[tuple[str, str], ...]:
+    """(key id, PEM) of the actor's rotated-out keys still inside their grace period."""
+    rows = await pool.fetch(
+        """SELECT key_id, public_key_pem FROM retired_keys
+           WHERE local_actor_id = $1 AND valid_until > $2 ORDER BY retired_at DESC""",
+        local_actor_id,
+        now,
+    )
+    return tuple((r["key_id"], r["public_key_pem"]) for r in rows)

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.vocab.actors import build_actor
+from federation.vocab.actors import ActorInfo, build_actor
 from node import keys
 from node.domain.actors import INSTANCE_NAME, LocalActor, to_actor_info
 from node.storage import actors as store
@@ -38,6 +38,13 @@ def _actor_page(base_url: str, actor: LocalActor) -> web.Response:
     return web.Response(text=text, content_type="text/html")
 
 
+async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
+    graced = await store.graced_keys(
+        request.app[keys.DB], actor.id, request.app[keys.CLOCK]()
+    )
+    return to_actor_info(request.app[keys.SETTINGS].url, actor, graced)
+
+
 async def require_actor(request: web.Request) -> LocalActor:
     """The local actor named in the path (`{name}`), or 404; the instance actor has no such path."""
     found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
@@ -62,13 +69,12 @@ async def actor(request: web.Request) -> web.StreamResponse:
         await verified_signer(request)
     elif settings.authorized_fetch:
         full = False
-    return activity_json(build_actor(to_actor_info(settings.url, found), full=full))
+    return activity_json(build_actor(await _info(request, found), full=full))
 
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:
     """GET /actor: the instance actor (FEP-2677/d556); always open, peers need it to verify us."""
-    settings = request.app[keys.SETTINGS]
     found = await store.local_by_name(request.app[keys.DB], INSTANCE_NAME)
     if found is None:
         raise web.HTTPNotFound(reason="no instance actor")
-    return activity_json(build_actor(to_actor_info(settings.url, found)))
+    return activity_json(build_actor(await _info(request, found)))

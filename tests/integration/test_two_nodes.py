@@ -285,3 +285,103 @@ async def test_a_followers_only_offer_from_b_is_visible_on_a_only_to_its_followe
         assert await look(stranger_token) == 404
         listed = await (await _get(a, "/api/v1/objects")).json()
         assert listed["items"] == [], "followers-only objects are never listed"
+
+
+async def _signed_get_status(url: str, key_id: str, private_pem: str) -> int:
+    """GET `url` signed (cavage) with a given key; the HTTP status."""
+    from datetime import UTC, datetime
+
+    import aiohttp
+
+    from federation.sig import cavage
+    from federation.sig.keys import load_private
+    from federation.types import HttpRequest
+
+    request = HttpRequest.build("GET", url, {"accept": "application/activity+json"})
+    headers = cavage.sign(
+        request,
+        key_id=key_id,
+        private_key=load_private(private_pem),
+        now=datetime.now(UTC),
+    )
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(url, headers={**request.headers, **headers}) as resp,
+    ):
+        return resp.status
+
+
+async def _publish_offer(a: RunningNode, b: RunningNode, token: str) -> None:
+    """A publishes an offer through its API; B (a follower) verifies and stores it."""
+    import aiohttp
+
+    from tests.conftest import db_value
+    from tests.integration.test_movement import OFFER
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{a.url}/api/v1/offers",
+            json=OFFER,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as r,
+    ):
+        assert r.status == 201, await r.text()
+        object_id = (await r.json())["id"]
+    stored = f"SELECT count(*) FROM remote_objects WHERE id = '{object_id}'"
+    assert await db_value(b.app[keys.DB], stored, 1, timeout=15) == 1
+
+
+async def test_key_rotation_b_keeps_verifying_a_and_a_leaked_key_stops(
+    two_nodes: list[RunningNode],
+) -> None:
+    from node.storage import tokens
+    from tests.conftest import db_value
+
+    a, b = two_nodes
+    tenants = await create_actor(a.app[keys.DB], kind="group", name="tenants")
+    await create_actor(b.app[keys.DB], kind="group", name="watchers")
+    handle = f"tenants@{a.url.split('://', 1)[1]}"
+    code, _out, err = await _cli(b, "follow", "watchers", handle)
+    assert code == 0, err
+    await db_value(
+        b.app[keys.DB], "SELECT state FROM following", "accepted", timeout=15
+    )
+    _id, token = await tokens.create(
+        a.app[keys.DB], local_actor_id=tenants.id, label="t"
+    )
+    await _publish_offer(a, b, token)  # A's worker now holds the first key in its cache
+    me = f"{a.url}/actors/tenants"
+    b_keys = f"SELECT array_agg(key_id ORDER BY key_id) FROM remote_keys WHERE owner = '{me}'"
+    assert await b.app[keys.DB].fetchval(b_keys) == [f"{me}#main-key"]
+    private_sql = "SELECT private_key_pem FROM local_actors WHERE name = 'tenants'"
+    leaked = await a.app[keys.DB].fetchval(private_sql)
+
+    # the first key leaks: rotate with no grace
+    code, out, err = await _cli(a, "keys", "rotate", "tenants", "--grace", "0")
+    assert code == 0, err
+    assert f"new key {me}#key-2" in out
+    assert f"old key {me}#main-key no longer verifies" in out
+    assert "Update of the actor queued for 1 inbox" in out
+    # B took the Update (signed with the new key), re-read the actor and dropped the old key
+    only_new = [f"{me}#key-2"]
+    assert await db_value(b.app[keys.DB], b_keys, only_new, timeout=15) == only_new
+    # A's delivery worker dropped its cached key: what it sends now verifies at B
+    await _publish_offer(a, b, token)
+    watchers = f"{b.url}/actors/watchers"
+    assert await _signed_get_status(watchers, f"{me}#main-key", leaked) == 401
+
+    # a routine rotation: requests signed with the previous key just before it still
+    # verify during the grace period, even where that key was not cached
+    previous = await a.app[keys.DB].fetchval(private_sql)
+    code, out, err = await _cli(a, "keys", "rotate", "tenants")
+    assert code == 0, err
+    assert f"old key {me}#key-2 verifies until" in out
+    both = [f"{me}#key-2", f"{me}#key-3"]
+    assert await db_value(b.app[keys.DB], b_keys, both, timeout=15) == both
+    await b.app[keys.DB].execute("DELETE FROM remote_keys WHERE owner = $1", me)
+    assert await _signed_get_status(watchers, f"{me}#key-2", previous) == 200
+    assert await _signed_get_status(watchers, f"{me}#main-key", leaked) == 401
+    await _publish_offer(a, b, token)
+    listed = await (await _get(a, "/actors/tenants")).json()
+    assert [k["id"] for k in listed["publicKey"]] == [f"{me}#key-3", f"{me}#key-2"]

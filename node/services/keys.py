@@ -1,0 +1,110 @@
+"""Key rotation: a local actor gets a new key pair, its followers get an `Update` of the actor,
+and the old key keeps verifying for a grace period (requests signed just before the rotation
+are still in flight), or not at all when the key leaked."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+
+from federation.vocab.activities import PUBLIC
+from federation.vocab.actors import build_actor, key_id
+from node.domain.actors import actor_url, to_actor_info
+from node.services.actors import new_keypair
+from node.services.publish import send_activity
+from node.storage import actors as store
+
+log = structlog.get_logger(__name__)
+KEYS_CHANNEL = (
+    "keys"  # NOTIFY: a key changed; processes drop the signing keys they cached
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    old_key_id: str
+    new_key_id: str
+    old_valid_until: datetime
+    deliveries: int
+
+
+async def rotate_key(
+    pool: asyncpg.Pool[Any],
+    *,
+    base_url: str,
+    name: str,
+    grace: timedelta,
+    now: datetime,
+) -> Rotation:
+    """Give local actor `name` a new key and send an Update of the actor to its followers.
+
+    Raises:
+        LookupError: no such local actor.
+    """
+    private, public = await new_keypair()
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "SELECT 1 FROM local_actors WHERE name = $1 FOR UPDATE", name
+        )
+        actor = await store.local_by_name(conn, name)
+        if actor is None:
+            msg = f"no local actor {name!r}"
+            raise LookupError(msg)
+        me = actor_url(base_url, actor)
+        old_key_id = key_id(me, actor.key_serial)
+        valid_until = now + grace
+        await conn.execute(
+            """INSERT INTO retired_keys (key_id, local_actor_id, public_key_pem, retired_at, valid_until)
+               VALUES ($1, $2, $3, $4, $5)""",
+            old_key_id,
+            actor.id,
+            actor.public_key_pem,
+            now,
+            valid_until,
+        )
+        await conn.execute(
+            """UPDATE local_actors SET private_key_pem = $2, public_key_pem = $3,
+                 key_serial = key_serial + 1 WHERE id = $1""",
+            actor.id,
+            private,
+            public,
+        )
+        await conn.execute(f"NOTIFY {KEYS_CHANNEL}")
+        rotated = dataclasses.replace(
+            actor, public_key_pem=public, key_serial=actor.key_serial + 1
+        )
+        graced = await store.graced_keys(conn, actor.id, now)
+        document = build_actor(to_actor_info(base_url, rotated, graced))
+        update = {
+            "@context": document["@context"],
+            "id": f"{me}#updates/{uuid.uuid4()}",
+            "type": "Update",
+            "actor": me,
+            "object": {k: v for k, v in document.items() if k != "@context"},
+            "to": [PUBLIC],
+            "cc": [f"{me}/followers"],
+        }
+        queued = await send_activity(
+            conn,
+            base_url=base_url,
+            actor=rotated,
+            activity=update,
+            public=True,
+            followers_of=[actor.id],
+        )
+    new_key_id = key_id(me, rotated.key_serial)
+    log.info(
+        "key_rotated",
+        actor=me,
+        old_key_id=old_key_id,
+        new_key_id=new_key_id,
+        old_valid_until=valid_until.isoformat(),
+        deliveries=queued,
+    )
+    return Rotation(old_key_id, new_key_id, valid_until, queued)
