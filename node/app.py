@@ -17,6 +17,7 @@ from node import keys
 from node.clock import utcnow
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
+from node.metrics import Metrics, metrics_site_ctx
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.keys import KEYS_CHANNEL
 from node.services.remote import RemoteActors
@@ -98,7 +99,10 @@ def create_app(
     app = web.Application(middlewares=[request_context], client_max_size=MAX_BODY)
     app[keys.SETTINGS] = settings
     app[keys.CLOCK] = clock
+    app[keys.METRICS] = Metrics()
     app.cleanup_ctx.append(database_ctx)
+    if settings.metrics_port:
+        app.cleanup_ctx.append(metrics_site_ctx(settings.metrics_port))
     app[keys.INBOX_WAKEUP] = asyncio.Event()
     app.cleanup_ctx.append(federation_ctx)
     if role in ("all", "worker"):

@@ -54,6 +54,8 @@ class Settings:
     place: str = ""
     node_name: str = "node"
     federation_mode: str = "open"
+    metrics_port: int = 0
+    metrics_token: str | None = None
 
     @property
     def host_name(self) -> str:
@@ -91,6 +93,14 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "federation_mode": (
         "federation_mode",
         "open, or allowlist (federate only with listed hosts)",
+    ),
+    "metrics_port": (
+        "port_or_off",
+        "serve /metrics (Prometheus) on 127.0.0.1 at this port, any role; 0 = off",
+    ),
+    "metrics_token": (
+        "secret",
+        "serve /metrics on the main port to 'Authorization: Bearer <this>'; unset = off",
     ),
 }
 
@@ -169,6 +179,13 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             return Path(str(raw)).expanduser()
         case "port":
             return _parse_int(setting, raw, 1, 65535)
+        case "port_or_off":
+            return _parse_int(setting, raw, 0, 65535)
+        case "secret":
+            text = str(raw)
+            if len(text) < 16:
+                raise ConfigError(setting, "use at least 16 characters")
+            return text
         case "seconds":
             return _parse_int(setting, raw, 1, 7 * 24 * 3600)
         case "bool":

@@ -13,6 +13,7 @@ from aiohttp import web
 from federation.delivery.worker import DeliveryWorker
 from federation.fetch.client import Fetcher
 from node.config import Settings
+from node.metrics import Metrics
 from node.services.remote import RemoteActors
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -24,3 +25,4 @@ FETCHER = web.AppKey("fetcher", Fetcher)
 REMOTE = web.AppKey("remote", RemoteActors)
 INBOX_WAKEUP = web.AppKey("inbox_wakeup", asyncio.Event)
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
+METRICS = web.AppKey("metrics", Metrics)

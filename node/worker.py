@@ -107,6 +107,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         clock=app[keys.CLOCK],
         allow_private=settings.allow_private_network,
         host_allowed=host_allowed,
+        on_outcome=app[keys.METRICS].record_delivery,
     )
     app[keys.DELIVERY_WORKER] = worker
     listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])

@@ -43,6 +43,7 @@ class DeliveryWorker:
         clock: Callable[[], datetime],
         allow_private: bool,
         host_allowed: Callable[[str], Awaitable[bool]] | None = None,
+        on_outcome: Callable[[str, int | None, str | None], None] | None = None,
         concurrency: int = 128,
         per_host: int = 4,
         timeout: float = guard.TIMEOUT_SECONDS,
@@ -54,6 +55,7 @@ class DeliveryWorker:
         self._clock = clock
         self._allow_private = allow_private
         self._host_allowed = host_allowed
+        self._on_outcome = on_outcome or (lambda _outcome, _status, _error: None)
         self._concurrency = concurrency
         self._refill = max(1, concurrency // 4)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -157,11 +159,13 @@ class DeliveryWorker:
         match outcome:
             case Done():
                 await self._complete(job)
+                self._on_outcome("delivered", status, error)
                 log.info("delivered", status=status, attempt=job.attempts)
             case Retry(at=at, reason=reason):
                 await self._queue.reschedule(
                     job, at, status=status, error=error or reason
                 )
+                self._on_outcome("retried", status, error)
                 log.info(
                     "delivery_failed",
                     status=status,
@@ -172,9 +176,11 @@ class DeliveryWorker:
             case RemoveRecipient(reason=reason):
                 await self._on_gone(job.inbox)
                 await self._queue.bury(job, reason)
+                self._on_outcome("gone", status, error)
                 log.info("delivery_gone", status=status)
             case GiveUp(reason=reason):
                 await self._queue.bury(job, reason)
+                self._on_outcome("dead", status, error)
                 log.warning(
                     "delivery_given_up",
                     status=status,

@@ -7,6 +7,7 @@ import json
 import structlog
 from aiohttp import web
 
+from federation.errors import FederationError
 from federation.inbox import accept
 from federation.jsonshape import check_shape
 from federation.origin import authority
@@ -25,7 +26,21 @@ def _accepts_content_type(value: str) -> bool:
 
 
 async def post_inbox(request: web.Request) -> web.Response:
-    """POST /inbox and /actors/{name}/inbox."""
+    """POST /inbox and /actors/{name}/inbox, counted by result (and why it was refused)."""
+    counter = request.app[keys.METRICS].inbox
+    try:
+        response, duplicate = await _post_inbox(request)
+    except web.HTTPException as exc:
+        counter.labels("rejected", str(exc.status)).inc()
+        raise
+    except FederationError as exc:
+        counter.labels("rejected", exc.__class__.__name__).inc()
+        raise
+    counter.labels("duplicate" if duplicate else "accepted", "").inc()
+    return response
+
+
+async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
     app = request.app
     settings, pool = app[keys.SETTINGS], app[keys.DB]
     if "name" in request.match_info:
@@ -68,4 +83,4 @@ async def post_inbox(request: web.Request) -> web.Response:
     )
     if stored:
         app[keys.INBOX_WAKEUP].set()
-    return web.json_response({"status": "accepted"}, status=202)
+    return web.json_response({"status": "accepted"}, status=202), not stored

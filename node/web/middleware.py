@@ -18,6 +18,8 @@ from federation.errors import (
     OriginMismatchError,
     SignatureInvalidError,
 )
+from node import keys
+from node.metrics import route_of
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -85,10 +87,12 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = error_response(request, 500, "internal server error")
         status = 500
     finally:
-        log.info(
-            "request",
-            status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+        elapsed = time.perf_counter() - started
+        log.info("request", status=status, duration_ms=round(elapsed * 1000, 2))
+        metrics = request.app.get(keys.METRICS)
+        if metrics is not None:
+            route = route_of(request)
+            metrics.requests.labels(route, request.method, str(status)).inc()
+            metrics.latency.labels(route).observe(elapsed)
     response.headers["X-Request-Id"] = request_id
     return response

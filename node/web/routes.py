@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node.metrics import metrics_with_token
 from node.web import (
     activitypub,
     api,
@@ -18,6 +19,7 @@ from node.web import (
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/metrics", metrics_with_token)
     app.router.add_get("/.well-known/webfinger", wellknown.webfinger_handler)
     app.router.add_get("/.well-known/host-meta", wellknown.host_meta)
     app.router.add_get("/.well-known/nodeinfo", wellknown.nodeinfo_index)

@@ -1,0 +1,183 @@
+"""Prometheus metrics: counters kept in-process, and gauges read from PostgreSQL at scrape
+time (so every process shows the shared queue). No per-host or per-actor labels: their
+cardinality is unbounded, and they would expose who federates with whom."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from node import keys
+
+
+class Metrics:
+    """One registry per application (tests run several nodes in one process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "movement_http_requests",
+            "HTTP requests by route template, method and status",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "movement_http_request_duration_seconds",
+            "HTTP request latency by route template",
+            ["route"],
+            registry=r,
+        )
+        self.inbox = Counter(
+            "movement_inbox_activities",
+            "Activities POSTed to inboxes: accepted, duplicate, or rejected (with why)",
+            ["result", "reason"],
+            registry=r,
+        )
+        self.deliveries = Counter(
+            "movement_deliveries",
+            "Delivery attempts by outcome (delivered, retried, gone, dead) and class of "
+            "answer (2xx, 4xx, 429, 5xx, timeout, connection, refused)",
+            ["outcome", "answer"],
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "movement_delivery_queue_depth",
+            "Deliveries waiting or in flight",
+            registry=r,
+        )
+        self.oldest_pending = Gauge(
+            "movement_delivery_oldest_pending_seconds",
+            "Age of the oldest delivery not yet done",
+            registry=r,
+        )
+        self.dead = Gauge(
+            "movement_dead_deliveries", "Deliveries given up (dead letters)", registry=r
+        )
+        self.inbox_pending = Gauge(
+            "movement_inbox_pending",
+            "Stored inbox activities not yet processed",
+            registry=r,
+        )
+        self.breakers = Gauge(
+            "movement_circuit_breakers",
+            "Remote hosts by circuit-breaker state (open: not tried until a probe)",
+            ["state"],
+            registry=r,
+        )
+        self.pool = Gauge(
+            "movement_db_pool_connections",
+            "Database pool connections (in_use, idle, max)",
+            ["state"],
+            registry=r,
+        )
+
+    def record_delivery(
+        self, outcome: str, status: int | None, error: str | None
+    ) -> None:
+        self.deliveries.labels(outcome, answer_class(status, error)).inc()
+
+    async def refresh(self, pool: asyncpg.Pool[Any]) -> None:
+        """Read the shared state (queue, inbox, breakers) from PostgreSQL."""
+        row = await pool.fetchrow(
+            """SELECT (SELECT count(*) FROM deliveries) AS depth,
+                      (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)
+                         FROM deliveries) AS oldest,
+                      (SELECT count(*) FROM dead_deliveries) AS dead,
+                      (SELECT count(*) FROM inbox WHERE processed_at IS NULL) AS inbox,
+                      (SELECT count(*) FROM host_breakers WHERE open_until > now()) AS open,
+                      (SELECT count(*) FROM host_breakers
+                         WHERE failures > 0 AND (open_until IS NULL OR open_until <= now()))
+                         AS failing"""
+        )
+        if row is None:  # pragma: no cover - a SELECT of aggregates always has a row
+            return
+        self.queue_depth.set(row["depth"])
+        self.oldest_pending.set(float(row["oldest"]))
+        self.dead.set(row["dead"])
+        self.inbox_pending.set(row["inbox"])
+        self.breakers.labels("open").set(row["open"])
+        self.breakers.labels("failing").set(row["failing"])
+        size, idle = pool.get_size(), pool.get_idle_size()
+        self.pool.labels("in_use").set(size - idle)
+        self.pool.labels("idle").set(idle)
+        self.pool.labels("max").set(pool.get_max_size())
+
+
+def answer_class(status: int | None, error: str | None) -> str:
+    if status is not None:
+        if status == 429:
+            return "429"
+        return f"{status // 100}xx"
+    text = (error or "").lower()
+    if "timeout" in text or "timed out" in text:
+        return "timeout"
+    if "refused" in text and "fetch" in text:
+        return "refused"
+    return "connection"
+
+
+def route_of(request: web.Request) -> str:
+    """The route template (`/actors/{name}/inbox`), never the raw path."""
+    resource = request.match_info.route.resource
+    return "unmatched" if resource is None else resource.canonical
+
+
+async def _exposition(request: web.Request) -> web.Response:
+    metrics = request.app[keys.METRICS]
+    await metrics.refresh(request.app[keys.DB])
+    body = generate_latest(metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def metrics_with_token(request: web.Request) -> web.Response:
+    """GET /metrics on the public port: only with `Authorization: Bearer <metrics_token>`;
+    404 when no token is configured (metrics are off the public internet by default)."""
+    expected = request.app[keys.SETTINGS].metrics_token
+    if expected is None:
+        raise web.HTTPNotFound(reason="not found")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        raise web.HTTPUnauthorized(
+            reason="metrics need the metrics token",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    return await _exposition(request)
+
+
+def metrics_site_ctx(port: int) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A second listener on 127.0.0.1:`port` serving /metrics only (any role, no token:
+    it is reachable from the machine itself only)."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        side = web.Application()
+
+        async def handler(request: web.Request) -> web.Response:
+            return await _exposition(request)
+
+        side[keys.METRICS] = app[keys.METRICS]
+        side[keys.DB] = app[keys.DB]
+        side.router.add_get("/metrics", handler)
+        runner = web.AppRunner(side, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            yield
+        finally:
+            await runner.cleanup()
+
+    return ctx

@@ -1,0 +1,157 @@
+"""/metrics after real traffic: requests by route, inbox results, delivery outcomes, the
+queue, breakers and the pool; off unless configured; and no client IP address in logs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from node import keys
+from node.services.actors import create_actor
+from tests.conftest import db_value, free_port
+from tests.integration.test_movement import CALL, _follow, _publish
+from tests.peer import Peer
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+TOKEN = "metrics-token-for-tests-0123456789"
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Parsed exposition: (sample name, labels) -> value."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(found: dict[Any, float], name: str, **labels: str) -> float:
+    return found.get((name, frozenset(labels.items())), 0.0)
+
+
+async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
+    node = await make_client(metrics_token=TOKEN)
+    pool = node.app[keys.DB]
+    await create_actor(pool, kind="group", name="tenants")
+    for cluster in ("housing", "transport"):
+        await create_actor(pool, kind="cluster", name=cluster)
+    await _follow(node, peer, "alice", "tenants")  # inbox accepted, Accept delivered
+    forged = json.dumps({"type": "Follow", "actor": peer.actor_id("alice")}).encode()
+    resp = await node.post(
+        "/actors/tenants/inbox",
+        data=forged,
+        headers={"Content-Type": "application/activity+json"},
+    )
+    assert resp.status == 400  # unsigned
+    await pool.execute(
+        """INSERT INTO followers (local_actor_id, follower, state, inbox)
+           SELECT id, 'http://127.0.0.9:9/users/gone', 'accepted', 'http://127.0.0.9:9/inbox'
+           FROM local_actors WHERE name = 'tenants'"""
+    )
+    row = await pool.fetchrow("SELECT id FROM local_actors WHERE name = 'tenants'")
+    from node.storage import tokens
+
+    _id, token = await tokens.create(pool, local_actor_id=row["id"], label="t")
+    assert (await _publish(node, token, "calls", CALL)).status == 201
+    retried = "SELECT count(*) > 0 FROM deliveries WHERE attempts > 0"
+    assert await db_value(pool, retried, True, timeout=15) is True
+
+    assert (await node.get("/metrics")).status == 401
+    wrong = await node.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status == 401
+    resp = await node.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/plain")
+    found = samples(await resp.text())
+
+    inbox_route = "/actors/{name}/inbox"
+    assert (
+        value(found, "movement_inbox_activities_total", result="accepted", reason="")
+        >= 1
+    )
+    assert (
+        value(
+            found,
+            "movement_inbox_activities_total",
+            result="rejected",
+            reason="SignatureFormatError",
+        )
+        >= 1
+    )
+    assert (
+        value(
+            found,
+            "movement_http_requests_total",
+            route=inbox_route,
+            method="POST",
+            status="202",
+        )
+        >= 1
+    )
+    assert (
+        value(found, "movement_http_request_duration_seconds_count", route=inbox_route)
+        >= 2
+    )
+    assert (
+        value(found, "movement_deliveries_total", outcome="delivered", answer="2xx")
+        >= 2
+    )
+    assert (
+        value(
+            found, "movement_deliveries_total", outcome="retried", answer="connection"
+        )
+        >= 1
+    )
+    assert value(found, "movement_delivery_queue_depth") >= 1
+    assert value(found, "movement_delivery_oldest_pending_seconds") > 0
+    assert ("movement_circuit_breakers", frozenset({("state", "open")})) in found
+    assert value(found, "movement_db_pool_connections", state="max") == 10
+    assert not any("127.0.0" in str(labels) for (_name, labels) in found), (
+        "no host or address in any label"
+    )
+
+
+async def test_metrics_are_off_unless_configured(make_client: Any) -> None:
+    node = await make_client()
+    resp = await node.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status == 404
+
+
+async def test_metrics_port_serves_any_role_on_loopback(make_client: Any) -> None:
+    port = free_port()
+    node = await make_client(metrics_port=port)
+    assert (await node.get("/healthz")).status == 200
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as resp,
+    ):
+        assert resp.status == 200
+        found = samples(await resp.text())
+    assert (
+        value(
+            found,
+            "movement_http_requests_total",
+            route="/healthz",
+            method="GET",
+            status="200",
+        )
+        == 1
+    )
+    assert (await node.get("/metrics")).status == 404, "not on the public port"
+
+
+async def test_no_client_address_in_logs(
+    make_client: Any, log_capture: list[Any]
+) -> None:
+    node = await make_client()
+    resp = await node.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert resp.status == 200
+    requests = [e for e in log_capture if e["event"] == "request"]
+    assert requests
+    logged = json.dumps(log_capture, default=str)
+    assert "127.0.0.1" not in logged
+    assert "203.0.113.7" not in logged
