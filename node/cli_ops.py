@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -83,6 +86,35 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, action)
 
 
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from node.services.export import export_actor
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        try:
+            document = await export_actor(pool, base_url=settings.url, name=args.group)
+        except LookupError as exc:
+            raise CliError(str(exc)) from None
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            await asyncio.to_thread(_write_private, args.output, text)
+            print(
+                f"wrote {args.output}: {document['outbox']['totalItems']} activities, "
+                f"{len(document['objects'])} objects, "
+                f"{document['followers']['totalItems']} followers"
+            )
+        return 0
+
+    return _run(settings, action)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    os.chmod(path, 0o600)
+    path.write_text(text, encoding="utf-8")
+
+
 def add_ops_commands(sub: Any) -> None:
     p = sub.add_parser(
         "backup",
@@ -126,3 +158,13 @@ def add_ops_commands(sub: Any) -> None:
         help="how long the old key still verifies",
     )
     p.set_defaults(func=cmd_keys_rotate)
+    p = sub.add_parser(
+        "export",
+        help="write a group's objects and followers as ActivityStreams JSON",
+        description="Write a local actor's document, its outbox, its objects (Tombstones "
+        "included) and its followers and following as ActivityStreams JSON. The follower "
+        "list is sensitive: the file is written readable by its owner only.",
+    )
+    p.add_argument("group", metavar="GROUP", help="local actor name")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="default: stdout")
+    p.set_defaults(func=cmd_export)

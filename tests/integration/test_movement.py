@@ -601,3 +601,37 @@ async def test_a_cluster_name_must_be_a_whole_hashtag(node: Any) -> None:
     assert await node.app[keys.DB].fetchval(count) == 0
     code, _out, err = await run_cli(settings, "cluster", "create", "digital_security")
     assert code == 0, err
+
+
+async def test_export_writes_the_groups_objects_and_followers(
+    node: Any, token: str, peer: Peer, tmp_path: Any
+) -> None:
+    await _follow(node, peer, "alice", "tenants")
+    call = await (await _publish(node, token, "calls", CALL)).json()
+    offer = await (await _publish(node, token, "offers", OFFER)).json()
+    uid = offer["id"].rsplit("/", 1)[1]
+    assert (
+        await node.delete(f"/api/v1/offers/{uid}", headers=_auth(token))
+    ).status == 204
+    settings = node.app[keys.SETTINGS]
+    out_file = tmp_path / "tenants.json"
+    code, out, err = await run_cli(
+        settings, "export", "tenants", "--output", str(out_file)
+    )
+    assert code == 0, err
+    assert "1 followers" in out
+    assert out_file.stat().st_mode & 0o077 == 0, (
+        "the follower list is readable by its owner only"
+    )
+    exported = json.loads(out_file.read_text())
+    assert exported["actor"]["id"] == f"{_base(node)}/actors/tenants"
+    assert exported["followers"]["items"] == [peer.actor_id("alice")]
+    by_id = {o["id"]: o for o in exported["objects"]}
+    assert by_id[call["id"]]["type"] == "Event"
+    assert by_id[call["id"]]["urgency"] == "high"
+    assert by_id[offer["id"]]["type"] == "Tombstone"
+    types = [a["type"] for a in exported["outbox"]["orderedItems"]]
+    assert types == ["Create", "Create", "Delete"]
+    code, _out, err = await run_cli(settings, "export", "nobody")
+    assert code == 1
+    assert "no local actor 'nobody'" in err
