@@ -16,7 +16,8 @@ def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
     from federation.delivery.plan import recipient_of
     from federation.vocab import activities
     from node.domain.actors import actor_url
-    from node.services.follow import new_activity_id, send
+    from node.services.follow import new_activity_id
+    from node.services.publish import enqueue
     from node.storage import actors as store, follows
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
@@ -37,7 +38,7 @@ def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
                 target=target["id"],
                 follow_id=follow["id"],
             )
-            await send(
+            await enqueue(
                 conn,
                 base_url=settings.url,
                 signer=local,

@@ -7,11 +7,11 @@ from typing import Any
 
 import structlog
 
-from federation.delivery import pgqueue
-from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
+from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.vocab import activities
 from node.domain.actors import LocalActor, actor_url, local_name
+from node.services.publish import enqueue
 from node.storage import actors as store, follows
 from node.storage.db import Connection
 
@@ -31,25 +31,6 @@ async def local_target(
         return None
     found = await store.local_by_name(conn, name)
     return None if found is None or found.kind == "instance" else found
-
-
-async def send(
-    conn: Connection,
-    *,
-    base_url: str,
-    signer: LocalActor,
-    activity: dict[str, Any],
-    to: list[Recipient],
-) -> int:
-    """Enqueue `activity` for the given recipients (in the caller's transaction)."""
-    inboxes = plan_inboxes(to, local_base=base_url)
-    return await pgqueue.enqueue_many(
-        conn,
-        activity_id=activity["id"],
-        body=activity,
-        signer=signer.name,
-        inboxes=inboxes,
-    )
 
 
 async def handle_follow(
@@ -79,7 +60,7 @@ async def handle_follow(
             actor=actor_url(base_url, target),
             follow_activity=act.raw,
         )
-        await send(
+        await enqueue(
             conn, base_url=base_url, signer=target, activity=accept, to=[recipient]
         )
     log.info("follow_received", target=target.name, follower=act.actor, state=state)
@@ -116,7 +97,7 @@ async def decide_pending(
     )
     if not approve:
         await follows.remove_follower(conn, local_actor_id=target.id, follower=follower)
-    await send(
+    await enqueue(
         conn,
         base_url=base_url,
         signer=target,

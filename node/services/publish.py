@@ -74,13 +74,28 @@ async def send_activity(
     recipients = list(extra_recipients or [])
     for local_actor_id in followers_of:
         recipients += await follows.accepted_recipients(conn, local_actor_id)
+    return await enqueue(
+        conn, base_url=base_url, signer=actor, activity=activity, to=recipients
+    )
+
+
+async def enqueue(
+    conn: Connection,
+    *,
+    base_url: str,
+    signer: LocalActor,
+    activity: dict[str, Any],
+    to: list[Recipient],
+) -> int:
+    """Queue one delivery of `activity` per inbox of `to` (a shared inbox once; never our own
+    or a blocked host), signed by `signer`, inside the caller's transaction."""
     blocked = frozenset(await domains.blocked(conn))
-    inboxes = plan_inboxes(recipients, local_base=base_url, blocked_hosts=blocked)
+    inboxes = plan_inboxes(to, local_base=base_url, blocked_hosts=blocked)
     return await pgqueue.enqueue_many(
         conn,
         activity_id=activity["id"],
         body=activity,
-        signer=actor.name,
+        signer=signer.name,
         inboxes=inboxes,
     )
 
