@@ -108,15 +108,24 @@ def announce(
     }
 
 
-def update(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+def update(
+    *,
+    id: str,
+    actor: str,
+    obj: dict[str, Any],
+    to: list[str] | None = None,
+    cc: list[str] | None = None,
+) -> dict[str, Any]:
+    """`obj` changed; addressed like `obj` unless `to`/`cc` say otherwise (an actor
+    document has no addressing of its own)."""
     return {
         "@context": obj.get("@context", AS_CONTEXT),
         "id": id,
         "type": "Update",
         "actor": actor,
         "object": embedded(obj),
-        "to": obj.get("to", []),
-        "cc": obj.get("cc", []),
+        "to": obj.get("to", []) if to is None else to,
+        "cc": obj.get("cc", []) if cc is None else cc,
     }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from federation.vocab import activities
 from federation.vocab.activities import PUBLIC
 from federation.vocab.actors import build_actor, key_id
 from node.domain.actors import actor_url, to_actor_info
@@ -81,15 +82,13 @@ async def rotate_key(
         )
         graced = await store.graced_keys(conn, actor.id, now)
         document = build_actor(to_actor_info(base_url, rotated, graced))
-        update = {
-            "@context": document["@context"],
-            "id": f"{me}#updates/{uuid.uuid4()}",
-            "type": "Update",
-            "actor": me,
-            "object": {k: v for k, v in document.items() if k != "@context"},
-            "to": [PUBLIC],
-            "cc": [f"{me}/followers"],
-        }
+        update = activities.update(
+            id=f"{me}#updates/{uuid.uuid4()}",
+            actor=me,
+            obj=document,
+            to=[PUBLIC],
+            cc=[f"{me}/followers"],
+        )
         queued = await send_activity(
             conn,
             base_url=base_url,
