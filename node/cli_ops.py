@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -110,8 +109,9 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.touch(mode=0o600, exist_ok=True)
-    os.chmod(path, 0o600)
+    from node.storage.backup import private_file
+
+    private_file(path)
     path.write_text(text, encoding="utf-8")
 
 

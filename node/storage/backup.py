@@ -53,7 +53,7 @@ async def dump(dsn: str, path: Path) -> int:
     """Write a custom-format dump of the database at `dsn` to `path` (mode 0600: it holds
     the actors' private keys). Returns its size in bytes."""
     partial = path.with_name(path.name + ".partial")
-    await asyncio.to_thread(_private_file, partial)
+    await asyncio.to_thread(private_file, partial)
     try:
         await _run(
             client_tool("pg_dump"),
@@ -69,7 +69,9 @@ async def dump(dsn: str, path: Path) -> int:
     return await asyncio.to_thread(_move_into_place, partial, path)
 
 
-def _private_file(path: Path) -> None:
+def private_file(path: Path) -> None:
+    """Create `path` (or narrow an existing one) readable and writable by its owner only,
+    before anything sensitive is written to it."""
     path.touch(mode=0o600, exist_ok=True)
     os.chmod(path, 0o600)
 
