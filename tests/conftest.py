@@ -159,6 +159,17 @@ async def run_cli(
     return proc.returncode or 0, out.decode(), err.decode()
 
 
+async def until(
+    predicate: Callable[[], bool], *, timeout: float = 15.0, interval: float = 0.05
+) -> None:
+    """Wait for `predicate()` to hold (background work settling); fail after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
 async def db_value(pool: Any, sql: str, expected: Any, *, timeout: float = 5.0) -> Any:
     """Poll `sql` until it yields `expected` (background work settling); return the last value."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -22,6 +22,17 @@ pytestmark = [pytest.mark.db, pytest.mark.integration]
 DEAD_INBOX = "http://127.0.0.9:9/inbox"  # nothing listens: its deliveries stay pending
 
 
+async def add_unreachable_follower(pool: Any, group: str) -> None:
+    """A follower of `group` whose server never answers: deliveries to it stay pending."""
+    await pool.execute(
+        """INSERT INTO followers (local_actor_id, follower, state, inbox)
+           SELECT id, 'http://127.0.0.9:9/users/gone', 'accepted', $2
+           FROM local_actors WHERE name = $1""",
+        group,
+        DEAD_INBOX,
+    )
+
+
 async def snapshot(dsn: str) -> dict[str, list[str]]:
     """Every row of every table of ours, as sorted text: two databases with the same
     snapshot hold the same data."""
@@ -77,12 +88,7 @@ async def test_backup_and_restore_lose_nothing(
         code, _out, err = await run_cli(settings, *args)
         assert code == 0, err
     await _follow(node, peer, "alice", "tenants")
-    await pool.execute(
-        """INSERT INTO followers (local_actor_id, follower, state, inbox)
-           SELECT id, 'http://127.0.0.9:9/users/gone', 'accepted', $1
-           FROM local_actors WHERE name = 'tenants'""",
-        DEAD_INBOX,
-    )
+    await add_unreachable_follower(pool, "tenants")
     group = await pool.fetchval("SELECT id FROM local_actors WHERE name = 'tenants'")
     _id, token = await tokens.create(pool, local_actor_id=group, label="phone")
     assert (await _publish(node, token, "calls", CALL)).status == 201

@@ -4,7 +4,6 @@ import asyncio
 import io
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from federation.types import HttpRequest
 from node import keys
 from node.services.actors import create_actor
 from node.storage import actors as store
-from tests.conftest import db_value, run_cli
+from tests.conftest import db_value, run_cli, until
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -62,14 +61,6 @@ def _follow(node: Any, peer: Peer, name: str = "alice") -> dict[str, Any]:
     }
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
 async def _verify_from_node(
     node: Any, peer: Peer, index: int, signer: str = "housing"
 ) -> None:
@@ -95,7 +86,7 @@ async def _follow_accepted(node: Any, peer: Peer) -> dict[str, Any]:
     follow = _follow(node, peer)
     resp = await _send(node, peer, follow)
     assert resp.status == 202, await resp.text()
-    await _until(lambda: len(peer.activities("Accept")) == 1)
+    await until(lambda: len(peer.activities("Accept")) == 1)
     return follow
 
 
@@ -111,7 +102,7 @@ async def test_follow_gets_a_signed_accept_and_posts_arrive_signed(
     note_id = await _post_via_cli(
         node, "Rent strike meeting on Thursday.\n\nBring neighbours."
     )
-    await _until(lambda: len(peer.activities("Create")) == 1)
+    await until(lambda: len(peer.activities("Create")) == 1)
     create = peer.activities("Create")[0]
     assert create["object"]["id"] == note_id
     assert (
@@ -134,7 +125,7 @@ async def test_duplicate_activity_is_accepted_and_processed_once(
     follow = _follow(node, peer)
     assert (await _send(node, peer, follow)).status == 202
     assert (await _send(node, peer, follow)).status == 202
-    await _until(lambda: len(peer.activities("Accept")) >= 1)
+    await until(lambda: len(peer.activities("Accept")) >= 1)
     await asyncio.sleep(0.5)
     assert len(peer.activities("Accept")) == 1
     assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 1
@@ -215,7 +206,7 @@ async def test_peer_failing_with_500_gets_the_delivery_on_retry(
     peer.inbox_statuses = [500]
     row = None
     await _post_via_cli(node, "Retry me.")
-    await _until(lambda: len(peer.activities("Create")) == 1)  # the failed attempt
+    await until(lambda: len(peer.activities("Create")) == 1)  # the failed attempt
     for _ in range(100):
         row = await pool.fetchrow(
             "SELECT attempts, last_status, next_attempt_at > now() AS later FROM deliveries"
@@ -228,7 +219,7 @@ async def test_peer_failing_with_500_gets_the_delivery_on_retry(
     assert row["later"], "rescheduled with backoff"
     await pool.execute("UPDATE deliveries SET next_attempt_at = now()")  # time passes
     node.app[keys.DELIVERY_WORKER].notify()
-    await _until(lambda: len(peer.activities("Create")) == 2)
+    await until(lambda: len(peer.activities("Create")) == 2)
     assert await db_value(pool, "SELECT count(*) FROM deliveries", 0) == 0
 
 
@@ -237,7 +228,7 @@ async def test_410_gone_removes_the_follower(node: Any, peer: Peer) -> None:
     pool = node.app[keys.DB]
     peer.inbox_statuses = [410]
     await _post_via_cli(node, "Anyone there?")
-    await _until(lambda: len(peer.activities("Create")) == 1)
+    await until(lambda: len(peer.activities("Create")) == 1)
     assert await db_value(pool, "SELECT count(*) FROM followers", 0) == 0
     assert (
         await pool.fetchval(
@@ -262,7 +253,7 @@ async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
     _code, out, _err = await run_cli(settings, "deliveries", "retry")
     assert out.startswith("1 ")
     node.app[keys.DELIVERY_WORKER].notify()
-    await _until(lambda: len(peer.activities("Create")) == 2)
+    await until(lambda: len(peer.activities("Create")) == 2)
 
 
 async def test_domain_block_from_the_cli_drops_followers_and_refuses(
@@ -288,7 +279,7 @@ async def test_allowlist_mode_refuses_unlisted_hosts_and_delivers_to_listed(
         "INSERT INTO domain_allows (host) VALUES ($1)", peer.base.split("://")[1]
     )
     assert (await _send(client, peer, _follow(client, peer))).status == 202
-    await _until(lambda: len(peer.activities("Accept")) == 1)
+    await until(lambda: len(peer.activities("Accept")) == 1)
 
 
 async def test_oversize_inbox_body_is_413_and_nothing_is_stored(
@@ -316,7 +307,7 @@ async def test_mentioned_actor_receives_the_post_with_a_mention_tag(
         private=True,
     )
     assert code == 0, err
-    await _until(lambda: len(peer.activities("Create")) == 1)
+    await until(lambda: len(peer.activities("Create")) == 1)
     note = peer.activities("Create")[0]["object"]
     assert note["tag"] == [
         {"type": "Mention", "href": peer.actor_id("alice"), "name": f"@{handle}"}

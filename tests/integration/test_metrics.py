@@ -13,7 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from node import keys
 from node.services.actors import create_actor
+from node.storage import tokens
 from tests.conftest import free_port
+from tests.integration.test_backup import add_unreachable_follower
 from tests.integration.test_movement import CALL, _follow, _publish
 from tests.peer import Peer
 
@@ -48,14 +50,8 @@ async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
         headers={"Content-Type": "application/activity+json"},
     )
     assert resp.status == 400  # unsigned
-    await pool.execute(
-        """INSERT INTO followers (local_actor_id, follower, state, inbox)
-           SELECT id, 'http://127.0.0.9:9/users/gone', 'accepted', 'http://127.0.0.9:9/inbox'
-           FROM local_actors WHERE name = 'tenants'"""
-    )
+    await add_unreachable_follower(pool, "tenants")
     row = await pool.fetchrow("SELECT id FROM local_actors WHERE name = 'tenants'")
-    from node.storage import tokens
-
     _id, token = await tokens.create(pool, local_actor_id=row["id"], label="t")
     assert (await _publish(node, token, "calls", CALL)).status == 201
 

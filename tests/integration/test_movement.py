@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from node import keys
 from node.services.actors import create_actor
 from node.storage import tokens
-from tests.conftest import db_value, run_cli
+from tests.conftest import db_value, run_cli, until
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -102,14 +101,6 @@ async def _stored(node: Any) -> tuple[int, int, int]:
     )
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
 async def _follow(node: Any, peer: Peer, who: str, target: str) -> None:
     follow = {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -125,7 +116,7 @@ async def _follow(node: Any, peer: Peer, who: str, target: str) -> None:
     )
     assert resp.status == 202, await resp.text()
     accepted = len(peer.activities("Accept"))
-    await _until(lambda: len(peer.activities("Accept")) > accepted)
+    await until(lambda: len(peer.activities("Accept")) > accepted)
 
 
 async def test_call_to_action_is_an_event_whose_summary_carries_the_essentials(
@@ -302,8 +293,8 @@ async def test_followers_get_the_create_and_cluster_followers_the_announces(
     await _follow(node, peer, "alice", "tenants")
     await _follow(node, peer, "bob", "housing")
     obj = (await (await _publish(node, token, "calls", CALL)).json())["object"]
-    await _until(lambda: len(peer.activities("Announce")) == 2)
-    await _until(lambda: len(peer.activities("Create")) == 1)
+    await until(lambda: len(peer.activities("Announce")) == 2)
+    await until(lambda: len(peer.activities("Create")) == 1)
     create = peer.activities("Create")[0]
     assert create["object"]["id"] == obj["id"]
     assert create["object"]["startTime"] == CALL["startTime"]
@@ -326,7 +317,7 @@ async def test_update_and_delete_publish_and_leave_a_tombstone(
     changed = CALL | {"urgency": "critical"}
     resp = await node.put(f"/api/v1/calls/{uid}", json=changed, headers=_auth(token))
     assert resp.status == 200, await resp.text()
-    await _until(lambda: len(peer.activities("Update")) == 1)
+    await until(lambda: len(peer.activities("Update")) == 1)
     update = peer.activities("Update")[0]
     assert update["object"]["urgency"] == "critical"
     assert update["object"]["updated"] >= update["object"]["published"]
@@ -336,7 +327,7 @@ async def test_update_and_delete_publish_and_leave_a_tombstone(
     assert (
         await node.delete(f"/api/v1/calls/{uid}", headers=_auth(token))
     ).status == 204
-    await _until(lambda: len(peer.activities("Delete")) == 1)
+    await until(lambda: len(peer.activities("Delete")) == 1)
     assert peer.activities("Delete")[0]["object"]["type"] == "Tombstone"
     path = created["id"].removeprefix(_base(node))
     assert (await node.get(path, headers={"Accept": AP})).status == 410
@@ -483,11 +474,11 @@ async def test_votes_from_mastodon_are_counted_once_per_actor_and_tallies_go_out
         "object"
     ]
     await _vote(node, peer, "alice", question["id"], "Yes")
-    await _until(lambda: len(peer.activities("Update")) == 1)
+    await until(lambda: len(peer.activities("Update")) == 1)
     await _vote(node, peer, "alice", question["id"], "No")  # a second vote: ignored
     await _vote(node, peer, "bob", question["id"], "No")
     await _vote(node, peer, "bob", question["id"], "Maybe")  # not an option
-    await _until(lambda: len(peer.activities("Update")) == 2)
+    await until(lambda: len(peer.activities("Update")) == 2)
     await asyncio.sleep(0.5)
     assert len(peer.activities("Update")) == 2
     tallied = peer.activities("Update")[-1]["object"]
@@ -545,12 +536,12 @@ async def test_editing_a_proposal_keeps_its_tallies(
         "object"
     ]
     await _vote(node, peer, "alice", question["id"], "Yes")
-    await _until(lambda: len(peer.activities("Update")) == 1)
+    await until(lambda: len(peer.activities("Update")) == 1)
     uid = question["id"].rsplit("/", 1)[1]
     edited = PROPOSAL | {"body": "Simple majority; abstentions do not count."}
     resp = await node.put(f"/api/v1/proposals/{uid}", json=edited, headers=_auth(token))
     assert resp.status == 200, await resp.text()
-    await _until(lambda: len(peer.activities("Update")) == 2)
+    await until(lambda: len(peer.activities("Update")) == 2)
     republished = peer.activities("Update")[-1]["object"]
     assert "abstentions" in republished["content"]
     counts = {o["name"]: o["replies"]["totalItems"] for o in republished["oneOf"]}
@@ -569,8 +560,8 @@ async def test_a_poll_closes_at_its_end_time_with_one_final_update(
     question = (await (await _publish(node, token, "proposals", soon)).json())["object"]
     assert "closed" not in question
     await _vote(node, peer, "alice", question["id"], "Later")
-    await _until(lambda: len(peer.activities("Update")) == 1)
-    await _until(lambda: len(peer.activities("Update")) == 2, timeout=20)
+    await until(lambda: len(peer.activities("Update")) == 1)
+    await until(lambda: len(peer.activities("Update")) == 2, timeout=20)
     final = peer.activities("Update")[-1]["object"]
     assert datetime.fromisoformat(final["closed"]) == end.replace(microsecond=0)
     assert final["votersCount"] == 1

@@ -19,7 +19,7 @@ from federation.delivery.worker import DeliveryWorker
 from federation.fetch.client import create_session
 from federation.sig.keys import generate_rsa
 from federation.sig.knock import SigningKey
-from tests.conftest import free_port
+from tests.conftest import free_port, until
 
 HOST = "127.0.0.4"
 KEY = SigningKey("http://us.example/actors/g#main-key", generate_rsa())
@@ -124,15 +124,6 @@ async def _run(
         await session.close()
 
 
-async def _until(predicate: object, timeout: float = 10.0) -> None:
-    assert callable(predicate)
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 async def test_rows_queued_during_a_slow_delivery_go_out_without_waiting_for_it(
     receiver: tuple[str, list[str], asyncio.Event],
 ) -> None:
@@ -143,13 +134,13 @@ async def test_rows_queued_during_a_slow_delivery_go_out_without_waiting_for_it(
         worker,
         _stop,
     ):
-        await _until(lambda: "slow" in arrived)
+        await until(lambda: "slow" in arrived, timeout=10.0, interval=0.01)
         queue.add(2, f"{base}/fast")
         worker.notify()  # what a NOTIFY from the publishing transaction does
-        await _until(lambda: "/fast" in arrived, timeout=3.0)
+        await until(lambda: "/fast" in arrived, timeout=3.0, interval=0.01)
         assert 1 not in queue.done  # the slow one is still in flight
         release.set()
-        await _until(lambda: sorted(queue.done) == [1, 2])
+        await until(lambda: sorted(queue.done) == [1, 2], timeout=10.0, interval=0.01)
 
 
 async def test_claims_rows_in_batches_not_one_per_finished_delivery(
@@ -160,7 +151,7 @@ async def test_claims_rows_in_batches_not_one_per_finished_delivery(
     for i in range(40):
         queue.add(i, f"{base}/fast/{i}")
     async with _run(queue, concurrency=8):
-        await _until(lambda: len(queue.done) == 40)
+        await until(lambda: len(queue.done) == 40, timeout=10.0, interval=0.01)
     assert sorted(queue.done) == list(range(40))
     assert len(arrived) == 40
     # 40 rows through 8 slots: a claim waits for a quarter of the slots to be free, so every
