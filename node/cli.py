@@ -16,6 +16,7 @@ from aiohttp import web
 
 from node import __version__
 from node.cli_actors import CliError, add_actor_commands, add_federation_commands
+from node.cli_confederation import add_confederation_commands
 from node.cli_federation import add_follow_commands
 from node.cli_movement import add_movement_commands
 from node.cli_ops import add_ops_commands
@@ -96,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_actor_commands(sub)
     add_federation_commands(sub)
     add_follow_commands(sub)
+    add_confederation_commands(sub)
     add_movement_commands(sub)
     add_ops_commands(sub)
     return parser

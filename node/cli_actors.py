@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from node.config import Settings
 from node.names import InvalidNameError
 from node.storage import actors as store
+
+if TYPE_CHECKING:
+    from node.services.remote import RemoteActors
 
 
 class CliError(Exception):
@@ -130,11 +134,11 @@ def add_actor_commands(sub: argparse._SubParsersAction[Any]) -> None:
     lookup.set_defaults(func=cmd_lookup)
 
 
-async def _resolve(
-    settings: Settings, pool: asyncpg.Pool[Any], handle: str
-) -> dict[str, Any]:
-    """WebFinger + signed fetch of a remote handle (as the instance actor)."""
-    from federation.errors import FederationError
+@contextlib.asynccontextmanager
+async def remote_actors(
+    settings: Settings, pool: asyncpg.Pool[Any]
+) -> AsyncIterator[RemoteActors]:
+    """The remote actor cache with a fetcher signing as the instance actor (for CLI commands)."""
     from federation.fetch.client import Fetcher, create_session
     from node.clock import utcnow
     from node.domain.actors import INSTANCE_NAME
@@ -145,9 +149,18 @@ async def _resolve(
     private = settings.allow_private_network
     async with create_session(allow_private=private) as session:
         fetcher = Fetcher(session, lambda: key, allow_private=private, clock=utcnow)
-        remote = RemoteActors(
+        yield RemoteActors(
             pool, fetcher, base_url=settings.url, allow_private=private, clock=utcnow
         )
+
+
+async def _resolve(
+    settings: Settings, pool: asyncpg.Pool[Any], handle: str
+) -> dict[str, Any]:
+    """WebFinger + signed fetch of a remote handle (as the instance actor)."""
+    from federation.errors import FederationError
+
+    async with remote_actors(settings, pool) as remote:
         try:
             if handle.startswith(("http://", "https://")):
                 return await remote.fetch_actor(handle)

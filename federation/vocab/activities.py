@@ -23,6 +23,17 @@ def follow(*, id: str, actor: str, target: str) -> dict[str, Any]:
     }
 
 
+def undo(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """Take back an earlier activity of `actor` (a Follow, a Like…), embedded."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": id,
+        "type": "Undo",
+        "actor": actor,
+        "object": embedded(obj),
+    }
+
+
 def embedded(document: dict[str, Any]) -> dict[str, Any]:
     """A document as embedded in another one: without its own `@context`."""
     return {k: v for k, v in document.items() if k != "@context"}

@@ -20,6 +20,7 @@ ACTOR_CONTEXT: list[Any] = [
         "indexable": "toot:indexable",
     },
 ]
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
 
 
@@ -42,11 +43,20 @@ class ActorInfo:
     key_serial: int = 1
     # rotated-out keys still verifiable for a grace period: (key id, PEM)
     graced_keys: tuple[tuple[str, str], ...] = ()
+    proof_multikey: str | None = None  # FEP-521a Multikey (Ed25519) for FEP-8b32 proofs
+    extra: tuple[
+        tuple[str, Any], ...
+    ] = ()  # more properties (e.g. a replica's charter)
 
 
 def key_id(actor_id: str, serial: int = 1) -> str:
     """The id of an actor's key number `serial` (1 is Mastodon's usual `#main-key`)."""
     return f"{actor_id}#main-key" if serial == 1 else f"{actor_id}#key-{serial}"
+
+
+def proof_key_id(actor_id: str) -> str:
+    """The id of an actor's Ed25519 assertion key (FEP-521a)."""
+    return f"{actor_id}#ed25519-key"
 
 
 def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
@@ -63,6 +73,16 @@ def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
         "endpoints": {"sharedInbox": info.shared_inbox},
         "publicKey": _public_keys(info),
     }
+    if info.proof_multikey:
+        doc["@context"] = [*ACTOR_CONTEXT, MULTIKEY_CONTEXT]
+        doc["assertionMethod"] = [
+            {
+                "id": proof_key_id(info.id),
+                "type": "Multikey",
+                "controller": info.id,
+                "publicKeyMultibase": info.proof_multikey,
+            }
+        ]
     if not full:
         return doc
     doc.update(
@@ -78,6 +98,7 @@ def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
     )
     if info.icon_url:
         doc["icon"] = {"type": "Image", "url": info.icon_url}
+    doc.update(info.extra)
     return doc
 
 

@@ -33,6 +33,7 @@ class LocalActor:
     created_at: datetime
     key_serial: int = 1
     private_key_pem: str = field(repr=False, default="")
+    proof_public: str | None = None  # Ed25519 Multikey for FEP-8b32 proofs
 
 
 def actor_url(base_url: str, actor: LocalActor) -> str:
@@ -77,4 +78,5 @@ def to_actor_info(
         icon_url=actor.icon_url,
         key_serial=actor.key_serial,
         graced_keys=graced_keys,
+        proof_multikey=actor.proof_public,
     )

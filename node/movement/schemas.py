@@ -20,6 +20,10 @@ import jsonschema
 import referencing
 
 KINDS = ("vision", "call", "offer", "proposal")
+DOCUMENTS = (
+    *KINDS,
+    "charter",
+)  # every schema: the movement kinds and a confederation charter
 BASE_ID = "https://w3id.org/movement-node/schemas/"
 
 
@@ -80,7 +84,7 @@ FORMATS.checks("timezone", raises=(ValueError, zoneinfo.ZoneInfoNotFoundError))(
 
 @functools.cache
 def _registry() -> referencing.Registry[Any]:
-    names = ["common", *KINDS]
+    names = ["common", *DOCUMENTS]
     resources_ = [
         (
             BASE_ID + f"{n}.schema.json",
@@ -159,8 +163,9 @@ def semantic_errors(kind: str, data: dict[str, Any]) -> list[FieldError]:
 
 
 def validate(kind: str, data: Any) -> list[FieldError]:
-    """Every failing field of `data` as a movement object of `kind` (empty: valid)."""
-    if kind not in KINDS:
+    """Every failing field of `data` as a movement object of `kind` (or a `charter`)
+    (empty: valid)."""
+    if kind not in DOCUMENTS:
         return [FieldError("kind", f"must be one of {', '.join(KINDS)}")]
     if not isinstance(data, dict):
         return [FieldError("", "must be a JSON object")]

@@ -9,7 +9,9 @@ import structlog
 
 from federation.errors import FederationError
 from federation.inbox import IncomingActivity, id_of
-from node.services import follow, interactions
+from node.clock import utcnow
+from node.confederation.records import RECORD_TYPES
+from node.services import confederations, follow, interactions, joining, relay
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
 from node.storage.db import Connection
@@ -32,6 +34,10 @@ async def route(
     remote: RemoteActors,
 ) -> None:
     """Apply one activity; unknown types are logged and ignored."""
+    if act.type in RECORD_TYPES and await confederations.receive_record(
+        conn, act, base_url=base_url, remote=remote
+    ):
+        return
     match act.type:
         case "Follow":
             await follow.handle_follow(
@@ -56,8 +62,15 @@ async def route(
             await remote.fetch_actor(act.actor)
         case "Update":
             await interactions.handle_update(conn, act)
-        case "Like" | "Announce":
+        case "Like":
             await interactions.handle_reaction(conn, act)
+        case "Announce":
+            await interactions.handle_reaction(conn, act)
+            await relay.handle_announce(conn, act, base_url=base_url, remote=remote)
+        case "Join":
+            await joining.handle_join(
+                conn, act, base_url=base_url, remote=remote, now=utcnow()
+            )
         case "Move":
             await interactions.handle_move(conn, act, remote=remote)
         case "Accept" | "Reject":

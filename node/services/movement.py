@@ -18,6 +18,7 @@ from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
 from node.services.publish import send_activity, store_and_create
+from node.services.relay import relay
 from node.storage import actors as store
 from node.storage.db import Connection
 from node.storage.polls import count_votes
@@ -159,6 +160,15 @@ async def create_object(
                     relayer=relayer,
                     activity=create,
                     object_id=object_id,
+                )
+            for node in await store.local_by_kind(conn, "node"):
+                queued += await relay(
+                    conn,
+                    base_url=base_url,
+                    object_id=object_id,
+                    kind=kind,
+                    clusters=list(clusters),
+                    via=actor_url(base_url, node),
                 )
     log.info(
         "movement_object_published", object_id=object_id, kind=kind, deliveries=queued

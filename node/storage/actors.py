@@ -13,7 +13,7 @@ from node.storage.db import Connection
 Pool: TypeAlias = "asyncpg.Pool[Any] | Connection"
 _LOCAL_COLUMNS = (
     "id, name, kind, display_name, summary, manually_approves_followers, discoverable, "
-    "icon_url, public_key_pem, created_at, key_serial"
+    "icon_url, public_key_pem, created_at, key_serial, proof_public"
 )
 
 
@@ -31,6 +31,7 @@ def _local(row: asyncpg.Record, *, with_private: bool = False) -> LocalActor:
         created_at=row["created_at"],
         key_serial=row["key_serial"],
         private_key_pem=row["private_key_pem"] if with_private else "",
+        proof_public=row["proof_public"],
     )
 
 
@@ -44,12 +45,14 @@ async def insert_local(
     manually_approves_followers: bool,
     private_key_pem: str,
     public_key_pem: str,
+    proof_key_pem: str | None = None,
+    proof_public: str | None = None,
 ) -> LocalActor | None:
     """Insert a local actor; None when the name is taken."""
     row = await pool.fetchrow(
         f"""INSERT INTO local_actors (name, kind, display_name, summary, manually_approves_followers,
-                                      private_key_pem, public_key_pem)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                      private_key_pem, public_key_pem, proof_key_pem, proof_public)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT DO NOTHING
             RETURNING {_LOCAL_COLUMNS}""",
         name,
@@ -59,6 +62,8 @@ async def insert_local(
         manually_approves_followers,
         private_key_pem,
         public_key_pem,
+        proof_key_pem,
+        proof_public,
     )
     return None if row is None else _local(row)
 
@@ -66,6 +71,13 @@ async def insert_local(
 async def local_by_name(pool: Pool, name: str) -> LocalActor | None:
     row = await pool.fetchrow(
         f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE name = $1", name
+    )
+    return None if row is None else _local(row)
+
+
+async def local_by_id(pool: Pool, local_actor_id: int) -> LocalActor | None:
+    row = await pool.fetchrow(
+        f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE id = $1", local_actor_id
     )
     return None if row is None else _local(row)
 
@@ -92,6 +104,31 @@ async def local_with_private_key(pool: Pool, name: str) -> LocalActor | None:
         name,
     )
     return None if row is None else _local(row, with_private=True)
+
+
+async def proof_key_pem(pool: Pool, local_actor_id: int) -> str | None:
+    """The Ed25519 private key (PEM) a local actor signs object proofs with."""
+    found: str | None = await pool.fetchval(
+        "SELECT proof_key_pem FROM local_actors WHERE id = $1", local_actor_id
+    )
+    return found
+
+
+async def without_proof_key(pool: Pool) -> list[int]:
+    rows = await pool.fetch("SELECT id FROM local_actors WHERE proof_key_pem IS NULL")
+    return [r["id"] for r in rows]
+
+
+async def set_proof_key(
+    pool: Pool, local_actor_id: int, private_pem: str, multikey: str
+) -> None:
+    await pool.execute(
+        """UPDATE local_actors SET proof_key_pem = $2, proof_public = $3
+           WHERE id = $1 AND proof_key_pem IS NULL""",
+        local_actor_id,
+        private_pem,
+        multikey,
+    )
 
 
 async def count_local(pool: Pool) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -10,7 +11,7 @@ from aiohttp import web
 from federation.vocab.actors import ActorInfo, build_actor
 from node import keys
 from node.domain.actors import INSTANCE_NAME, LocalActor, to_actor_info
-from node.storage import actors as store
+from node.storage import actors as store, confederations as cstore
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
 
@@ -39,10 +40,18 @@ def _actor_page(base_url: str, actor: LocalActor) -> web.Response:
 
 
 async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
-    graced = await store.graced_keys(
-        request.app[keys.DB], actor.id, request.app[keys.CLOCK]()
-    )
-    return to_actor_info(request.app[keys.SETTINGS].url, actor, graced)
+    from node.web.confederations import replica_properties
+
+    pool = request.app[keys.DB]
+    base_url = request.app[keys.SETTINGS].url
+    graced = await store.graced_keys(pool, actor.id, request.app[keys.CLOCK]())
+    info = to_actor_info(base_url, actor, graced)
+    if actor.kind == "confederation":
+        conf = await cstore.by_replica(pool, actor.id)
+        if conf is not None:
+            extra = replica_properties(base_url, actor, conf)
+            info = replace(info, extra=tuple(extra.items()))
+    return info
 
 
 async def require_actor(request: web.Request) -> LocalActor:

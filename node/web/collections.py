@@ -15,7 +15,7 @@ from node.storage import follows
 from node.web.activitypub import activity_json, require_actor
 
 
-def _page_number(request: web.Request) -> int | None:
+def page_number(request: web.Request) -> int | None:
     try:
         return coll.parse_page(request.query.get("page"))
     except ValueError:
@@ -32,7 +32,7 @@ async def followers(request: web.Request) -> web.Response:
 async def following(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     url = actor_url(request.app[keys.SETTINGS].url, actor) + "/following"
-    number = _page_number(request)
+    number = page_number(request)
     total, items = await follows.following_page(
         request.app[keys.DB],
         actor.id,
@@ -52,7 +52,7 @@ async def outbox(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     pool = request.app[keys.DB]
     url = actor_url(request.app[keys.SETTINGS].url, actor) + "/outbox"
-    number = _page_number(request)
+    number = page_number(request)
     total = int(
         await pool.fetchval(
             "SELECT count(*) FROM outbox WHERE local_actor_id = $1 AND public", actor.id

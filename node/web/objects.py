@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.inbox import as_list
 from node import keys
 from node.web.activitypub import activity_json
 from node.web.middleware import wants_html
@@ -54,11 +55,20 @@ async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
     }
 
 
-async def _may_see(request: web.Request, local_actor_id: int) -> bool:
-    """Whether a signed request comes from an accepted follower of the object's author."""
+async def _may_see(
+    request: web.Request, local_actor_id: int, body: dict[str, Any]
+) -> bool:
+    """Whether a signed request comes from someone the object is addressed to: an accepted
+    follower of its author when it is addressed to the followers, else only the actors it
+    names (a direct message)."""
     if not is_signed(request):
         return False
     signer = await verified_signer(request)
+    audience = {*as_list(body.get("to")), *as_list(body.get("cc"))}
+    if signer in audience:
+        return True
+    if f"{body.get('attributedTo')}/followers" not in audience:
+        return False
     return bool(
         await request.app[keys.DB].fetchval(
             """SELECT 1 FROM followers
@@ -81,7 +91,8 @@ async def get_object(request: web.Request) -> web.StreamResponse:
     if row is None:
         raise web.HTTPNotFound(reason="no such object")
     if not row["public"] and (
-        wants_html(request) or not await _may_see(request, row["local_actor_id"])
+        wants_html(request)
+        or not await _may_see(request, row["local_actor_id"], dict(row["body"]))
     ):
         raise web.HTTPNotFound(reason="no such object")
     if row["deleted_at"] is not None:

@@ -9,6 +9,7 @@ from node.web import (
     activitypub,
     api,
     collections,
+    confederations,
     health,
     inbox,
     objects,
@@ -32,6 +33,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/followers", collections.followers)
     app.router.add_get("/actors/{name}/following", collections.following)
     app.router.add_get("/actors/{name}/objects/{object_id}", objects.get_object)
+    app.router.add_get("/actors/{name}/charter", confederations.charter)
+    app.router.add_get("/actors/{name}/members", confederations.members)
+    app.router.add_get("/actors/{name}/decisions", confederations.decisions)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/api/v1/objects", api.read_objects)
     app.router.add_get("/api/v1/object", api.read_object)

@@ -1,0 +1,276 @@
+"""CLI commands for confederations: found, join, vote, propose removal, leave, sync, show."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+from typing import Any
+
+import asyncpg
+
+from node.cli_actors import CliError, _run, remote_actors
+from node.config import Settings
+
+
+def _conf_named(name: str) -> Any:
+    from node.storage import confederations as cstore
+
+    async def find(conn: Any) -> Any:
+        conf = await cstore.by_name(conn, name)
+        if conf is None:
+            msg = f"no confederation {name!r} on this node"
+            raise CliError(msg)
+        return conf
+
+    return find
+
+
+def _summary(conf: Any, state: Any, replica: str | None) -> dict[str, Any]:
+    charter = state.charter
+    return {
+        "id": conf.id,
+        "name": charter.name,
+        "title": charter.title,
+        "replica": replica,
+        "membership": charter.membership,
+        "quorum": charter.quorum,
+        "members": sorted(state.members),
+        "proposals": [p.as_json() for p in state.proposals.values()],
+    }
+
+
+def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
+    from node.clock import utcnow
+    from node.services.confederations import (
+        ConfederationError,
+        found,
+        member_identity,
+        state_of,
+    )
+
+    try:
+        with open(args.charter, "rb") as fh:
+            fields = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"cannot read the charter {args.charter}: {exc}"
+        raise CliError(msg) from None
+    fields["name"] = args.name
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                member = await member_identity(conn, args.as_actor, settings.node_name)
+                conf, replica = await found(
+                    conn,
+                    base_url=settings.url,
+                    fields=fields,
+                    member=member,
+                    now=utcnow(),
+                )
+                state = await state_of(conn, conf)
+        except ConfederationError as exc:
+            raise CliError(str(exc)) from None
+        print(json.dumps(_summary(conf, state, replica.name), indent=2))
+        return 0
+
+    return _run(settings, action)
+
+
+def cmd_join(settings: Settings, args: argparse.Namespace) -> int:
+    from federation.errors import FederationError
+    from node.clock import utcnow
+    from node.services.confederations import ConfederationError, member_identity
+    from node.services.joining import ask_to_join, fetch_history
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        async with remote_actors(settings, pool) as remote:
+            try:
+                replica = (
+                    await remote.fetch_actor(args.replica)
+                    if args.replica.startswith(("http://", "https://"))
+                    else await remote.resolve_handle(args.replica)
+                )
+                if not isinstance(replica.get("decisions"), str):
+                    msg = f"{args.replica} is not a confederation replica"
+                    raise CliError(msg)
+                history = await fetch_history(remote, replica["decisions"])
+                async with pool.acquire() as conn, conn.transaction():
+                    member = await member_identity(
+                        conn, args.as_actor, settings.node_name
+                    )
+                    conf = await ask_to_join(
+                        conn,
+                        base_url=settings.url,
+                        remote=remote,
+                        replica_doc=replica,
+                        history=history,
+                        member=member,
+                        now=utcnow(),
+                    )
+            except (FederationError, ValueError, ConfederationError) as exc:
+                msg = f"cannot join {args.replica}: {exc}"
+                raise CliError(msg) from None
+        print(f"asked to join {conf.id} through {replica['id']}")
+        return 0
+
+    return _run(settings, action)
+
+
+def _record_command(action_of: Any) -> Any:
+    """vote / remove / leave: this node writes, signs and sends one record."""
+
+    def command(settings: Settings, args: argparse.Namespace) -> int:
+        from node.clock import utcnow
+        from node.services.confederations import (
+            ConfederationError,
+            author_record,
+        )
+        from node.storage import actors as store
+
+        async def action(pool: asyncpg.Pool[Any]) -> int:
+            kind, target = action_of(args)
+            async with remote_actors(settings, pool) as remote:
+                try:
+                    async with pool.acquire() as conn, conn.transaction():
+                        conf = await _conf_named(args.name)(conn)
+                        state = await author_record(
+                            conn,
+                            base_url=settings.url,
+                            remote=remote,
+                            conf=conf,
+                            action=kind,
+                            target=target,
+                            now=utcnow(),
+                        )
+                        replica = (
+                            None
+                            if conf.replica_actor_id is None
+                            else await store.local_by_id(conn, conf.replica_actor_id)
+                        )
+                except ConfederationError as exc:
+                    raise CliError(str(exc)) from None
+            name = None if replica is None else replica.name
+            print(json.dumps(_summary(conf, state, name), indent=2))
+            return 0
+
+        return _run(settings, action)
+
+    return command
+
+
+def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
+    from node.services.confederations import state_of
+    from node.storage import actors as store, confederations as cstore
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        confs = (
+            [await _conf_named(args.name)(pool)]
+            if args.name
+            else await cstore.all_(pool)
+        )
+        shown = []
+        for conf in confs:
+            replica = (
+                None
+                if conf.replica_actor_id is None
+                else await store.local_by_id(pool, conf.replica_actor_id)
+            )
+            shown.append(
+                _summary(
+                    conf,
+                    await state_of(pool, conf),
+                    None if replica is None else replica.name,
+                )
+            )
+        print(json.dumps(shown[0] if args.name else shown, indent=2))
+        return 0
+
+    return _run(settings, action)
+
+
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from federation.errors import FederationError
+    from node.clock import utcnow
+    from node.services.confederations import ConfederationError
+    from node.services.joining import sources, sync
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        conf = await _conf_named(args.name)(pool)
+        candidates = [args.source] if args.source else await sources(pool, conf)
+        if not candidates:
+            msg = "no replica known to catch up from; give one with --from"
+            raise CliError(msg)
+        errors = []
+        async with remote_actors(settings, pool) as remote:
+            for number, source in enumerate(candidates, 1):
+                print(f"[{number}/{len(candidates)}] fetching decisions from {source}")
+                try:
+                    async with pool.acquire() as conn, conn.transaction():
+                        fresh = await sync(
+                            conn,
+                            base_url=settings.url,
+                            remote=remote,
+                            conf=conf,
+                            source=source,
+                            now=utcnow(),
+                        )
+                except (FederationError, ConfederationError) as exc:
+                    errors.append(f"{source}: {exc}")
+                    print(f"  unreachable or refused: {exc}")
+                    continue
+                print(f"  {fresh} new record(s)")
+                return 0
+        msg = "no replica answered: " + "; ".join(errors)
+        raise CliError(msg)
+
+    return _run(settings, action)
+
+
+def add_confederation_commands(sub: argparse._SubParsersAction[Any]) -> None:
+    conf = sub.add_parser(
+        "confederation",
+        help="found, join and govern confederations of nodes",
+        description="Confederations aggregate their member nodes' feeds with no central owner.",
+    )
+    csub = conf.add_subparsers(
+        dest="confederation_command", metavar="ACTION", required=True
+    )
+    found = csub.add_parser("found", help="found a confederation from a charter (TOML)")
+    found.add_argument("name", help="the handle of its replicas (e.g. cascadia)")
+    found.add_argument("--charter", required=True, help="charter.toml")
+    found.add_argument(
+        "--as", dest="as_actor", help="member as this actor (default: the node)"
+    )
+    found.set_defaults(func=cmd_found)
+    join = csub.add_parser("join", help="ask a confederation to admit this node")
+    join.add_argument("replica", help="any replica: name@host or its URL")
+    join.add_argument(
+        "--as",
+        dest="as_actor",
+        help="join as this local replica (nesting confederations)",
+    )
+    join.set_defaults(func=cmd_join)
+    show = csub.add_parser(
+        "show", help="members and proposals (all confederations without NAME)"
+    )
+    show.add_argument("name", nargs="?")
+    show.set_defaults(func=cmd_show)
+    vote = csub.add_parser("vote", help="vote on a proposal as this node")
+    vote.add_argument("name")
+    vote.add_argument("proposal", help="the proposal id (see show)")
+    vote.add_argument("choice", choices=["yes", "no"])
+    vote.set_defaults(func=_record_command(lambda a: (a.choice, a.proposal)))
+    remove = csub.add_parser("remove", help="propose removing a member (members vote)")
+    remove.add_argument("name")
+    remove.add_argument("member", help="the member's actor URL")
+    remove.set_defaults(func=_record_command(lambda a: ("remove", a.member)))
+    leave = csub.add_parser("leave", help="leave the confederation")
+    leave.add_argument("name")
+    leave.set_defaults(func=_record_command(lambda a: ("leave", None)))
+    sync = csub.add_parser("sync", help="catch up on missed decisions from a replica")
+    sync.add_argument("name")
+    sync.add_argument(
+        "--from", dest="source", help="a replica's actor URL (default: any known)"
+    )
+    sync.set_defaults(func=cmd_sync)

@@ -1,0 +1,1 @@
+"""Confederations: a protocol among peer nodes, not a hosted account (pure parts)."""

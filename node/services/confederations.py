@@ -1,0 +1,393 @@
+"""Confederations among peer nodes: found one, ask to join, propose, vote, leave; receive
+records; fold them into the member list and keep this node's replica and mesh in step.
+
+Nothing here is owned by one node: every record is signed by its author (FEP-8b32), stored
+by every replica, and membership is the same pure fold everywhere (`confederation.membership`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from federation.delivery.plan import Recipient, recipient_of
+from federation.errors import FederationError
+from federation.inbox import IncomingActivity, id_of
+from federation.vocab import activities
+from node.confederation import records as rec
+from node.confederation.membership import State, fold
+from node.domain.actors import LocalActor, actor_url, local_name
+from node.services.actors import ActorExistsError, create_actor, sign_document
+from node.services.publish import enqueue
+from node.services.remote import RemoteActors
+from node.storage import actors as store, confederations as cstore, follows
+from node.storage.confederations import Confederation
+from node.storage.db import Connection
+
+log = structlog.get_logger(__name__)
+
+
+class ConfederationError(Exception):
+    """A confederation command that cannot be done (shown to the operator as is)."""
+
+
+def _new_id(base_url: str, actor: LocalActor) -> str:
+    return f"{actor_url(base_url, actor)}/activities/{uuid.uuid4()}"
+
+
+async def _local(conn: Any, local_actor_id: int) -> LocalActor:
+    found = await store.local_by_id(conn, local_actor_id)
+    if found is None:
+        msg = f"local actor {local_actor_id} is gone"
+        raise ConfederationError(msg)
+    return found
+
+
+async def member_identity(conn: Any, name: str | None, node_name: str) -> LocalActor:
+    """Who this node is in a confederation: its node actor, or (nesting) a local replica."""
+    actor = await store.local_by_name(conn, name or node_name)
+    if actor is None or actor.kind not in ("node", "confederation"):
+        msg = f"{name!r} is neither the node nor a confederation replica"
+        raise ConfederationError(msg)
+    return actor
+
+
+async def found(
+    conn: Connection,
+    *,
+    base_url: str,
+    fields: dict[str, Any],
+    member: LocalActor,
+    now: datetime,
+) -> tuple[Confederation, LocalActor]:
+    """Create the charter (signed by `member`, the founder) and the first replica."""
+    errors = rec.check_fields(fields)
+    if errors:
+        msg = "invalid charter: " + "; ".join(f"{e.field} {e.message}" for e in errors)
+        raise ConfederationError(msg)
+    try:
+        replica = await create_actor(
+            conn,
+            kind="confederation",
+            name=fields["name"],
+            display_name=fields["title"],
+            summary=fields.get("summary", ""),
+        )
+    except ActorExistsError as exc:
+        raise ConfederationError(str(exc)) from None
+    if member.proof_public is None:
+        msg = f"{member.name} has no proof key yet; start the node once"
+        raise ConfederationError(msg)
+    charter = rec.charter_document(
+        fields,
+        charter_id=f"{actor_url(base_url, replica)}/charter",
+        founder=actor_url(base_url, member),
+        founder_key=member.proof_public,
+        published=now,
+    )
+    signed = await sign_document(
+        conn, base_url=base_url, actor=member, document=charter, now=now
+    )
+    await cstore.insert(
+        conn,
+        id=signed["id"],
+        charter=signed,
+        member_actor_id=member.id,
+        replica_actor_id=replica.id,
+        sources=[],
+    )
+    await cstore.set_members(conn, signed["id"], {actor_url(base_url, member)})
+    conf = await cstore.get(conn, signed["id"])
+    if conf is None:  # pragma: no cover - inserted just above
+        msg = "the confederation vanished"
+        raise ConfederationError(msg)
+    log.info("confederation_founded", confederation=conf.id, replica=replica.name)
+    return conf, replica
+
+
+async def state_of(conn: Any, conf: Confederation) -> State:
+    return fold(rec.read_charter(conf.charter), await cstore.records(conn, conf.id))
+
+
+async def _recipients(
+    conn: Any, remote: RemoteActors, base_url: str, actors: set[str]
+) -> list[Recipient]:
+    found: list[Recipient] = []
+    for uri in sorted(actors):
+        if local_name(base_url, uri) is not None:
+            continue  # this node: it has the record already
+        doc = await store.remote_actor(conn, uri)
+        if doc is None:
+            try:
+                doc = await remote.fetch_actor(uri)
+            except FederationError as exc:
+                log.warning(
+                    "confederation_member_unreachable", member=uri, error=str(exc)
+                )
+                continue
+        found.append(recipient_of(doc))
+    return found
+
+
+async def _publish_record(
+    conn: Connection,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+    conf: Confederation,
+    author: LocalActor,
+    record: dict[str, Any],
+    also: set[str],
+    now: datetime,
+) -> State:
+    """Sign, store and send a record to every member and `also`; apply what it changes."""
+    signed = await sign_document(
+        conn, base_url=base_url, actor=author, document=record, now=now
+    )
+    await cstore.add_record(
+        conn,
+        confederation=conf.id,
+        record=signed,
+        actor=actor_url(base_url, author),
+        published=rec.published_at(signed),
+    )
+    state = await apply(conn, base_url=base_url, remote=remote, conf=conf)
+    audience = set(state.members) | set(await cstore.members(conn, conf.id)) | also
+    await enqueue(
+        conn,
+        base_url=base_url,
+        signer=author,
+        activity=signed,
+        to=await _recipients(conn, remote, base_url, audience),
+    )
+    return state
+
+
+async def apply(
+    conn: Connection, *, base_url: str, remote: RemoteActors, conf: Confederation
+) -> State:
+    """Fold the records; store the member list; once admitted, make the local replica; keep
+    the replica following every other member (the mesh)."""
+    state = await state_of(conn, conf)
+    added, removed = await cstore.set_members(conn, conf.id, state.members)
+    member = await _local(conn, conf.member_actor_id)
+    me = actor_url(base_url, member)
+    replica_id = conf.replica_actor_id
+    if me in state.members and replica_id is None:
+        replica = await _make_replica(conn, state)
+        await cstore.set_replica(conn, conf.id, replica.id)
+        replica_id, added = replica.id, set(state.members)
+        log.info("confederation_admitted", confederation=conf.id, replica=replica.name)
+    if replica_id is not None:
+        replica = await _local(conn, replica_id)
+        for uri in sorted(added - {me}):
+            await _mesh_follow(conn, base_url, remote, replica, uri)
+        for uri in sorted(removed):
+            await _mesh_unfollow(conn, base_url, remote, replica, uri)
+    if added or removed:
+        log.info(
+            "confederation_members_changed",
+            confederation=conf.id,
+            added=sorted(added),
+            removed=sorted(removed),
+        )
+    return state
+
+
+async def _make_replica(conn: Connection, state: State) -> LocalActor:
+    charter = state.charter
+    for suffix in ("", *(f"-{n}" for n in range(2, 10))):
+        try:
+            return await create_actor(
+                conn,
+                kind="confederation",
+                name=charter.name + suffix,
+                display_name=charter.title,
+                summary=charter.summary,
+            )
+        except ActorExistsError:
+            continue
+    msg = f"no free name for a replica of {charter.name}"
+    raise ConfederationError(msg)
+
+
+async def _mesh_follow(
+    conn: Connection,
+    base_url: str,
+    remote: RemoteActors,
+    replica: LocalActor,
+    uri: str,
+) -> None:
+    """The replica follows a member, so the member's public objects reach it."""
+    if local_name(base_url, uri) is not None:
+        return  # a member on this node: its objects are relayed when published
+    already = await conn.fetchval(
+        "SELECT 1 FROM following WHERE local_actor_id = $1 AND target = $2",
+        replica.id,
+        uri,
+    )
+    if already:
+        return
+    recipients = await _recipients(conn, remote, base_url, {uri})
+    if not recipients:
+        return
+    follow = activities.follow(
+        id=_new_id(base_url, replica), actor=actor_url(base_url, replica), target=uri
+    )
+    await follows.add_following(
+        conn, local_actor_id=replica.id, target=uri, follow_id=follow["id"]
+    )
+    await enqueue(
+        conn, base_url=base_url, signer=replica, activity=follow, to=recipients
+    )
+
+
+async def _mesh_unfollow(
+    conn: Connection,
+    base_url: str,
+    remote: RemoteActors,
+    replica: LocalActor,
+    uri: str,
+) -> None:
+    follow_id = await conn.fetchval(
+        "DELETE FROM following WHERE local_actor_id = $1 AND target = $2 RETURNING follow_id",
+        replica.id,
+        uri,
+    )
+    if follow_id is None:
+        return
+    me = actor_url(base_url, replica)
+    undo = activities.undo(
+        id=_new_id(base_url, replica),
+        actor=me,
+        obj=activities.follow(id=follow_id, actor=me, target=uri),
+    )
+    await enqueue(
+        conn,
+        base_url=base_url,
+        signer=replica,
+        activity=undo,
+        to=await _recipients(conn, remote, base_url, {uri}),
+    )
+
+
+async def accept_records(
+    conn: Connection, conf: Confederation, candidates: list[Any]
+) -> int:
+    """Store the records among `candidates` that the fold does not refuse; returns how many
+    were new. A forged or replayed record is dropped here and changes nothing."""
+    known = await cstore.records(conn, conf.id)
+    known_ids = {r["id"] for r in known}
+    fresh = [
+        r
+        for r in candidates
+        if isinstance(r, dict)
+        and isinstance(r.get("id"), str)
+        and r["id"] not in known_ids
+    ]
+    if not fresh:
+        return 0
+    state = fold(rec.read_charter(conf.charter), [*known, *fresh])
+    stored = 0
+    for record in fresh:
+        if record["id"] in state.refused:
+            log.info(
+                "confederation_record_refused",
+                record=record["id"],
+                reason=state.refused[record["id"]],
+            )
+            continue
+        stored += await cstore.add_record(
+            conn,
+            confederation=conf.id,
+            record=record,
+            actor=str(id_of(record.get("actor"))),
+            published=rec.published_at(record),
+        )
+    return stored
+
+
+async def receive_record(
+    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
+) -> bool:
+    """A record from a member (or applicant) for a confederation we know; False if none."""
+    conf_id = rec.confederation_of(act.raw)
+    conf = None if conf_id is None else await cstore.get(conn, conf_id, lock=True)
+    if conf is None:
+        return False
+    try:
+        rec.check_shape(act.raw, conf.id)
+    except FederationError as exc:
+        log.info("confederation_record_refused", record=act.id, reason=str(exc))
+        return True
+    if await accept_records(conn, conf, [act.raw]):
+        await apply(conn, base_url=base_url, remote=remote, conf=conf)
+    return True
+
+
+async def author_record(
+    conn: Connection,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+    conf: Confederation,
+    action: str,
+    target: str | None,
+    now: datetime,
+) -> State:
+    """This node's own record: a vote (`yes`/`no` on proposal `target`), a proposal to
+    `remove` member `target`, or `leave`."""
+    member = await _local(conn, conf.member_actor_id)
+    me = actor_url(base_url, member)
+    state = await state_of(conn, conf)
+    new_id = _new_id(base_url, member)
+    also: set[str] = set()
+    if action in ("yes", "no"):
+        proposal = state.proposals.get(str(target))
+        if proposal is None or proposal.state != "open":
+            msg = f"no open proposal {target}"
+            raise ConfederationError(msg)
+        if me not in proposal.electorate or me in proposal.yes | proposal.no:
+            msg = (
+                "this node cannot vote on it (not in its electorate, or voted already)"
+            )
+            raise ConfederationError(msg)
+        also = {proposal.subject}
+        record = rec.vote(
+            id=new_id,
+            actor=me,
+            confederation=conf.id,
+            proposal=proposal.id,
+            yes=action == "yes",
+            published=now,
+        )
+    elif action == "remove":
+        if target not in state.members or me not in state.members:
+            msg = f"{target} is not a member (or this node is not)"
+            raise ConfederationError(msg)
+        also = {str(target)}
+        record = rec.remove(
+            id=new_id,
+            actor=me,
+            confederation=conf.id,
+            member=str(target),
+            published=now,
+        )
+    else:
+        if me not in state.members:
+            msg = "this node is not a member"
+            raise ConfederationError(msg)
+        record = rec.leave(id=new_id, actor=me, confederation=conf.id, published=now)
+    return await _publish_record(
+        conn,
+        base_url=base_url,
+        remote=remote,
+        conf=conf,
+        author=member,
+        record=record,
+        also=also,
+        now=now,
+    )

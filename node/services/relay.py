@@ -1,0 +1,155 @@
+"""Aggregation: confederation replicas announce their members' public movement objects.
+
+Each replica announces an object once, whatever path it came by (its own node publishing
+it, a member node's Announce, a nested confederation's Announce), and only when the charter
+relays its kind and clusters. Announces are never announced again: a replica relays the
+original object (fetched from its own origin unless its origin sent it), so no loop can form.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+
+from federation.inbox import IncomingActivity, id_of
+from federation.origin import same_origin
+from federation.vocab import activities
+from federation.vocab.activities import PUBLIC
+from node.confederation.records import read_charter
+from node.domain.actors import actor_url
+from node.movement.incoming import read_object
+from node.services.publish import send_activity
+from node.services.remote import RemoteActors
+from node.storage import actors as store, confederations as cstore
+from node.storage.db import Connection
+
+log = structlog.get_logger(__name__)
+MAX_DEPTH = 8  # nesting levels on one node; the announced-once rule already stops loops
+
+
+async def relay(
+    conn: Connection,
+    *,
+    base_url: str,
+    object_id: str,
+    kind: str | None,
+    clusters: list[str],
+    via: str,
+    depth: int = 0,
+) -> int:
+    """Announce `object_id` on every local replica that counts `via` as a member and whose
+    charter relays it, once per replica; then the same for replicas that count those
+    replicas as members (nesting on this node). Returns the deliveries queued."""
+    queued = 0
+    if depth > MAX_DEPTH:
+        return queued
+    for conf in await cstore.replicas_relaying(conn, via):
+        replica_id = conf.replica_actor_id
+        if replica_id is None or not read_charter(conf.charter).relays(kind, clusters):
+            continue
+        if not await cstore.mark_announced(conn, replica_id, object_id):
+            continue
+        replica = await store.local_by_id(conn, replica_id)
+        if replica is None:
+            continue
+        me = actor_url(base_url, replica)
+        announce = activities.announce(
+            id=f"{me}/announces/{uuid.uuid4()}",
+            actor=me,
+            obj=object_id,
+            to=[PUBLIC],
+            cc=[f"{me}/followers"],
+        )
+        queued += await send_activity(
+            conn,
+            base_url=base_url,
+            actor=replica,
+            activity=announce,
+            public=True,
+            followers_of=[replica.id],
+        )
+        log.info("confederation_relayed", replica=replica.name, object_id=object_id)
+        queued += await relay(
+            conn,
+            base_url=base_url,
+            object_id=object_id,
+            kind=kind,
+            clusters=clusters,
+            via=me,
+            depth=depth + 1,
+        )
+    return queued
+
+
+def _announced_object(raw: dict[str, Any]) -> tuple[Any, Any]:
+    """(the object an Announce relays, the @context to read it in): the object of an
+    Announce{Create}, the object itself, or None for an Announce of an Announce."""
+    obj, ctx = raw.get("object"), raw.get("@context")
+    if isinstance(obj, dict) and obj.get("type") == "Create":
+        ctx = obj.get("@context", ctx)
+        obj = obj.get("object")
+    if isinstance(obj, dict) and obj.get("type") == "Announce":
+        return None, ctx
+    return obj, ctx
+
+
+async def handle_announce(
+    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
+) -> None:
+    """A member's Announce reaching a replica of ours: relay the original object once."""
+    replicas = await cstore.replicas_relaying(conn, act.actor)
+    if not replicas:
+        return
+    obj, ctx = _announced_object(act.raw)
+    object_id = id_of(obj)
+    if object_id is None or object_id.startswith(base_url + "/"):
+        return  # nothing to relay, or ours (relayed when it was published)
+    pending = [
+        c
+        for c in replicas
+        if c.replica_actor_id is not None
+        and not await conn.fetchval(
+            "SELECT 1 FROM confederation_announced WHERE replica_actor_id = $1 AND object_id = $2",
+            c.replica_actor_id,
+            object_id,
+        )
+    ]
+    if not pending:
+        return
+    if isinstance(obj, dict) and same_origin(object_id, act.actor):
+        document: dict[str, Any] = obj  # its own origin sent it
+    else:
+        document = (await remote.fetch_object(object_id)).document
+        ctx = document.get("@context", ctx)
+    author = id_of(document.get("attributedTo"))
+    if author is None or not same_origin(author, object_id):
+        log.info("relay_ignored", object_id=object_id, reason="no author on its origin")
+        return
+    received = read_object(document, ctx)
+    if not received.public or received.kind is None:
+        log.info(
+            "relay_ignored", object_id=object_id, reason="not a public movement object"
+        )
+        return
+    await conn.execute(
+        """INSERT INTO remote_objects (id, actor, type, in_reply_to, body, kind, fields, clusters, public)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true) ON CONFLICT (id) DO NOTHING""",
+        object_id,
+        author,
+        document.get("type"),
+        id_of(document.get("inReplyTo")),
+        received.body,
+        received.kind,
+        received.fields,
+        received.clusters,
+    )
+    await relay(
+        conn,
+        base_url=base_url,
+        object_id=object_id,
+        kind=received.kind,
+        clusters=received.clusters,
+        via=act.actor,
+    )
