@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,16 @@ READER_HOST = "127.0.0.9"
 
 def charter_file(tmp_path: Path, membership: str, **extra: str) -> str:
     path = tmp_path / f"charter-{uuid.uuid4().hex[:6]}.toml"
-    lines = [
-        'title = "Cascadia"',
-        'summary = "The movements of the Cascadia bioregion."',
-        'place = "Cascadia"',
-        'scope = "bioregion"',
-        f'membership = "{membership}"',
-        'quorum = "majority"',
-        *(f'{k} = "{v}"' for k, v in extra.items()),
-    ]
+    fields = {
+        "title": "Cascadia",
+        "summary": "The movements of the Cascadia bioregion.",
+        "place": "Cascadia",
+        "scope": "bioregion",
+        "membership": membership,
+        "quorum": "majority",
+        **extra,
+    }
+    lines = [f'{k} = "{v}"' for k, v in fields.items()]
     path.write_text("\n".join(lines) + "\n")
     return str(path)
 
@@ -239,3 +241,251 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
     await until(
         lambda: boosts(reader, from_d["id"]) == [b.actor("cascadia")], timeout=20
     )
+
+
+async def test_a_replica_that_was_offline_catches_up_from_decisions(
+    nodes: Nodes, tmp_path: Path
+) -> None:
+    a = await nodes.start("a", "127.0.0.2")
+    b = await nodes.start("b", "127.0.0.3")
+    c = await nodes.start("c", "127.0.0.4")
+    await a.ok(
+        "confederation",
+        "found",
+        "cascadia",
+        "--charter",
+        charter_file(tmp_path, "open"),
+    )
+    await b.ok("confederation", "join", f"cascadia@{a.host}")
+    await wait_members(b, "cascadia", {a.actor("node"), b.actor("node")})
+
+    await nodes.stop(b)  # B is offline while C is admitted
+    await c.ok("confederation", "join", f"cascadia@{a.host}")
+    everyone = {a.actor("node"), b.actor("node"), c.actor("node")}
+    await wait_members(a, "cascadia", everyone)
+    await wait_members(c, "cascadia", everyone)
+
+    await nodes.restart(b)  # A's delivery to B waits at least 30 s before its retry
+    assert set(await members_of(b, "cascadia")) == everyone - {c.actor("node")}
+    out = await b.ok("confederation", "sync", "cascadia")
+    assert "1 new record(s)" in out, out
+    assert set(await members_of(b, "cascadia")) == everyone
+    # and B's replica now follows C, so C's objects reach it
+    await until_following(b, c.actor("node"))
+
+
+async def test_nested_confederation_relays_an_object_once_whatever_the_path(
+    nodes: Nodes, reader: Peer, tmp_path: Path
+) -> None:
+    a = await nodes.start("a", "127.0.0.2")
+    b = await nodes.start("b", "127.0.0.3")
+    c = await nodes.start("c", "127.0.0.4")
+    await a.ok(
+        "confederation",
+        "found",
+        "cascadia",
+        "--charter",
+        charter_file(tmp_path, "open"),
+    )
+    await c.ok("confederation", "join", f"cascadia@{a.host}")
+    await wait_members(a, "cascadia", {a.actor("node"), c.actor("node")})
+    await b.ok(
+        "confederation",
+        "found",
+        "turtle_island",
+        "--charter",
+        charter_file(tmp_path, "open", scope="nation"),
+    )
+    # cascadia (through its replica on A) is a member of turtle_island; so is C itself:
+    # C's objects reach turtle_island by two paths
+    await a.ok("confederation", "join", f"turtle_island@{b.host}", "--as", "cascadia")
+    await c.ok("confederation", "join", f"turtle_island@{b.host}")
+    await wait_members(
+        b,
+        "turtle_island",
+        {b.actor("node"), a.actor("cascadia"), c.actor("node")},
+    )
+    for target in (a.actor("cascadia"), c.actor("node")):
+        await until_following(b, target)
+    await follow(reader, b, "turtle_island")
+
+    await c.group("tenants")
+    call = await c.publish("tenants", "calls", CALL | {"clusters": []})
+    # it travels C -> cascadia@A -> turtle_island@B and C -> turtle_island@B
+    await until(lambda: boosts(reader, call["id"]) != [], timeout=20)
+    await until_announced(a, "cascadia", call["id"])
+    await _sleep(1.5)  # time for the second path to arrive
+    assert boosts(reader, call["id"]) == [b.actor("turtle_island")]
+
+
+async def until_following(node: Node, target: str) -> None:
+    for _ in range(200):
+        if await node.db.fetchval(
+            "SELECT 1 FROM following WHERE target = $1 AND state = 'accepted'", target
+        ):
+            return
+        await _sleep(0.05)
+    raise AssertionError(f"{node.name} does not follow {target}")
+
+
+async def until_announced(node: Node, replica: str, object_id: str) -> None:
+    for _ in range(200):
+        if await node.db.fetchval(
+            """SELECT 1 FROM confederation_announced a JOIN local_actors l
+                 ON l.id = a.replica_actor_id WHERE l.name = $1 AND a.object_id = $2""",
+            replica,
+            object_id,
+        ):
+            return
+        await _sleep(0.05)
+    raise AssertionError(f"{replica} on {node.name} did not announce {object_id}")
+
+
+def hostile_replica(base: str, conf_id: str, items: list[Any]) -> Any:
+    """A server posing as a replica whose decisions carry forged records."""
+    from aiohttp import web
+
+    actor = f"{base}/actors/evil"
+    decisions = f"{actor}/decisions"
+
+    async def document(request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": actor,
+                "type": "Group",
+                "preferredUsername": "evil",
+                "inbox": f"{actor}/inbox",
+                "confederation": conf_id,
+                "decisions": decisions,
+            },
+            content_type="application/activity+json",
+        )
+
+    async def history(request: web.Request) -> web.Response:
+        if request.query.get("page") == "1":
+            doc = {
+                "id": f"{decisions}?page=1",
+                "type": "OrderedCollectionPage",
+                "orderedItems": items,
+            }
+        else:
+            doc = {
+                "id": decisions,
+                "type": "OrderedCollection",
+                "first": f"{decisions}?page=1",
+            }
+        return web.json_response(
+            {"@context": "https://www.w3.org/ns/activitystreams", **doc},
+            content_type="application/activity+json",
+        )
+
+    app = web.Application()
+    app.router.add_get("/actors/evil", document)
+    app.router.add_get("/actors/evil/decisions", history)
+    return app
+
+
+async def test_forged_and_replayed_votes_change_nothing(
+    nodes: Nodes, reader: Peer, tmp_path: Path, aiohttp_server: Any
+) -> None:
+    import aiohttp
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from federation import proofs
+    from node.confederation import records as rec
+    from node.storage import confederations as cstore
+
+    a = await nodes.start("a", "127.0.0.2")
+    b = await nodes.start("b", "127.0.0.3")
+    c = await nodes.start("c", "127.0.0.4")
+    await a.ok(
+        "confederation",
+        "found",
+        "cascadia",
+        "--charter",
+        charter_file(tmp_path, "vote"),
+    )
+    conf = await cstore.by_name(a.db, "cascadia")
+    assert conf is not None
+    await b.ok("confederation", "join", f"cascadia@{a.host}")
+    first = await wait_proposal(a, "cascadia", b.actor("node"))
+
+    # a non-member signs a vote (proof and HTTP signature both its own) and posts it to A
+    outsider = ed25519.Ed25519PrivateKey.generate()
+    forged = proofs.sign(
+        rec.vote(
+            id=f"{reader.actor_id('reader')}#vote-{uuid.uuid4()}",
+            actor=reader.actor_id("reader"),
+            confederation=conf.id,
+            proposal=first,
+            yes=True,
+            published=datetime.now(UTC),
+        ),
+        outsider,
+        verification_method=f"{reader.actor_id('reader')}#ed25519-key",
+        created=datetime.now(UTC),
+    )
+    body = json.dumps(forged).encode()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{a.url}/inbox",
+            data=body,
+            headers=reader.sign_post("reader", f"{a.url}/inbox", body),
+        ) as resp,
+    ):
+        assert resp.status == 202
+    await until_processed(a, forged["id"])
+    assert (await state(a, "cascadia")).proposals[first].yes == set()
+    assert not await a.db.fetchval(
+        "SELECT 1 FROM confederation_records WHERE id = $1", forged["id"]
+    )
+
+    # A's real vote admits B; then C asks, and the electorate is {A, B}
+    await a.ok("confederation", "vote", "cascadia", first, "yes")
+    await wait_members(b, "cascadia", {a.actor("node"), b.actor("node")})
+    await c.ok("confederation", "join", f"cascadia@{a.host}")
+    second = await wait_proposal(b, "cascadia", c.actor("node"))
+
+    # a replica replays A's vote on the first proposal as a vote on the second one
+    real_vote = await a.db.fetchval(
+        "SELECT body FROM confederation_records WHERE type = 'Accept'"
+    )
+    replayed = dict(real_vote) | {
+        "object": second,
+        "id": f"{a.actor('node')}/activities/replayed",
+    }
+    history = [conf.charter, *await cstore.records(a.db, conf.id), replayed, forged]
+    port = free_port("127.0.0.10")
+    await aiohttp_server(
+        hostile_replica(f"http://127.0.0.10:{port}", conf.id, history),
+        host="127.0.0.10",
+        port=port,
+    )
+    out = await b.ok(
+        "confederation",
+        "sync",
+        "cascadia",
+        "--from",
+        f"http://127.0.0.10:{port}/actors/evil",
+    )
+    assert "0 new record(s)" in out, out
+    after = await state(b, "cascadia")
+    assert after.proposals[second].yes == set()
+    assert after.members == {a.actor("node"), b.actor("node")}
+    for record_id in (replayed["id"], forged["id"]):
+        assert not await b.db.fetchval(
+            "SELECT 1 FROM confederation_records WHERE id = $1", record_id
+        )
+
+
+async def until_processed(node: Node, activity_id: str) -> None:
+    for _ in range(200):
+        if await node.db.fetchval(
+            "SELECT 1 FROM inbox WHERE activity_id = $1 AND processed_at IS NOT NULL",
+            activity_id,
+        ):
+            return
+        await _sleep(0.05)
+    raise AssertionError(f"{activity_id} was not processed on {node.name}")
