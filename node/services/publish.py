@@ -112,6 +112,7 @@ async def store_and_create(
     fields: dict[str, Any] | None = None,
     clusters: list[str] | None = None,
     published: datetime | None = None,
+    to_followers: bool = True,
 ) -> tuple[dict[str, Any], int]:
     """Store `obj` (with its movement `kind`/`fields`/`clusters`, if any) and send its Create
     to the actor's followers and `extra_recipients`, inside the caller's transaction;
@@ -138,7 +139,7 @@ async def store_and_create(
         actor=actor,
         activity=create,
         public=public,
-        followers_of=[actor.id],
+        followers_of=[actor.id] if to_followers else [],
         extra_recipients=extra_recipients,
     )
     return create, queued

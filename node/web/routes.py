@@ -12,6 +12,7 @@ from node.web import (
     confederations,
     health,
     inbox,
+    matching,
     objects,
     openapi,
     wellknown,
@@ -39,6 +40,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/api/v1/objects", api.read_objects)
     app.router.add_get("/api/v1/object", api.read_object)
+    app.router.add_get("/api/v1/calls/{object_id}/matches", matching.matches)
+    app.router.add_post("/api/v1/calls/{object_id}/contact", matching.contact)
     kinds = "{collection:visions|calls|offers|proposals}"
     app.router.add_get(f"/api/v1/{kinds}", api.list_own)
     app.router.add_post(f"/api/v1/{kinds}", api.create)

@@ -489,3 +489,113 @@ async def until_processed(node: Node, activity_id: str) -> None:
             return
         await _sleep(0.05)
     raise AssertionError(f"{activity_id} was not processed on {node.name}")
+
+
+async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_needs_it(
+    nodes: Nodes, tmp_path: Path
+) -> None:
+    b = await nodes.start("b", "127.0.0.3")
+    c = await nodes.start("c", "127.0.0.4")
+    await b.ok(
+        "confederation",
+        "found",
+        "cascadia",
+        "--charter",
+        charter_file(tmp_path, "open"),
+    )
+    await c.ok("confederation", "join", f"cascadia@{b.host}")
+    await until_following(c, b.actor("node"))
+    await until_following(b, c.actor("node"))
+
+    await b.group("lawyers")
+    await b.group("media")
+    training = await b.publish(
+        "media",
+        "offers",
+        OFFER
+        | {
+            "title": "Press trainings",
+            "capability": "communications",
+            "areaServed": "Seattle",
+            "availability": "Saturday mornings",
+        },
+    )
+    legal = await b.publish(
+        "lawyers",
+        "offers",
+        OFFER
+        | {"areaServed": "Seattle and King County", "availability": "weekday evenings"},
+    )
+    for offer in (training, legal):
+        await until_known(c, offer["id"])
+
+    await c.group("tenants")
+    call = await c.publish("tenants", "calls", CALL | {"clusters": []})
+    call_path = call["id"].rsplit("/", 1)[1]
+    status, ranked = await c.api("GET", f"/api/v1/calls/{call_path}/matches", "tenants")
+    assert status == 200, ranked
+    assert [m["offer"] for m in ranked["matches"]] == [legal["id"], training["id"]]
+    best = ranked["matches"][0]
+    assert best["actor"] == b.actor("lawyers")
+    # legal is needed; "Seattle" is in the call's place; Saturday 18:00 is not a weekday
+    assert best["score"] == {"kind": 1, "area": 1, "availability": 0}
+
+    # the group that posted the call writes to the offering group, and only to it
+    status, sent = await c.api(
+        "POST",
+        f"/api/v1/calls/{call_path}/contact",
+        "tenants",
+        json={"offer": legal["id"], "text": "Can you send two observers on Saturday?"},
+    )
+    assert status == 201, sent
+    for _ in range(200):
+        row = await b.db.fetchrow(
+            "SELECT actor, in_reply_to, public, body FROM remote_objects WHERE id = $1",
+            sent["id"],
+        )
+        if row is not None:
+            break
+        await _sleep(0.05)
+    assert row is not None
+    assert row["actor"] == c.actor("tenants")
+    assert row["in_reply_to"] == legal["id"]
+    assert row["public"] is False
+    assert row["body"]["to"] == [b.actor("lawyers")]
+    assert "two observers" in row["body"]["content"]
+    # no one else got it: the tenants' followers (none) and no relay, one delivery only
+    assert (
+        await c.db.fetchval(
+            "SELECT count(*) FROM outbox WHERE object_id = $1 AND NOT public",
+            sent["id"],
+        )
+        == 1
+    )
+
+    # bad input: a clear 4xx, nothing stored
+    before = await c.db.fetchval("SELECT count(*) FROM objects")
+    status, error = await c.api(
+        "POST",
+        f"/api/v1/calls/{call_path}/contact",
+        "tenants",
+        json={"offer": legal["id"]},
+    )
+    assert status == 422
+    assert error["fields"] == [{"field": "text", "message": "is required"}]
+    status, _error = await c.api(
+        "POST",
+        f"/api/v1/calls/{call_path}/contact",
+        "tenants",
+        json={"offer": "https://nowhere.example/offer", "text": "hi"},
+    )
+    assert status == 404
+    assert await c.db.fetchval("SELECT count(*) FROM objects") == before
+
+
+async def until_known(node: Node, object_id: str) -> None:
+    for _ in range(300):
+        if await node.db.fetchval(
+            "SELECT 1 FROM remote_objects WHERE id = $1 AND kind = 'offer'", object_id
+        ):
+            return
+        await _sleep(0.05)
+    raise AssertionError(f"{node.name} never learned of {object_id}")
