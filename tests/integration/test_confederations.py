@@ -548,6 +548,7 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
         json={"offer": legal["id"], "text": "Can you send two observers on Saturday?"},
     )
     assert status == 201, sent
+    row = None
     for _ in range(200):
         row = await b.db.fetchrow(
             "SELECT actor, in_reply_to, public, body FROM remote_objects WHERE id = $1",
