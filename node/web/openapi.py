@@ -178,7 +178,9 @@ def document() -> dict[str, Any]:
             },
         }
     }
+    paths.update(_confederation_paths(auth))
     schemas = {kind: _component(kind) for kind in COLLECTIONS.values()}
+    schemas["charter"] = _component("charter")
     schemas["common"] = _component("common")
     schemas["Error"] = _ERROR
     return {
@@ -189,6 +191,102 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def _confederation_paths(auth: list[dict[str, list[str]]]) -> dict[str, Any]:
+    name = {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    call = {
+        "name": "object_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    return {
+        "/api/v1/confederations": {
+            "get": {
+                "summary": "The confederations this node takes part in (or asked to "
+                "join): charter, members, proposals and votes",
+                "responses": {"200": {"description": "items"}},
+            }
+        },
+        "/api/v1/confederations/{name}": {
+            "get": {
+                "summary": "One confederation, by its replica's name",
+                "parameters": [name],
+                "responses": {
+                    "200": {"description": "the confederation"},
+                    "404": _error("no such confederation on this node"),
+                },
+            }
+        },
+        "/api/v1/confederations/{name}/objects": {
+            "get": {
+                "summary": "What this node's replica announced (the confederation's "
+                "feed), newest first, by kind and cluster",
+                "parameters": [
+                    name,
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "schema": {"enum": list(COLLECTIONS.values())},
+                    },
+                    {"name": "cluster", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "items"},
+                    "400": _error("bad query"),
+                    "404": _error("no such confederation on this node"),
+                },
+            }
+        },
+        "/api/v1/calls/{object_id}/matches": {
+            "get": {
+                "summary": "Capability offers this node knows (its own and those its "
+                "confederations relayed), ranked for this call: kind, area, availability",
+                "parameters": [call],
+                "security": auth,
+                "responses": {
+                    "200": {"description": "the call and its ranked matches"},
+                    "401": _error("unknown or revoked token"),
+                    "404": _error("no such call of this group"),
+                },
+            }
+        },
+        "/api/v1/calls/{object_id}/contact": {
+            "post": {
+                "summary": "Send the group behind a capability offer a direct message "
+                "about this call (a mention addressed to that actor alone)",
+                "parameters": [call],
+                "security": auth,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["offer", "text"],
+                                "properties": {
+                                    "offer": {"type": "string", "format": "iri"},
+                                    "text": {"type": "string", "maxLength": 2000},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {"description": "the message's id and addressee"},
+                    "401": _error("unknown or revoked token"),
+                    "404": _error("no such call, or no such offer known here"),
+                    "422": _error("invalid input"),
+                },
+            }
         },
     }
 

@@ -9,6 +9,7 @@ from node.web import (
     activitypub,
     api,
     collections,
+    confederation_api,
     confederations,
     health,
     inbox,
@@ -40,6 +41,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/api/v1/objects", api.read_objects)
     app.router.add_get("/api/v1/object", api.read_object)
+    app.router.add_get("/api/v1/confederations", confederation_api.list_confederations)
+    app.router.add_get("/api/v1/confederations/{name}", confederation_api.show)
+    app.router.add_get("/api/v1/confederations/{name}/objects", confederation_api.feed)
     app.router.add_get("/api/v1/calls/{object_id}/matches", matching.matches)
     app.router.add_post("/api/v1/calls/{object_id}/contact", matching.contact)
     kinds = "{collection:visions|calls|offers|proposals}"

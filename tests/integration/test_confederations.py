@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
+from node.services.actors import create_actor
 from tests.conftest import free_port, until
 from tests.integration.nodes import Node, Nodes
 from tests.integration.test_movement import CALL, OFFER
@@ -58,7 +60,6 @@ async def reader(aiohttp_server: Any) -> Peer:
 
 
 async def follow(reader: Peer, node: Node, actor: str) -> None:
-    import aiohttp
 
     target = node.actor(actor)
     body = json.dumps(
@@ -310,12 +311,41 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
     await follow(reader, b, "turtle_island")
 
     await c.group("tenants")
-    call = await c.publish("tenants", "calls", CALL | {"clusters": []})
+    await create_actor(c.db, kind="cluster", name="housing")
+    call = await c.publish("tenants", "calls", CALL | {"clusters": ["housing"]})
     # it travels C -> cascadia@A -> turtle_island@B and C -> turtle_island@B
     await until(lambda: boosts(reader, call["id"]) != [], timeout=20)
     await until_announced(a, "cascadia", call["id"])
     await _sleep(1.5)  # time for the second path to arrive
     assert boosts(reader, call["id"]) == [b.actor("turtle_island")]
+
+    # the confederation-level feed, by cluster, on B
+    async def feed(query: str) -> list[str]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{b.url}/api/v1/confederations/turtle_island/objects?{query}"
+            ) as r,
+        ):
+            assert r.status == 200
+            return [item["id"] for item in (await r.json())["items"]]
+
+    assert await feed("cluster=housing") == [call["id"]]
+    assert await feed("cluster=transport") == []
+    assert await feed("kind=call") == [call["id"]]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{b.url}/api/v1/confederations") as r,
+    ):
+        listed = (await r.json())["items"]
+    assert [(c["name"], c["replica"]) for c in listed] == [
+        ("turtle_island", b.actor("turtle_island"))
+    ]
+    assert set(listed[0]["members"]) == {
+        b.actor("node"),
+        a.actor("cascadia"),
+        c.actor("node"),
+    }
 
 
 async def until_following(node: Node, target: str) -> None:
@@ -389,7 +419,6 @@ def hostile_replica(base: str, conf_id: str, items: list[Any]) -> Any:
 async def test_forged_and_replayed_votes_change_nothing(
     nodes: Nodes, reader: Peer, tmp_path: Path, aiohttp_server: Any
 ) -> None:
-    import aiohttp
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
     from federation import proofs

@@ -626,3 +626,23 @@ async def test_export_writes_the_groups_objects_and_followers(
     code, _out, err = await run_cli(settings, "export", "nobody")
     assert code == 1
     assert "no local actor 'nobody'" in err
+
+
+async def test_openapi_describes_every_api_route(node: Any) -> None:
+    doc = await (await node.get("/api/openapi.json")).json()
+    described = {
+        (method.upper(), path) for path, item in doc["paths"].items() for method in item
+    }
+    served = {
+        (route.method, route.resource.canonical.replace("{collection}", kind))
+        for route in node.app.router.routes()
+        if route.resource is not None
+        and route.resource.canonical.startswith("/api/v1/")
+        and route.method != "HEAD"
+        for kind in (
+            ["calls", "visions", "offers", "proposals"]
+            if "{collection}" in route.resource.canonical
+            else [""]
+        )
+    }
+    assert served <= described, served - described
