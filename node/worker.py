@@ -24,6 +24,8 @@ from node.storage import domains, follows
 
 log = structlog.get_logger(__name__)
 POLL_SWEEP_MAX = 60.0
+CATCH_UP_FIRST = 60.0  # seconds after start: deliveries that waited for us arrive first
+CATCH_UP_EVERY = 900.0
 
 
 async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
@@ -74,6 +76,29 @@ async def _polls_loop(
             wait = min(wait, max((end - clock()).total_seconds(), 0.0) + 0.01)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=wait)
+
+
+async def _catch_up_loop(app: web.Application, stop: asyncio.Event) -> None:
+    """Every confederation catches up from one of its replicas after start and then every
+    CATCH_UP_EVERY seconds, so a replica that missed records converges without anyone."""
+    from node.services.joining import catch_up
+
+    wait = CATCH_UP_FIRST
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        if stop.is_set():
+            return
+        wait = CATCH_UP_EVERY
+        try:
+            await catch_up(
+                app[keys.DB],
+                base_url=app[keys.SETTINGS].url,
+                remote=app[keys.REMOTE],
+                clock=app[keys.CLOCK],
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("catch_up_loop_error", error=str(exc))
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -128,6 +153,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(_inbox_loop(app, stop)),
         asyncio.create_task(_delivery_loop(worker, queue, stop)),
         asyncio.create_task(_polls_loop(app, stop, polls_wakeup)),
+        asyncio.create_task(_catch_up_loop(app, stop)),
     ]
     log.info("workers_started", worker_id=queue.worker_id, reclaimed=reclaimed)
     try:

@@ -3,6 +3,7 @@ answers it with, and fetching missed records from any replica's `decisions`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -199,4 +200,32 @@ async def sync(
     await apply(conn, base_url=base_url, remote=remote, conf=conf)
     await cstore.mark_synced(conn, conf.id, now)
     log.info("confederation_synced", confederation=conf.id, source=source, new=fresh)
+    return fresh
+
+
+async def catch_up(
+    pool: Any,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+    clock: Callable[[], datetime],
+) -> int:
+    """Sync every confederation from the first of its replicas that answers; returns how
+    many new records were taken in."""
+    fresh = 0
+    for conf in await cstore.all_(pool):
+        for source in await sources(pool, conf):
+            try:
+                async with pool.acquire() as conn, conn.transaction():
+                    fresh += await sync(
+                        conn,
+                        base_url=base_url,
+                        remote=remote,
+                        conf=conf,
+                        source=source,
+                        now=clock(),
+                    )
+                break
+            except (FederationError, ConfederationError) as exc:
+                log.info("catch_up_source_failed", source=source, error=str(exc))
     return fresh

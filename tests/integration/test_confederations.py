@@ -245,8 +245,10 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
 
 
 async def test_a_replica_that_was_offline_catches_up_from_decisions(
-    nodes: Nodes, tmp_path: Path
+    nodes: Nodes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from node import worker
+
     a = await nodes.start("a", "127.0.0.2")
     b = await nodes.start("b", "127.0.0.3")
     c = await nodes.start("c", "127.0.0.4")
@@ -273,6 +275,14 @@ async def test_a_replica_that_was_offline_catches_up_from_decisions(
     assert set(await members_of(b, "cascadia")) == everyone
     # and B's replica now follows C, so C's objects reach it
     await until_following(b, c.actor("node"))
+
+    # offline again while C leaves; this time B's worker catches up by itself on start
+    await nodes.stop(b)
+    await c.ok("confederation", "leave", "cascadia")
+    await wait_members(a, "cascadia", {a.actor("node"), b.actor("node")})
+    monkeypatch.setattr(worker, "CATCH_UP_FIRST", 0.1)
+    await nodes.restart(b)
+    await wait_members(b, "cascadia", {a.actor("node"), b.actor("node")})
 
 
 async def test_nested_confederation_relays_an_object_once_whatever_the_path(
