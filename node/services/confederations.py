@@ -15,7 +15,7 @@ import structlog
 
 from federation.delivery.plan import Recipient, recipient_of
 from federation.errors import FederationError
-from federation.inbox import IncomingActivity, id_of
+from federation.inbox import id_of
 from federation.vocab import activities
 from node.confederation import records as rec
 from node.confederation.membership import State, fold
@@ -308,24 +308,6 @@ async def accept_records(
             published=rec.published_at(record),
         )
     return stored
-
-
-async def receive_record(
-    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
-) -> bool:
-    """A record from a member (or applicant) for a confederation we know; False if none."""
-    conf_id = rec.confederation_of(act.raw)
-    conf = None if conf_id is None else await cstore.get(conn, conf_id, lock=True)
-    if conf is None:
-        return False
-    try:
-        rec.check_shape(act.raw, conf.id)
-    except FederationError as exc:
-        log.info("confederation_record_refused", record=act.id, reason=str(exc))
-        return True
-    if await accept_records(conn, conf, [act.raw]):
-        await apply(conn, base_url=base_url, remote=remote, conf=conf)
-    return True
 
 
 async def author_record(

@@ -11,7 +11,7 @@ from federation.errors import FederationError
 from federation.inbox import IncomingActivity, id_of
 from node.clock import utcnow
 from node.confederation.records import RECORD_TYPES
-from node.services import confederations, follow, interactions, joining, relay
+from node.services import follow, interactions, joining, relay
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
 from node.storage.db import Connection
@@ -34,7 +34,7 @@ async def route(
     remote: RemoteActors,
 ) -> None:
     """Apply one activity; unknown types are logged and ignored."""
-    if act.type in RECORD_TYPES and await confederations.receive_record(
+    if act.type in RECORD_TYPES and await joining.receive_record(
         conn, act, base_url=base_url, remote=remote
     ):
         return

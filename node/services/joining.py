@@ -4,7 +4,7 @@ answers it with, and fetching missed records from any replica's `decisions`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -229,3 +229,50 @@ async def catch_up(
             except (FederationError, ConfederationError) as exc:
                 log.info("catch_up_source_failed", source=source, error=str(exc))
     return fresh
+
+
+async def receive_record(
+    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
+) -> bool:
+    """A record from a member (or applicant) for a confederation we know; False if none.
+
+    The record that admits this node carries no history: a newly admitted node catches up
+    at once from the replica it joined through (members admitted meanwhile, votes…)."""
+    conf_id = rec.confederation_of(act.raw)
+    conf = None if conf_id is None else await cstore.get(conn, conf_id, lock=True)
+    if conf is None:
+        return False
+    try:
+        rec.check_shape(act.raw, conf.id)
+    except FederationError as exc:
+        log.info("confederation_record_refused", record=act.id, reason=str(exc))
+        return True
+    if not await accept_records(conn, conf, [act.raw]):
+        return True
+    await apply(conn, base_url=base_url, remote=remote, conf=conf)
+    if conf.replica_actor_id is None:
+        admitted = await cstore.get(conn, conf.id)
+        if admitted is not None and admitted.replica_actor_id is not None:
+            await _catch_up_one(conn, base_url, remote, admitted)
+    return True
+
+
+async def _catch_up_one(
+    conn: Connection, base_url: str, remote: RemoteActors, conf: Confederation
+) -> None:
+    for source in await sources(conn, conf):
+        try:
+            async with (
+                conn.transaction()
+            ):  # a savepoint: a failed source leaves nothing
+                await sync(
+                    conn,
+                    base_url=base_url,
+                    remote=remote,
+                    conf=conf,
+                    source=source,
+                    now=datetime.now(UTC),
+                )
+            return
+        except (FederationError, ConfederationError) as exc:
+            log.info("catch_up_source_failed", source=source, error=str(exc))
