@@ -118,6 +118,21 @@ async def handle_announce(
     ]
     if not pending:
         return
+    known = await conn.fetchrow(
+        """SELECT kind, clusters FROM remote_objects
+           WHERE id = $1 AND public AND kind IS NOT NULL AND deleted_at IS NULL""",
+        object_id,
+    )
+    if known is not None:  # checked when stored (another path brought it first)
+        await relay(
+            conn,
+            base_url=base_url,
+            object_id=object_id,
+            kind=known["kind"],
+            clusters=list(known["clusters"]),
+            via=act.actor,
+        )
+        return
     if isinstance(obj, dict) and same_origin(object_id, act.actor):
         document: dict[str, Any] = obj  # its own origin sent it
     else:
