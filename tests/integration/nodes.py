@@ -54,6 +54,9 @@ class Node:
         assert code == 0, f"{self.name}: {' '.join(args)}: {err}"
         return out
 
+    async def found(self, name: str, charter: str) -> str:
+        return await self.ok("confederation", "found", name, "--charter", charter)
+
     async def show(self, confederation: str) -> dict[str, Any]:
         shown: dict[str, Any] = json.loads(
             await self.ok("confederation", "show", confederation)

@@ -59,6 +59,14 @@ async def reader(aiohttp_server: Any) -> Peer:
     return peer
 
 
+async def three_nodes(nodes: Nodes) -> tuple[Node, Node, Node]:
+    return (
+        await nodes.start("a", "127.0.0.2"),
+        await nodes.start("b", "127.0.0.3"),
+        await nodes.start("c", "127.0.0.4"),
+    )
+
+
 async def follow(reader: Peer, node: Node, actor: str) -> None:
 
     target = node.actor(actor)
@@ -158,16 +166,8 @@ async def admit_by_vote(
 async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
     nodes: Nodes, reader: Peer, tmp_path: Path
 ) -> None:
-    a = await nodes.start("a", "127.0.0.2")
-    b = await nodes.start("b", "127.0.0.3")
-    c = await nodes.start("c", "127.0.0.4")
-    await a.ok(
-        "confederation",
-        "found",
-        "cascadia",
-        "--charter",
-        charter_file(tmp_path, "vote"),
-    )
+    a, b, c = await three_nodes(nodes)
+    await a.found("cascadia", charter_file(tmp_path, "vote"))
     assert await members_of(a, "cascadia") == [a.actor("node")]
 
     # B joins through A's replica; A's vote alone is a majority of {A}
@@ -249,16 +249,8 @@ async def test_a_replica_that_was_offline_catches_up_from_decisions(
 ) -> None:
     from node import worker
 
-    a = await nodes.start("a", "127.0.0.2")
-    b = await nodes.start("b", "127.0.0.3")
-    c = await nodes.start("c", "127.0.0.4")
-    await a.ok(
-        "confederation",
-        "found",
-        "cascadia",
-        "--charter",
-        charter_file(tmp_path, "open"),
-    )
+    a, b, c = await three_nodes(nodes)
+    await a.found("cascadia", charter_file(tmp_path, "open"))
     await b.ok("confederation", "join", f"cascadia@{a.host}")
     await wait_members(b, "cascadia", {a.actor("node"), b.actor("node")})
 
@@ -288,25 +280,11 @@ async def test_a_replica_that_was_offline_catches_up_from_decisions(
 async def test_nested_confederation_relays_an_object_once_whatever_the_path(
     nodes: Nodes, reader: Peer, tmp_path: Path
 ) -> None:
-    a = await nodes.start("a", "127.0.0.2")
-    b = await nodes.start("b", "127.0.0.3")
-    c = await nodes.start("c", "127.0.0.4")
-    await a.ok(
-        "confederation",
-        "found",
-        "cascadia",
-        "--charter",
-        charter_file(tmp_path, "open"),
-    )
+    a, b, c = await three_nodes(nodes)
+    await a.found("cascadia", charter_file(tmp_path, "open"))
     await c.ok("confederation", "join", f"cascadia@{a.host}")
     await wait_members(a, "cascadia", {a.actor("node"), c.actor("node")})
-    await b.ok(
-        "confederation",
-        "found",
-        "turtle_island",
-        "--charter",
-        charter_file(tmp_path, "open", scope="nation"),
-    )
+    await b.found("turtle_island", charter_file(tmp_path, "open", scope="nation"))
     # cascadia (through its replica on A) is a member of turtle_island; so is C itself:
     # C's objects reach turtle_island by two paths
     await a.ok("confederation", "join", f"turtle_island@{b.host}", "--as", "cascadia")
@@ -435,16 +413,8 @@ async def test_forged_and_replayed_votes_change_nothing(
     from node.confederation import records as rec
     from node.storage import confederations as cstore
 
-    a = await nodes.start("a", "127.0.0.2")
-    b = await nodes.start("b", "127.0.0.3")
-    c = await nodes.start("c", "127.0.0.4")
-    await a.ok(
-        "confederation",
-        "found",
-        "cascadia",
-        "--charter",
-        charter_file(tmp_path, "vote"),
-    )
+    a, b, c = await three_nodes(nodes)
+    await a.found("cascadia", charter_file(tmp_path, "vote"))
     conf = await cstore.by_name(a.db, "cascadia")
     assert conf is not None
     await b.ok("confederation", "join", f"cascadia@{a.host}")
@@ -535,13 +505,7 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
 ) -> None:
     b = await nodes.start("b", "127.0.0.3")
     c = await nodes.start("c", "127.0.0.4")
-    await b.ok(
-        "confederation",
-        "found",
-        "cascadia",
-        "--charter",
-        charter_file(tmp_path, "open"),
-    )
+    await b.found("cascadia", charter_file(tmp_path, "open"))
     await c.ok("confederation", "join", f"cascadia@{b.host}")
     await until_following(c, b.actor("node"))
     await until_following(b, c.actor("node"))
