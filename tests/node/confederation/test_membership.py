@@ -179,3 +179,45 @@ def test_quorum_sizes() -> None:
     assert [needed("majority", n) for n in (1, 2, 3, 4)] == [1, 2, 2, 3]
     assert [needed("two-thirds", n) for n in (1, 2, 3, 4)] == [1, 2, 2, 3]
     assert needed("unanimous", 5) == 5
+
+
+def test_removal_by_vote_needs_the_quorum_of_the_members_then() -> None:
+    chart, records, a, b, c = history()  # members A, B, C
+    remove_c = a.sign(
+        rec.remove(
+            id=a.next_id(),
+            actor=a.uri,
+            confederation=CONF,
+            member=c.uri,
+            published=at(10),
+        )
+    )
+    one = fold(chart, [*records, remove_c, a.vote(remove_c["id"], at(11))])
+    assert c.uri in one.members  # one yes of three
+    two = fold(
+        chart,
+        [
+            *records,
+            remove_c,
+            a.vote(remove_c["id"], at(11)),
+            b.vote(remove_c["id"], at(12)),
+        ],
+    )
+    assert two.members == {a.uri, b.uri}
+    assert two.proposals[remove_c["id"]].state == "passed"
+    # C's own record after its removal is refused: it is no longer a member
+    late = c.sign(
+        rec.leave(id=c.next_id(), actor=c.uri, confederation=CONF, published=at(13))
+    )
+    assert (
+        "not a member"
+        in fold(
+            chart,
+            [
+                *records,
+                remove_c,
+                *[a.vote(remove_c["id"], at(11)), b.vote(remove_c["id"], at(12))],
+                late,
+            ],
+        ).refused[late["id"]]
+    )
