@@ -17,7 +17,7 @@ from federation.vocab.activities import PUBLIC, iso
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
-from node.services.publish import send_activity, store_and_create
+from node.services.publish import announce, send_activity, store_and_create
 from node.services.relay import relay
 from node.storage import actors as store
 from node.storage.db import Connection
@@ -101,24 +101,9 @@ async def _announce(
     object_id: str,
 ) -> int:
     """FEP-1b12 Announce{activity} and the plain Announce{object id} to the relayer's followers."""
-    me = actor_url(base_url, relayer)
     queued = 0
     for obj in (activity, object_id):
-        announce = activities.announce(
-            id=f"{me}/announces/{uuid.uuid4()}",
-            actor=me,
-            obj=obj,
-            to=[PUBLIC],
-            cc=[f"{me}/followers"],
-        )
-        queued += await send_activity(
-            conn,
-            base_url=base_url,
-            actor=relayer,
-            activity=announce,
-            public=True,
-            followers_of=[relayer.id],
-        )
+        queued += await announce(conn, base_url=base_url, relayer=relayer, obj=obj)
     return queued
 
 

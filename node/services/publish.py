@@ -79,6 +79,33 @@ async def send_activity(
     )
 
 
+async def announce(
+    conn: Connection,
+    *,
+    base_url: str,
+    relayer: LocalActor,
+    obj: dict[str, Any] | str,
+) -> int:
+    """`relayer` announces `obj` (an activity, or an object id) publicly to its followers;
+    returns how many deliveries were queued."""
+    me = actor_url(base_url, relayer)
+    activity = activities.announce(
+        id=f"{me}/announces/{uuid.uuid4()}",
+        actor=me,
+        obj=obj,
+        to=[activities.PUBLIC],
+        cc=[f"{me}/followers"],
+    )
+    return await send_activity(
+        conn,
+        base_url=base_url,
+        actor=relayer,
+        activity=activity,
+        public=True,
+        followers_of=[relayer.id],
+    )
+
+
 async def enqueue(
     conn: Connection,
     *,

@@ -8,19 +8,16 @@ original object (fetched from its own origin unless its origin sent it), so no l
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import structlog
 
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
-from federation.vocab import activities
-from federation.vocab.activities import PUBLIC
 from node.confederation.records import read_charter
 from node.domain.actors import actor_url
 from node.movement.incoming import read_object
-from node.services.publish import send_activity
+from node.services.publish import announce
 from node.services.remote import RemoteActors
 from node.storage import actors as store, confederations as cstore
 from node.storage.db import Connection
@@ -54,21 +51,8 @@ async def relay(
         replica = await store.local_by_id(conn, replica_id)
         if replica is None:
             continue
-        me = actor_url(base_url, replica)
-        announce = activities.announce(
-            id=f"{me}/announces/{uuid.uuid4()}",
-            actor=me,
-            obj=object_id,
-            to=[PUBLIC],
-            cc=[f"{me}/followers"],
-        )
-        queued += await send_activity(
-            conn,
-            base_url=base_url,
-            actor=replica,
-            activity=announce,
-            public=True,
-            followers_of=[replica.id],
+        queued += await announce(
+            conn, base_url=base_url, relayer=replica, obj=object_id
         )
         log.info("confederation_relayed", replica=replica.name, object_id=object_id)
         queued += await relay(
@@ -77,7 +61,7 @@ async def relay(
             object_id=object_id,
             kind=kind,
             clusters=clusters,
-            via=me,
+            via=actor_url(base_url, replica),
             depth=depth + 1,
         )
     return queued
