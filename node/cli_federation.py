@@ -14,11 +14,8 @@ from node.config import Settings
 def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
     """A local actor follows a remote actor: resolve it, store the follow, queue a signed Follow."""
     from federation.delivery.plan import recipient_of
-    from federation.vocab import activities
-    from node.domain.actors import actor_url
-    from node.services.follow import new_activity_id
-    from node.services.publish import enqueue
-    from node.storage import actors as store, follows
+    from node.services.follow import follow_out
+    from node.storage import actors as store
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
         local = await store.local_by_name(pool, args.local)
@@ -26,24 +23,13 @@ def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
             msg = f"no local actor {args.local!r}"
             raise CliError(msg)
         target = await _resolve(settings, pool, args.remote)
-        follow = activities.follow(
-            id=new_activity_id(settings.url, local),
-            actor=actor_url(settings.url, local),
-            target=target["id"],
-        )
         async with pool.acquire() as conn, conn.transaction():
-            await follows.add_following(
-                conn,
-                local_actor_id=local.id,
-                target=target["id"],
-                follow_id=follow["id"],
-            )
-            await enqueue(
+            await follow_out(
                 conn,
                 base_url=settings.url,
-                signer=local,
-                activity=follow,
-                to=[recipient_of(target)],
+                local=local,
+                target=target["id"],
+                recipient=recipient_of(target),
             )
         print(f"{args.local} follows {target['id']} (pending until they accept)")
         return 0

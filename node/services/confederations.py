@@ -7,7 +7,6 @@ by every replica, and membership is the same pure fold everywhere (`confederatio
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -21,9 +20,10 @@ from node.confederation import records as rec
 from node.confederation.membership import State, fold
 from node.domain.actors import LocalActor, actor_url, local_name
 from node.services.actors import ActorExistsError, create_actor, sign_document
+from node.services.follow import follow_out, new_activity_id
 from node.services.publish import enqueue
 from node.services.remote import RemoteActors
-from node.storage import actors as store, confederations as cstore, follows
+from node.storage import actors as store, confederations as cstore
 from node.storage.confederations import Confederation
 from node.storage.db import Connection
 
@@ -32,10 +32,6 @@ log = structlog.get_logger(__name__)
 
 class ConfederationError(Exception):
     """A confederation command that cannot be done (shown to the operator as is)."""
-
-
-def _new_id(base_url: str, actor: LocalActor) -> str:
-    return f"{actor_url(base_url, actor)}/activities/{uuid.uuid4()}"
 
 
 async def _local(conn: Any, local_actor_id: int) -> LocalActor:
@@ -232,17 +228,14 @@ async def _mesh_follow(
     if already:
         return
     recipients = await _recipients(conn, remote, base_url, {uri})
-    if not recipients:
-        return
-    follow = activities.follow(
-        id=_new_id(base_url, replica), actor=actor_url(base_url, replica), target=uri
-    )
-    await follows.add_following(
-        conn, local_actor_id=replica.id, target=uri, follow_id=follow["id"]
-    )
-    await enqueue(
-        conn, base_url=base_url, signer=replica, activity=follow, to=recipients
-    )
+    if recipients:
+        await follow_out(
+            conn,
+            base_url=base_url,
+            local=replica,
+            target=uri,
+            recipient=recipients[0],
+        )
 
 
 async def _mesh_unfollow(
@@ -261,7 +254,7 @@ async def _mesh_unfollow(
         return
     me = actor_url(base_url, replica)
     undo = activities.undo(
-        id=_new_id(base_url, replica),
+        id=new_activity_id(base_url, replica),
         actor=me,
         obj=activities.follow(id=follow_id, actor=me, target=uri),
     )
@@ -325,7 +318,7 @@ async def author_record(
     member = await _local(conn, conf.member_actor_id)
     me = actor_url(base_url, member)
     state = await state_of(conn, conf)
-    new_id = _new_id(base_url, member)
+    new_id = new_activity_id(base_url, member)
     also: set[str] = set()
     if action in ("yes", "no"):
         proposal = state.proposals.get(str(target))

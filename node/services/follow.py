@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 
-from federation.delivery.plan import recipient_of
+from federation.delivery.plan import Recipient, recipient_of
 from federation.inbox import IncomingActivity, id_of
 from federation.vocab import activities
 from node.domain.actors import LocalActor, actor_url, local_name
@@ -31,6 +31,30 @@ async def local_target(
         return None
     found = await store.local_by_name(conn, name)
     return None if found is None or found.kind == "instance" else found
+
+
+async def follow_out(
+    conn: Connection,
+    *,
+    base_url: str,
+    local: LocalActor,
+    target: str,
+    recipient: Recipient,
+) -> dict[str, Any]:
+    """`local` follows remote actor `target`: the follow is stored (pending until they
+    accept) and a signed Follow queued, in the caller's transaction; returns the Follow."""
+    follow = activities.follow(
+        id=new_activity_id(base_url, local),
+        actor=actor_url(base_url, local),
+        target=target,
+    )
+    await follows.add_following(
+        conn, local_actor_id=local.id, target=target, follow_id=follow["id"]
+    )
+    await enqueue(
+        conn, base_url=base_url, signer=local, activity=follow, to=[recipient]
+    )
+    return follow
 
 
 async def handle_follow(

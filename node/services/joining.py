@@ -19,12 +19,12 @@ from node.services.actors import sign_document
 from node.services.confederations import (
     ConfederationError,
     _local,
-    _new_id,
     _publish_record,
     accept_records,
     apply,
     state_of,
 )
+from node.services.follow import new_activity_id
 from node.services.publish import enqueue
 from node.services.remote import RemoteActors
 from node.storage import actors as store, confederations as cstore
@@ -73,7 +73,7 @@ async def ask_to_join(
     if actor_url(base_url, member) in state.members:
         return conf
     join = rec.join(
-        id=_new_id(base_url, member),
+        id=new_activity_id(base_url, member),
         actor=actor_url(base_url, member),
         confederation=conf_id,
         key=str(member.proof_public),
@@ -129,7 +129,7 @@ async def handle_join(
         log.info("join_ignored", reason="a proposal about this node is open already")
         return
     invite = rec.invite(
-        id=_new_id(base_url, member),
+        id=new_activity_id(base_url, member),
         actor=actor_url(base_url, member),
         confederation=conf.id,
         signed_join=act.raw,
