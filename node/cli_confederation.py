@@ -13,40 +13,23 @@ from node.cli_actors import CliError, _run, remote_actors
 from node.config import Settings
 
 
-def _conf_named(name: str) -> Any:
+async def _conf_named(conn: Any, name: str) -> Any:
     from node.storage import confederations as cstore
 
-    async def find(conn: Any) -> Any:
-        conf = await cstore.by_name(conn, name)
-        if conf is None:
-            msg = f"no confederation {name!r} on this node"
-            raise CliError(msg)
-        return conf
-
-    return find
-
-
-def _summary(conf: Any, state: Any, replica: str | None) -> dict[str, Any]:
-    charter = state.charter
-    return {
-        "id": conf.id,
-        "name": charter.name,
-        "title": charter.title,
-        "replica": replica,
-        "membership": charter.membership,
-        "quorum": charter.quorum,
-        "members": sorted(state.members),
-        "proposals": [p.as_json() for p in state.proposals.values()],
-    }
+    conf = await cstore.by_name(conn, name)
+    if conf is None:
+        msg = f"no confederation {name!r} on this node"
+        raise CliError(msg)
+    return conf
 
 
 def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
     from node.clock import utcnow
     from node.services.confederations import (
         ConfederationError,
+        describe,
         found,
         member_identity,
-        state_of,
     )
 
     try:
@@ -61,17 +44,17 @@ def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with pool.acquire() as conn, conn.transaction():
                 member = await member_identity(conn, args.as_actor, settings.node_name)
-                conf, replica = await found(
+                conf, _replica = await found(
                     conn,
                     base_url=settings.url,
                     fields=fields,
                     member=member,
                     now=utcnow(),
                 )
-                state = await state_of(conn, conf)
+                shown = await describe(conn, settings.url, conf)
         except ConfederationError as exc:
             raise CliError(str(exc)) from None
-        print(json.dumps(_summary(conf, state, replica.name), indent=2))
+        print(json.dumps(shown, indent=2))
         return 0
 
     return _run(settings, action)
@@ -125,15 +108,15 @@ def _record_command(action_of: Any) -> Any:
         from node.services.confederations import (
             ConfederationError,
             author_record,
+            describe,
         )
-        from node.storage import actors as store
 
         async def action(pool: asyncpg.Pool[Any]) -> int:
             kind, target = action_of(args)
             async with remote_actors(settings, pool) as remote:
                 try:
                     async with pool.acquire() as conn, conn.transaction():
-                        conf = await _conf_named(args.name)(conn)
+                        conf = await _conf_named(conn, args.name)
                         state = await author_record(
                             conn,
                             base_url=settings.url,
@@ -143,15 +126,10 @@ def _record_command(action_of: Any) -> Any:
                             target=target,
                             now=utcnow(),
                         )
-                        replica = (
-                            None
-                            if conf.replica_actor_id is None
-                            else await store.local_by_id(conn, conf.replica_actor_id)
-                        )
+                        shown = await describe(conn, settings.url, conf, state)
                 except ConfederationError as exc:
                     raise CliError(str(exc)) from None
-            name = None if replica is None else replica.name
-            print(json.dumps(_summary(conf, state, name), indent=2))
+            print(json.dumps(shown, indent=2))
             return 0
 
         return _run(settings, action)
@@ -160,29 +138,16 @@ def _record_command(action_of: Any) -> Any:
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
-    from node.services.confederations import state_of
-    from node.storage import actors as store, confederations as cstore
+    from node.services.confederations import describe
+    from node.storage import confederations as cstore
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
         confs = (
-            [await _conf_named(args.name)(pool)]
+            [await _conf_named(pool, args.name)]
             if args.name
             else await cstore.all_(pool)
         )
-        shown = []
-        for conf in confs:
-            replica = (
-                None
-                if conf.replica_actor_id is None
-                else await store.local_by_id(pool, conf.replica_actor_id)
-            )
-            shown.append(
-                _summary(
-                    conf,
-                    await state_of(pool, conf),
-                    None if replica is None else replica.name,
-                )
-            )
+        shown = [await describe(pool, settings.url, conf) for conf in confs]
         print(json.dumps(shown[0] if args.name else shown, indent=2))
         return 0
 
@@ -196,7 +161,7 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     from node.services.joining import sources, sync
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
-        conf = await _conf_named(args.name)(pool)
+        conf = await _conf_named(pool, args.name)
         candidates = [args.source] if args.source else await sources(pool, conf)
         if not candidates:
             msg = "no replica known to catch up from; give one with --from"

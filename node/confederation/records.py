@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from federation import proofs
 from federation.errors import FederationError
 from federation.inbox import id_of
+from federation.vocab.actors import ACTOR_CONTEXT, MULTIKEY_CONTEXT
 from node.movement.schemas import FieldError, load, validate
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -61,6 +62,20 @@ class Charter:
         if kind not in self.kinds:
             return False
         return not self.clusters or bool(set(self.clusters) & set(clusters))
+
+
+def replica_properties(
+    replica_url: str, confederation: str, charter: dict[str, Any]
+) -> dict[str, Any]:
+    """What a replica's actor document adds: the confederation id, its charter, members,
+    decisions (and the terms for them in its @context)."""
+    return {
+        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, context()[2]],
+        "confederation": confederation,
+        "charter": charter,
+        "members": f"{replica_url}/members",
+        "decisions": f"{replica_url}/decisions",
+    }
 
 
 def charter_document(

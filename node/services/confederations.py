@@ -96,16 +96,40 @@ async def found(
         sources=[],
     )
     await cstore.set_members(conn, signed["id"], {actor_url(base_url, member)})
-    conf = await cstore.get(conn, signed["id"])
-    if conf is None:  # pragma: no cover - inserted just above
-        msg = "the confederation vanished"
-        raise ConfederationError(msg)
+    conf = Confederation(signed["id"], signed, member.id, replica.id, [], None)
     log.info("confederation_founded", confederation=conf.id, replica=replica.name)
     return conf, replica
 
 
 async def state_of(conn: Any, conf: Confederation) -> State:
     return fold(rec.read_charter(conf.charter), await cstore.records(conn, conf.id))
+
+
+async def describe(
+    conn: Any, base_url: str, conf: Confederation, state: State | None = None
+) -> dict[str, Any]:
+    """A confederation as the CLI and the API show it: charter, replica, members, proposals."""
+    state = state or await state_of(conn, conf)
+    replica = (
+        None
+        if conf.replica_actor_id is None
+        else await store.local_by_id(conn, conf.replica_actor_id)
+    )
+    charter = state.charter
+    return {
+        "id": conf.id,
+        "name": charter.name,
+        "title": charter.title,
+        "summary": charter.summary,
+        "place": charter.place,
+        "scope": charter.scope,
+        "membership": charter.membership,
+        "quorum": charter.quorum,
+        "relays": {"kinds": list(charter.kinds), "clusters": list(charter.clusters)},
+        "replica": None if replica is None else actor_url(base_url, replica),
+        "members": sorted(state.members),
+        "proposals": [p.as_json() for p in state.proposals.values()],
+    }
 
 
 async def _recipients(
@@ -151,7 +175,7 @@ async def _publish_record(
         published=rec.published_at(signed),
     )
     state = await apply(conn, base_url=base_url, remote=remote, conf=conf)
-    audience = set(state.members) | set(await cstore.members(conn, conf.id)) | also
+    audience = state.members | also
     await enqueue(
         conn,
         base_url=base_url,

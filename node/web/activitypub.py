@@ -10,7 +10,8 @@ from aiohttp import web
 
 from federation.vocab.actors import ActorInfo, build_actor
 from node import keys
-from node.domain.actors import INSTANCE_NAME, LocalActor, to_actor_info
+from node.confederation.records import replica_properties
+from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
 from node.storage import actors as store, confederations as cstore
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
@@ -40,8 +41,6 @@ def _actor_page(base_url: str, actor: LocalActor) -> web.Response:
 
 
 async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
-    from node.web.confederations import replica_properties
-
     pool = request.app[keys.DB]
     base_url = request.app[keys.SETTINGS].url
     graced = await store.graced_keys(pool, actor.id, request.app[keys.CLOCK]())
@@ -49,7 +48,9 @@ async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
     if actor.kind == "confederation":
         conf = await cstore.by_replica(pool, actor.id)
         if conf is not None:
-            extra = replica_properties(base_url, actor, conf)
+            extra = replica_properties(
+                actor_url(base_url, actor), conf.id, conf.charter
+            )
             info = replace(info, extra=tuple(extra.items()))
     return info
 

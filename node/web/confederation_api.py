@@ -9,40 +9,16 @@ from typing import Any
 from aiohttp import web
 
 from node import keys
-from node.domain.actors import actor_url
 from node.movement.schemas import KINDS
-from node.services.confederations import state_of
-from node.storage import actors as store, confederations as cstore
+from node.services.confederations import describe
+from node.storage import confederations as cstore
 from node.storage.confederations import Confederation
 
 FEED_PAGE = 50
 
 
 async def _view(request: web.Request, conf: Confederation) -> dict[str, Any]:
-    pool = request.app[keys.DB]
-    state = await state_of(pool, conf)
-    replica = (
-        None
-        if conf.replica_actor_id is None
-        else await store.local_by_id(pool, conf.replica_actor_id)
-    )
-    charter = state.charter
-    return {
-        "id": conf.id,
-        "name": charter.name,
-        "title": charter.title,
-        "summary": charter.summary,
-        "place": charter.place,
-        "scope": charter.scope,
-        "membership": charter.membership,
-        "quorum": charter.quorum,
-        "relays": {"kinds": list(charter.kinds), "clusters": list(charter.clusters)},
-        "replica": None
-        if replica is None
-        else actor_url(request.app[keys.SETTINGS].url, replica),
-        "members": sorted(state.members),
-        "proposals": [p.as_json() for p in state.proposals.values()],
-    }
+    return await describe(request.app[keys.DB], request.app[keys.SETTINGS].url, conf)
 
 
 async def _named(request: web.Request) -> Confederation:

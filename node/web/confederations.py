@@ -3,14 +3,10 @@ every peer: a newcomer or a replica that was offline catches up from any of them
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from federation.vocab import collections as coll
-from federation.vocab.actors import ACTOR_CONTEXT, MULTIKEY_CONTEXT
 from node import keys
-from node.confederation.records import context
 from node.domain.actors import LocalActor, actor_url
 from node.storage import confederations as cstore
 from node.storage.confederations import Confederation
@@ -30,20 +26,6 @@ async def _replica(request: web.Request) -> tuple[LocalActor, Confederation]:
     if conf is None:
         raise web.HTTPNotFound(reason="not a confederation replica")
     return actor, conf
-
-
-def replica_properties(
-    base_url: str, actor: LocalActor, conf: Confederation
-) -> dict[str, Any]:
-    """What a replica's actor document adds: the confederation id, its charter, members, decisions."""
-    me = actor_url(base_url, actor)
-    return {
-        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, context()[2]],
-        "confederation": conf.id,
-        "charter": conf.charter,
-        "members": f"{me}/members",
-        "decisions": f"{me}/decisions",
-    }
 
 
 async def charter(request: web.Request) -> web.Response:
