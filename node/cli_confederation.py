@@ -155,10 +155,9 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
-    from federation.errors import FederationError
     from node.clock import utcnow
     from node.services.confederations import ConfederationError
-    from node.services.joining import sources, sync
+    from node.services.joining import sources, sync_from_any
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
         conf = await _conf_named(pool, args.name)
@@ -166,28 +165,24 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         if not candidates:
             msg = "no replica known to catch up from; give one with --from"
             raise CliError(msg)
-        errors = []
-        async with remote_actors(settings, pool) as remote:
-            for number, source in enumerate(candidates, 1):
-                print(f"[{number}/{len(candidates)}] fetching decisions from {source}")
-                try:
-                    async with pool.acquire() as conn, conn.transaction():
-                        fresh = await sync(
-                            conn,
-                            base_url=settings.url,
-                            remote=remote,
-                            conf=conf,
-                            source=source,
-                            now=utcnow(),
-                        )
-                except (FederationError, ConfederationError) as exc:
-                    errors.append(f"{source}: {exc}")
-                    print(f"  unreachable or refused: {exc}")
-                    continue
-                print(f"  {fresh} new record(s)")
-                return 0
-        msg = "no replica answered: " + "; ".join(errors)
-        raise CliError(msg)
+        async with (
+            remote_actors(settings, pool) as remote,
+            pool.acquire() as conn,
+            conn.transaction(),
+        ):
+            try:
+                await sync_from_any(
+                    conn,
+                    base_url=settings.url,
+                    remote=remote,
+                    conf=conf,
+                    candidates=candidates,
+                    now=utcnow(),
+                    report=print,
+                )
+            except ConfederationError as exc:
+                raise CliError(str(exc)) from None
+        return 0
 
     return _run(settings, action)
 

@@ -3,6 +3,7 @@ answers it with, and fetching missed records from any replica's `decisions`."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -203,6 +204,46 @@ async def sync(
     return fresh
 
 
+async def sync_from_any(
+    conn: Connection,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+    conf: Confederation,
+    candidates: list[str],
+    now: datetime,
+    report: Callable[[str], None] = lambda _line: None,
+) -> int:
+    """Sync from the first of `candidates` that answers, each try in a savepoint (a failed
+    one leaves nothing); returns how many records were new.
+
+    Raises:
+        ConfederationError: no candidate answered (naming why each failed).
+    """
+    errors = []
+    for number, source in enumerate(candidates, 1):
+        report(f"[{number}/{len(candidates)}] fetching decisions from {source}")
+        try:
+            async with conn.transaction():
+                fresh = await sync(
+                    conn,
+                    base_url=base_url,
+                    remote=remote,
+                    conf=conf,
+                    source=source,
+                    now=now,
+                )
+        except (FederationError, ConfederationError) as exc:
+            log.info("catch_up_source_failed", source=source, error=str(exc))
+            report(f"  unreachable or refused: {exc}")
+            errors.append(f"{source}: {exc}")
+            continue
+        report(f"  {fresh} new record(s)")
+        return fresh
+    msg = "no replica answered: " + "; ".join(errors)
+    raise ConfederationError(msg)
+
+
 async def catch_up(
     pool: Any,
     *,
@@ -214,20 +255,16 @@ async def catch_up(
     many new records were taken in."""
     fresh = 0
     for conf in await cstore.all_(pool):
-        for source in await sources(pool, conf):
-            try:
-                async with pool.acquire() as conn, conn.transaction():
-                    fresh += await sync(
-                        conn,
-                        base_url=base_url,
-                        remote=remote,
-                        conf=conf,
-                        source=source,
-                        now=clock(),
-                    )
-                break
-            except (FederationError, ConfederationError) as exc:
-                log.info("catch_up_source_failed", source=source, error=str(exc))
+        async with pool.acquire() as conn, conn.transaction():
+            with contextlib.suppress(ConfederationError):  # logged per source
+                fresh += await sync_from_any(
+                    conn,
+                    base_url=base_url,
+                    remote=remote,
+                    conf=conf,
+                    candidates=await sources(conn, conf),
+                    now=clock(),
+                )
     return fresh
 
 
@@ -253,26 +290,13 @@ async def receive_record(
     if conf.replica_actor_id is None:
         admitted = await cstore.get(conn, conf.id)
         if admitted is not None and admitted.replica_actor_id is not None:
-            await _catch_up_one(conn, base_url, remote, admitted)
-    return True
-
-
-async def _catch_up_one(
-    conn: Connection, base_url: str, remote: RemoteActors, conf: Confederation
-) -> None:
-    for source in await sources(conn, conf):
-        try:
-            async with (
-                conn.transaction()
-            ):  # a savepoint: a failed source leaves nothing
-                await sync(
+            with contextlib.suppress(ConfederationError):  # the workers try again later
+                await sync_from_any(
                     conn,
                     base_url=base_url,
                     remote=remote,
-                    conf=conf,
-                    source=source,
+                    conf=admitted,
+                    candidates=await sources(conn, admitted),
                     now=datetime.now(UTC),
                 )
-            return
-        except (FederationError, ConfederationError) as exc:
-            log.info("catch_up_source_failed", source=source, error=str(exc))
+    return True
