@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import socket
 import sys
@@ -160,13 +161,23 @@ async def run_cli(
 
 
 async def until(
-    predicate: Callable[[], bool], *, timeout: float = 15.0, interval: float = 0.05
+    predicate: Callable[[], Any],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    what: str = "condition",
 ) -> None:
-    """Wait for `predicate()` to hold (background work settling); fail after `timeout`."""
+    """Wait for `predicate()` (or the value it awaits: a database query…) to be truthy
+    (background work settling); fail after `timeout`."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
+    while True:
+        held = predicate()
+        if inspect.isawaitable(held):
+            held = await held
+        if held:
+            return
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"{what} not met in time")
         await asyncio.sleep(interval)
 
 

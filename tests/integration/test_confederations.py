@@ -4,6 +4,7 @@ after being offline, nesting, forged votes, and capability matching."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -119,33 +120,25 @@ async def members_of(node: Node, name: str) -> list[str]:
 
 
 async def wait_members(node: Node, name: str, expected: set[str]) -> None:
-    async def check() -> bool:
+    async def converged() -> bool:
         return set(await members_of(node, name)) == expected
 
-    for _ in range(200):
-        if await check():
-            return
-        await _sleep(0.05)
-    assert set(await members_of(node, name)) == expected
-
-
-async def _sleep(seconds: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(seconds)
+    await until(converged, timeout=10, what=f"{node.name}'s members == {expected}")
 
 
 async def wait_proposal(node: Node, name: str, subject: str) -> str:
-    for _ in range(200):
-        found = [
-            p.id
-            for p in (await state(node, name)).proposals.values()
-            if p.subject == subject and p.state == "open"
-        ]
-        if found:
-            return str(found[0])
-        await _sleep(0.05)
-    raise AssertionError(f"no open proposal about {subject} on {node.name}")
+    async def open_one() -> str | None:
+        return next(
+            (
+                p.id
+                for p in (await state(node, name)).proposals.values()
+                if p.subject == subject and p.state == "open"
+            ),
+            None,
+        )
+
+    await until(open_one, timeout=10, what=f"an open proposal about {subject}")
+    return str(await open_one())
 
 
 async def admit_by_vote(
@@ -176,7 +169,7 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
     await c.ok("confederation", "join", f"cascadia@{a.host}")
     proposal = await wait_proposal(a, "cascadia", c.actor("node"))
     await a.ok("confederation", "vote", "cascadia", proposal, "yes")
-    await _sleep(0.5)
+    await asyncio.sleep(0.5)
     assert c.actor("node") not in await members_of(a, "cascadia")  # one vote of two
     await wait_proposal(b, "cascadia", c.actor("node"))
     await b.ok("confederation", "vote", "cascadia", proposal, "yes")
@@ -185,23 +178,20 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
         await wait_members(node, "cascadia", everyone)
 
     # every replica follows the other members' node actors (the mesh)
+    async def mesh_targets(node: Node) -> set[str]:
+        rows = await node.db.fetch(
+            "SELECT target FROM following WHERE state = 'accepted'"
+        )
+        return {r["target"] for r in rows}
+
     for node in (a, b, c):
-        targets = {
-            r["target"]
-            for r in await node.db.fetch(
-                "SELECT target FROM following WHERE state = 'accepted'"
-            )
-        }
-        for _ in range(100):
-            if targets == everyone - {node.actor("node")}:
-                break
-            await _sleep(0.1)
-            targets = {
-                r["target"]
-                for r in await node.db.fetch(
-                    "SELECT target FROM following WHERE state = 'accepted'"
-                )
-            }
+        others = everyone - {node.actor("node")}
+
+        async def meshed(node: Node = node, others: set[str] = others) -> bool:
+            return await mesh_targets(node) == others
+
+        await until(meshed, timeout=10, what=f"{node.name}'s mesh")
+        targets = await mesh_targets(node)
         assert targets == everyone - {node.actor("node")}, node.name
 
     # a reader follows the replica on A and the one on B; a call published on C reaches
@@ -211,7 +201,7 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
     await c.group("tenants")
     call = await c.publish("tenants", "calls", CALL | {"clusters": []})
     await until(lambda: len(boosts(reader, call["id"])) >= 2, timeout=20)
-    await _sleep(1.0)  # time for any duplicate to arrive
+    await asyncio.sleep(1.0)  # time for any duplicate to arrive
     assert sorted(boosts(reader, call["id"])) == sorted(
         [a.actor("cascadia"), b.actor("cascadia")]
     )
@@ -304,7 +294,7 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
     # it travels C -> cascadia@A -> turtle_island@B and C -> turtle_island@B
     await until(lambda: boosts(reader, call["id"]) != [], timeout=20)
     await until_announced(a, "cascadia", call["id"])
-    await _sleep(1.5)  # time for the second path to arrive
+    await asyncio.sleep(1.5)  # time for the second path to arrive
     assert boosts(reader, call["id"]) == [b.actor("turtle_island")]
 
     # the confederation-level feed, by cluster, on B
@@ -337,26 +327,26 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
 
 
 async def until_following(node: Node, target: str) -> None:
-    for _ in range(200):
-        if await node.db.fetchval(
+    await until(
+        lambda: node.db.fetchval(
             "SELECT 1 FROM following WHERE target = $1 AND state = 'accepted'", target
-        ):
-            return
-        await _sleep(0.05)
-    raise AssertionError(f"{node.name} does not follow {target}")
+        ),
+        timeout=10,
+        what=f"{node.name} following {target}",
+    )
 
 
 async def until_announced(node: Node, replica: str, object_id: str) -> None:
-    for _ in range(200):
-        if await node.db.fetchval(
+    await until(
+        lambda: node.db.fetchval(
             """SELECT 1 FROM confederation_announced a JOIN local_actors l
                  ON l.id = a.replica_actor_id WHERE l.name = $1 AND a.object_id = $2""",
             replica,
             object_id,
-        ):
-            return
-        await _sleep(0.05)
-    raise AssertionError(f"{replica} on {node.name} did not announce {object_id}")
+        ),
+        timeout=10,
+        what=f"{replica} on {node.name} announcing {object_id}",
+    )
 
 
 def hostile_replica(base: str, conf_id: str, items: list[Any]) -> Any:
@@ -490,14 +480,14 @@ async def test_forged_and_replayed_votes_change_nothing(
 
 
 async def until_processed(node: Node, activity_id: str) -> None:
-    for _ in range(200):
-        if await node.db.fetchval(
+    await until(
+        lambda: node.db.fetchval(
             "SELECT 1 FROM inbox WHERE activity_id = $1 AND processed_at IS NOT NULL",
             activity_id,
-        ):
-            return
-        await _sleep(0.05)
-    raise AssertionError(f"{activity_id} was not processed on {node.name}")
+        ),
+        timeout=10,
+        what=f"{activity_id} processed on {node.name}",
+    )
 
 
 async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_needs_it(
@@ -551,15 +541,15 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
         json={"offer": legal["id"], "text": "Can you send two observers on Saturday?"},
     )
     assert status == 201, sent
-    row = None
-    for _ in range(200):
-        row = await b.db.fetchrow(
-            "SELECT actor, in_reply_to, public, body FROM remote_objects WHERE id = $1",
-            sent["id"],
-        )
-        if row is not None:
-            break
-        await _sleep(0.05)
+    await until(
+        lambda: b.db.fetchval("SELECT 1 FROM remote_objects WHERE id = $1", sent["id"]),
+        timeout=10,
+        what="the message on B",
+    )
+    row = await b.db.fetchrow(
+        "SELECT actor, in_reply_to, public, body FROM remote_objects WHERE id = $1",
+        sent["id"],
+    )
     assert row is not None
     assert row["actor"] == c.actor("tenants")
     assert row["in_reply_to"] == legal["id"]
@@ -596,10 +586,10 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
 
 
 async def until_known(node: Node, object_id: str) -> None:
-    for _ in range(300):
-        if await node.db.fetchval(
+    await until(
+        lambda: node.db.fetchval(
             "SELECT 1 FROM remote_objects WHERE id = $1 AND kind = 'offer'", object_id
-        ):
-            return
-        await _sleep(0.05)
-    raise AssertionError(f"{node.name} never learned of {object_id}")
+        ),
+        timeout=15,
+        what=f"{node.name} knowing {object_id}",
+    )
