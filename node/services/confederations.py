@@ -23,7 +23,7 @@ from node.services.actors import ActorExistsError, create_actor, sign_document
 from node.services.follow import follow_out, new_activity_id
 from node.services.publish import enqueue
 from node.services.remote import RemoteActors
-from node.storage import actors as store, confederations as cstore
+from node.storage import actors as store, confederations as cstore, follows
 from node.storage.confederations import Confederation
 from node.storage.db import Connection
 
@@ -244,12 +244,7 @@ async def _mesh_follow(
     """The replica follows a member, so the member's public objects reach it."""
     if local_name(base_url, uri) is not None:
         return  # a member on this node: its objects are relayed when published
-    already = await conn.fetchval(
-        "SELECT 1 FROM following WHERE local_actor_id = $1 AND target = $2",
-        replica.id,
-        uri,
-    )
-    if already:
+    if await follows.follows_already(conn, local_actor_id=replica.id, target=uri):
         return
     recipients = await _recipients(conn, remote, base_url, {uri})
     if recipients:
@@ -269,10 +264,8 @@ async def _mesh_unfollow(
     replica: LocalActor,
     uri: str,
 ) -> None:
-    follow_id = await conn.fetchval(
-        "DELETE FROM following WHERE local_actor_id = $1 AND target = $2 RETURNING follow_id",
-        replica.id,
-        uri,
+    follow_id = await follows.remove_following(
+        conn, local_actor_id=replica.id, target=uri
     )
     if follow_id is None:
         return

@@ -129,6 +129,29 @@ async def add_following(
     )
 
 
+async def follows_already(conn: Conn, *, local_actor_id: int, target: str) -> bool:
+    """Has the local actor followed `target` (pending or settled)?"""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM following WHERE local_actor_id = $1 AND target = $2",
+            local_actor_id,
+            target,
+        )
+    )
+
+
+async def remove_following(
+    conn: Conn, *, local_actor_id: int, target: str
+) -> str | None:
+    """Forget a follow of ours; returns its Follow's id (to Undo it), None if there was none."""
+    follow_id: str | None = await conn.fetchval(
+        "DELETE FROM following WHERE local_actor_id = $1 AND target = $2 RETURNING follow_id",
+        local_actor_id,
+        target,
+    )
+    return follow_id
+
+
 async def settle_following(
     conn: Conn, *, follow_id: str, target: str, state: str
 ) -> bool:
