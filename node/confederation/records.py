@@ -63,6 +63,10 @@ class Charter:
             return False
         return not self.clusters or bool(set(self.clusters) & set(clusters))
 
+    def relayed_clusters(self, clusters: list[str]) -> list[str]:
+        """Which of an object's clusters the charter relays (all, if it names none)."""
+        return [c for c in clusters if not self.clusters or c in self.clusters]
+
 
 def replica_properties(
     replica_url: str, confederation: str, charter: dict[str, Any]
@@ -75,6 +79,15 @@ def replica_properties(
         "charter": charter,
         "members": f"{replica_url}/members",
         "decisions": f"{replica_url}/decisions",
+    }
+
+
+def cluster_actor_properties(*, confederation: str, cluster: str) -> dict[str, Any]:
+    """What a replica's cluster actor document adds: its confederation and cluster."""
+    return {
+        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, context()[2]],
+        "confederation": confederation,
+        "cluster": cluster,
     }
 
 

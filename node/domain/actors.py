@@ -14,6 +14,7 @@ KIND_TYPES = {
     "group": "Group",
     "cluster": "Group",
     "confederation": "Group",
+    "confederation_cluster": "Group",
     "member": "Person",
 }
 INSTANCE_NAME = "actor"  # served at B/actor; WebFinger acct:actor@host (reserved name)

@@ -21,7 +21,7 @@ from node.names import check_cluster_name, check_name
 from node.storage import actors as store
 
 log = structlog.get_logger(__name__)
-USER_KINDS = ("group", "cluster", "confederation", "member")
+USER_KINDS = ("group", "cluster", "confederation", "confederation_cluster", "member")
 
 
 class ActorExistsError(Exception):

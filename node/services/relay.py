@@ -15,8 +15,9 @@ import structlog
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
 from node.confederation.records import read_charter
-from node.domain.actors import actor_url
+from node.domain.actors import LocalActor, actor_url
 from node.movement.incoming import read_object
+from node.services import confederation_clusters
 from node.services.publish import announce
 from node.services.remote import RemoteActors
 from node.storage import actors as store, confederations as cstore
@@ -43,8 +44,8 @@ async def relay(
     if depth > MAX_DEPTH:
         return queued
     for conf in await cstore.replicas_relaying(conn, via):
-        replica_id = conf.replica_actor_id
-        if replica_id is None or not read_charter(conf.charter).relays(kind, clusters):
+        replica_id, charter = conf.replica_actor_id, read_charter(conf.charter)
+        if replica_id is None or not charter.relays(kind, clusters):
             continue
         if not await cstore.mark_announced(conn, replica_id, object_id):
             continue
@@ -55,6 +56,14 @@ async def relay(
             conn, base_url=base_url, relayer=replica, obj=object_id
         )
         log.info("confederation_relayed", replica=replica.name, object_id=object_id)
+        queued += await _announce_in_clusters(
+            conn,
+            base_url=base_url,
+            conf_id=conf.id,
+            replica=replica,
+            object_id=object_id,
+            clusters=charter.relayed_clusters(clusters),
+        )
         queued += await relay(
             conn,
             base_url=base_url,
@@ -64,6 +73,28 @@ async def relay(
             via=actor_url(base_url, replica),
             depth=depth + 1,
         )
+    return queued
+
+
+async def _announce_in_clusters(
+    conn: Connection,
+    *,
+    base_url: str,
+    conf_id: str,
+    replica: LocalActor,
+    object_id: str,
+    clusters: list[str],
+) -> int:
+    """Each of the replica's cluster actors for `clusters` announces the object once."""
+    queued = 0
+    made = await confederation_clusters.ensure(
+        conn, confederation=conf_id, replica=replica, clusters=clusters
+    )
+    for actor in made.values():
+        if await cstore.mark_announced(conn, actor.id, object_id):
+            queued += await announce(
+                conn, base_url=base_url, relayer=actor, obj=object_id
+            )
     return queued
 
 

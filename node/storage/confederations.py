@@ -224,3 +224,33 @@ async def replica_urls(conn: Any, id: str) -> list[str]:
         id,
     )
     return [r["uri"] for r in rows]
+
+
+async def cluster_actors(conn: Any, confederation: str) -> dict[str, int]:
+    """The replica's cluster actors: cluster name -> local actor id."""
+    rows = await conn.fetch(
+        "SELECT cluster, actor_id FROM confederation_clusters WHERE confederation = $1",
+        confederation,
+    )
+    return {r["cluster"]: r["actor_id"] for r in rows}
+
+
+async def add_cluster_actor(
+    conn: Any, confederation: str, cluster: str, actor_id: int
+) -> None:
+    await conn.execute(
+        """INSERT INTO confederation_clusters (confederation, cluster, actor_id)
+           VALUES ($1, $2, $3) ON CONFLICT DO NOTHING""",
+        confederation,
+        cluster,
+        actor_id,
+    )
+
+
+async def of_cluster_actor(conn: Any, actor_id: int) -> tuple[str, str] | None:
+    """(confederation id, cluster) that a cluster actor stands for."""
+    row = await conn.fetchrow(
+        "SELECT confederation, cluster FROM confederation_clusters WHERE actor_id = $1",
+        actor_id,
+    )
+    return None if row is None else (row["confederation"], row["cluster"])

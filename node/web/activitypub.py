@@ -10,7 +10,7 @@ from aiohttp import web
 
 from federation.vocab.actors import ActorInfo, build_actor
 from node import keys
-from node.confederation.records import replica_properties
+from node.confederation.records import cluster_actor_properties, replica_properties
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
 from node.storage import actors as store, confederations as cstore
 from node.web.middleware import wants_html
@@ -51,6 +51,11 @@ async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
             extra = replica_properties(
                 actor_url(base_url, actor), conf.id, conf.charter
             )
+            info = replace(info, extra=tuple(extra.items()))
+    elif actor.kind == "confederation_cluster":
+        part = await cstore.of_cluster_actor(pool, actor.id)
+        if part is not None:
+            extra = cluster_actor_properties(confederation=part[0], cluster=part[1])
             info = replace(info, extra=tuple(extra.items()))
     return info
 

@@ -218,7 +218,8 @@ def _confederation_paths(auth: list[dict[str, list[str]]]) -> dict[str, Any]:
         },
         "/api/v1/confederations/{name}": {
             "get": {
-                "summary": "One confederation, by its replica's name",
+                "summary": "One confederation, by its replica's name: charter, "
+                "replica, cluster_actors (cluster -> followable actor), members, proposals",
                 "parameters": [name],
                 "responses": {
                     "200": {"description": "the confederation"},

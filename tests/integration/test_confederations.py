@@ -274,6 +274,7 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
     await a.found("cascadia", charter_file(tmp_path, "open"))
     await c.ok("confederation", "join", f"cascadia@{a.host}")
     await wait_members(a, "cascadia", {a.actor("node"), c.actor("node")})
+    await create_actor(b.db, kind="cluster", name="housing")
     await b.found("turtle_island", charter_file(tmp_path, "open", scope="nation"))
     # cascadia (through its replica on A) is a member of turtle_island; so is C itself:
     # C's objects reach turtle_island by two paths
@@ -287,6 +288,8 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
     for target in (a.actor("cascadia"), c.actor("node")):
         await until_following(b, target)
     await follow(reader, b, "turtle_island")
+    # B's own cluster got a followable actor when the replica was made
+    await follow(reader, b, "turtle_island-housing")
 
     await c.group("tenants")
     await create_actor(c.db, kind="cluster", name="housing")
@@ -295,7 +298,10 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
     await until(lambda: boosts(reader, call["id"]) != [], timeout=20)
     await until_announced(a, "cascadia", call["id"])
     await asyncio.sleep(1.5)  # time for the second path to arrive
-    assert boosts(reader, call["id"]) == [b.actor("turtle_island")]
+    assert sorted(boosts(reader, call["id"])) == [
+        b.actor("turtle_island"),
+        b.actor("turtle_island-housing"),
+    ]
 
     # the confederation-level feed, by cluster, on B
     async def feed(query: str) -> list[str]:
@@ -324,6 +330,32 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
         a.actor("cascadia"),
         c.actor("node"),
     }
+
+    # a cluster B has no actor for yet gets one with its first object; the housing
+    # actor does not announce it
+    await create_actor(c.db, kind="cluster", name="transport")
+    bus = await c.publish("tenants", "calls", CALL | {"clusters": ["transport"]})
+    await until(lambda: boosts(reader, bus["id"]) != [], timeout=20)
+    await asyncio.sleep(1)
+    assert boosts(reader, bus["id"]) == [b.actor("turtle_island")]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{b.url}/api/v1/confederations/turtle_island") as r,
+    ):
+        assert (await r.json())["cluster_actors"] == {
+            "housing": b.actor("turtle_island-housing"),
+            "transport": b.actor("turtle_island-transport"),
+        }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            b.actor("turtle_island-transport"),
+            headers=reader.sign_get("reader", b.actor("turtle_island-transport")),
+        ) as r,
+    ):
+        document = await r.json()
+    assert (document["type"], document["cluster"]) == ("Group", "transport")
+    assert document["confederation"] == listed[0]["id"]
 
 
 async def until_following(node: Node, target: str) -> None:
