@@ -24,6 +24,7 @@ from node.services.remote import RemoteActors
 from node.storage import db, migrate
 from node.storage.server import database_server
 from node.web.middleware import request_context
+from node.web.pages import setup_templates
 from node.web.routes import setup_routes
 from node.worker import worker_ctx
 
@@ -107,5 +108,6 @@ def create_app(
     app.cleanup_ctx.append(federation_ctx)
     if role in ("all", "worker"):
         app.cleanup_ctx.append(worker_ctx)
+    setup_templates(app)
     setup_routes(app)
     return app

@@ -70,7 +70,7 @@ def as_type(kind: str, data: dict[str, Any]) -> str:
     return "Note"
 
 
-def _when(data: dict[str, Any]) -> str:
+def when_text(data: dict[str, Any]) -> str:
     """Local time with its zone: 'Sat 5 Dec 2026, 18:00-20:00 PST (America/Los_Angeles)' (en dash)."""
     zone = ZoneInfo(data["timezone"])
     start = datetime.fromisoformat(data["startTime"]).astimezone(zone)
@@ -86,7 +86,7 @@ def _when(data: dict[str, Any]) -> str:
     return f"{text} {start.tzname()} ({data['timezone']})"
 
 
-def _where(location: dict[str, Any]) -> str:
+def where_text(location: dict[str, Any]) -> str:
     return ", ".join(filter(None, [location["name"], location.get("address")]))
 
 
@@ -103,8 +103,8 @@ def call_summary(data: dict[str, Any]) -> str:
     if data.get("summary"):
         parts.append(data["summary"])
     if "startTime" in data:
-        parts.append(f"When: {_when(data)}.")
-        parts.append(f"Where: {_where(data['location'])}.")
+        parts.append(f"When: {when_text(data)}.")
+        parts.append(f"Where: {where_text(data['location'])}.")
     parts.append(f"Urgency: {data['urgency']}.")
     parts.append(_ask(data) + ".")
     return " ".join(parts)

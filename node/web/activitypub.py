@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +12,7 @@ from node import keys
 from node.confederation.records import cluster_actor_properties, replica_properties
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
 from node.storage import actors as store, confederations as cstore
+from node.web import pages
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
 
@@ -23,21 +23,6 @@ def activity_json(document: dict[str, Any], *, status: int = 200) -> web.Respons
     response = web.json_response(document, status=status, content_type=AP_CONTENT_TYPE)
     response.headers["Vary"] = "Accept, Signature"
     return response
-
-
-def _actor_page(base_url: str, actor: LocalActor) -> web.Response:
-    doc_url = to_actor_info(base_url, actor).id
-    name = escape(actor.display_name or actor.name)
-    text = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        '<meta name=viewport content="width=device-width,initial-scale=1">'
-        f"<title>{name}</title>"
-        f'<link rel=alternate type="application/activity+json" href="{escape(doc_url)}"></head>'
-        f"<body><main><h1>{name}</h1><p>{escape(actor.summary)}</p>"
-        f"<p>{escape(actor.kind)} · <code>@{escape(actor.name)}@{escape(base_url.split('://', 1)[1])}</code></p>"
-        "</main></body></html>"
-    )
-    return web.Response(text=text, content_type="text/html")
 
 
 async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
@@ -78,7 +63,7 @@ async def actor(request: web.Request) -> web.StreamResponse:
     settings = request.app[keys.SETTINGS]
     found = await require_actor(request)
     if wants_html(request):
-        return _actor_page(settings.url, found)
+        return await pages.actor_page(request, found)
     full = True
     if is_signed(request):
         await verified_signer(request)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from aiohttp import web
 
 from federation.inbox import as_list
 from node import keys
+from node.web import pages
 from node.web.activitypub import activity_json
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
@@ -99,9 +99,7 @@ async def get_object(request: web.Request) -> web.StreamResponse:
         return activity_json({"id": object_id, "type": "Tombstone"}, status=410)
     body: dict[str, Any] = dict(row["body"])
     if wants_html(request):
-        text = f"<!doctype html><html lang=en><meta charset=utf-8><title>{escape(body.get('type', 'Object'))}</title>"
-        text += f'<link rel=alternate type="application/activity+json" href="{escape(object_id)}"><main>{body.get("content", "")}</main></html>'
-        return web.Response(text=text, content_type="text/html")
+        return await pages.object_page(request, object_id)
     if row["public"]:
         if is_signed(request):
             await verified_signer(request)

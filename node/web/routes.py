@@ -16,6 +16,7 @@ from node.web import (
     matching,
     objects,
     openapi,
+    pages,
     wellknown,
 )
 
@@ -28,7 +29,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/.well-known/nodeinfo", wellknown.nodeinfo_index)
     app.router.add_get("/nodeinfo/2.1", wellknown.nodeinfo_document)
     app.router.add_get("/actor", activitypub.instance_actor)
+    app.router.add_get("/", pages.home)
     app.router.add_get("/actors/{name}", activitypub.actor)
+    app.router.add_get("/actors/{name}/feed.atom", pages.atom)
+    app.router.add_get("/actors/{name}/calendar.ics", pages.calendar)
     app.router.add_post("/inbox", inbox.post_inbox)
     app.router.add_post("/actors/{name}/inbox", inbox.post_inbox)
     app.router.add_get("/actors/{name}/outbox", collections.outbox)

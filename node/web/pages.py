@@ -1,0 +1,220 @@
+"""Public HTML pages (server-rendered, no JavaScript): the node's home, a page per actor and
+per object, and the Atom and iCalendar feeds. Only public objects are ever shown."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from node import keys
+from node.domain.actors import LocalActor, actor_url
+from node.movement import feeds
+from node.movement.present import ObjectView, view
+from node.services.confederations import describe
+from node.storage import actors as store, confederations as cstore, pages
+
+KIND_LABELS = {
+    "node": "Movement node",
+    "group": "Group",
+    "cluster": "Cluster (issue area)",
+    "confederation": "Confederation (this node's replica)",
+    "confederation_cluster": "A confederation's cluster",
+    "member": "Member",
+}
+PAGE_ITEMS = 30
+
+
+def setup_templates(app: web.Application) -> None:
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("node.web", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+
+
+def _site(request: web.Request) -> dict[str, Any]:
+    """What every page's layout needs (aiohttp_jinja2's context processors would store it
+    under a string request key, which aiohttp now warns about)."""
+    settings = request.app[keys.SETTINGS]
+    return {
+        "base_url": settings.url,
+        "host": urlsplit(settings.url).netloc,
+        "node_title": settings.place
+        or urlsplit(settings.url).hostname
+        or "movement-node",
+        "page_url": f"{settings.url}{request.path}",
+    }
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any]
+) -> web.Response:
+    response = aiohttp_jinja2.render_template(
+        template, request, _site(request) | context
+    )
+    response.headers["Vary"] = "Accept, Signature"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _views(rows: list[Any]) -> list[ObjectView]:
+    return [view(r) for r in rows]
+
+
+async def home(request: web.Request) -> web.Response:
+    """GET / — the node at a glance."""
+    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    node = await store.local_by_name(pool, settings.node_name)
+    if node is None:
+        raise web.HTTPServiceUnavailable(reason="the node actor is not made yet")
+    now = request.app[keys.CLOCK]()
+    confederations = []
+    for conf in await cstore.all_(pool):
+        shown = await describe(pool, settings.url, conf)
+        confederations.append({**shown, "url": shown["replica"]})
+
+    def listing(kind: str) -> list[dict[str, str]]:
+        return [
+            {
+                "name": a.name,
+                "title": a.display_name or a.name,
+                "url": actor_url(settings.url, a),
+            }
+            for a in by_kind[kind]
+        ]
+
+    by_kind = {k: await store.local_by_kind(pool, k) for k in ("group", "cluster")}
+    me = actor_url(settings.url, node)
+    return render(
+        request,
+        "home.html",
+        {
+            "node": node,
+            "place": settings.place,
+            "description": node.summary,
+            "ap_url": me,
+            "atom_url": f"{me}/feed.atom",
+            "ics_url": f"{me}/calendar.ics",
+            "calls": _views(
+                await pages.upcoming_calls(pool, node, now, limit=PAGE_ITEMS)
+            ),
+            "visions": _views(
+                await pages.objects_of(pool, node, kind="vision", limit=10)
+            ),
+            "offers": _views(
+                await pages.objects_of(pool, node, kind="offer", limit=10)
+            ),
+            "groups": listing("group"),
+            "clusters": listing("cluster"),
+            "confederations": confederations,
+        },
+    )
+
+
+async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
+    """The HTML face of /actors/{name}."""
+    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    me = actor_url(settings.url, actor)
+    confederation = None
+    if actor.kind == "confederation":
+        conf = await cstore.by_replica(pool, actor.id)
+        if conf is not None:
+            confederation = await describe(pool, settings.url, conf)
+    return render(
+        request,
+        "actor.html",
+        {
+            "actor": actor,
+            "title": actor.display_name or actor.name,
+            "kind_label": KIND_LABELS.get(actor.kind, actor.kind),
+            "description": actor.summary,
+            "ap_url": me,
+            "atom_url": f"{me}/feed.atom",
+            "ics_url": f"{me}/calendar.ics",
+            "confederation": confederation,
+            "calls": _views(
+                await pages.upcoming_calls(
+                    pool, actor, request.app[keys.CLOCK](), limit=PAGE_ITEMS
+                )
+            ),
+            "objects": _views(await pages.objects_of(pool, actor, limit=PAGE_ITEMS)),
+        },
+    )
+
+
+async def object_page(request: web.Request, object_id: str) -> web.Response:
+    """The HTML face of a local public object (404 for any other)."""
+    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    row = await pages.public_object(pool, object_id)
+    if row is None:
+        raise web.HTTPNotFound(reason="no such object")
+    shown = view(row)
+    return render(
+        request,
+        "object.html",
+        {
+            "o": shown,
+            "description": shown.summary or shown.title,
+            "ap_url": object_id,
+            "author_url": f"{settings.url}/actors/{shown.author}",
+        },
+    )
+
+
+async def _feed_actor(request: web.Request) -> LocalActor:
+    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
+    if found is None or found.kind == "instance":
+        raise web.HTTPNotFound(reason="no such actor")
+    return found
+
+
+async def atom(request: web.Request) -> web.Response:
+    """GET /actors/{name}/feed.atom — the actor's public objects (a cluster's: tagged with it)."""
+    actor = await _feed_actor(request)
+    settings = request.app[keys.SETTINGS]
+    me = actor_url(settings.url, actor)
+    rows = await pages.objects_of(request.app[keys.DB], actor, limit=PAGE_ITEMS)
+    body = feeds.atom(
+        feed_id=me,
+        title=actor.display_name or actor.name,
+        subtitle=actor.summary,
+        page_url=me,
+        feed_url=f"{me}/feed.atom",
+        items=_views(rows),
+        updated=actor.created_at,
+    )
+    return web.Response(
+        body=body,
+        content_type="application/atom+xml",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def calendar(request: web.Request) -> web.Response:
+    """GET /actors/{name}/calendar.ics — the actor's public calls to action with a time
+    (the node's: every group's; a cluster's; a confederation's, as its replica relayed them)."""
+    actor = await _feed_actor(request)
+    settings = request.app[keys.SETTINGS]
+    now = request.app[keys.CLOCK]()
+    rows = await pages.upcoming_calls(request.app[keys.DB], actor, now)
+    body = feeds.icalendar(
+        name=actor.display_name or actor.name,
+        url=actor_url(settings.url, actor),
+        items=_views(rows),
+        stamp=now,
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )

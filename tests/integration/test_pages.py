@@ -1,0 +1,176 @@
+"""The node on the web: public pages by content negotiation, Atom and iCalendar feeds
+(parsed by independent parsers), and the audience rule: followers-only objects never show."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import feedparser
+import icalendar
+import pytest
+
+from node import keys
+from node.services.actors import create_actor
+from node.storage import tokens
+from tests.integration.test_movement import CALL, OFFER, VISION
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def call_in(days: int, **extra: Any) -> dict[str, Any]:
+    """The test call, `days` from now (pages show only calls that have not ended)."""
+    start = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+    return CALL | {
+        "startTime": start.isoformat(),
+        "endTime": (start + timedelta(hours=2)).isoformat(),
+        **extra,
+    }
+
+
+@pytest.fixture
+async def site(make_client: Any) -> Any:
+    """A node with a group, two clusters, and public and followers-only objects."""
+    client = await make_client(place="Seattle")
+    pool = client.app[keys.DB]
+    group = await create_actor(
+        pool, kind="group", name="tenants", display_name="Tenants Union"
+    )
+    await create_actor(pool, kind="group", name="riders", display_name="Riders")
+    for cluster in ("housing", "transport"):
+        await create_actor(pool, kind="cluster", name=cluster, display_name=cluster)
+    _id, secret = await tokens.create(pool, local_actor_id=group.id, label="t")
+    auth = {"Authorization": f"Bearer {secret}"}
+    made = {}
+    for name, collection, data in [
+        ("soon", "calls", call_in(3, title="Pack the hearing", clusters=["housing"])),
+        (
+            "later",
+            "calls",
+            call_in(10, title="March for transit", clusters=["transport"]),
+        ),
+        (
+            "past",
+            "calls",
+            call_in(-10, title="Last month's rally", clusters=["housing"]),
+        ),
+        (
+            "secret",
+            "calls",
+            call_in(5, title="Safehouse meeting", audience="followers"),
+        ),
+        ("vision", "visions", VISION),
+        ("offer", "offers", OFFER),
+    ]:
+        resp = await client.post(f"/api/v1/{collection}", json=data, headers=auth)
+        assert resp.status == 201, await resp.text()
+        made[name] = (await resp.json())["id"]
+    client.made = made
+    return client
+
+
+async def page(client: Any, path: str) -> str:
+    resp = await client.get(path, headers=HTML)
+    assert resp.status == 200, await resp.text()
+    assert resp.content_type == "text/html"
+    return str(await resp.text())
+
+
+async def test_home_shows_the_node_at_a_glance_and_nothing_followers_only(
+    site: Any,
+) -> None:
+    html = await page(site, "/")
+    for expected in (
+        "<h1>Seattle</h1>",
+        "Tenants Union",
+        "Riders",
+        "#housing",
+        "Pack the hearing",
+        "March for transit",
+        VISION["title"],
+        OFFER["title"],
+        'rel="alternate" type="application/activity+json"',
+        'property="og:title"',
+        "<main",
+        'aria-label="Site"',
+    ):
+        assert expected in html, expected
+    assert "Safehouse meeting" not in html
+    assert "Last month" not in html  # not upcoming
+    assert html.index("Pack the hearing") < html.index("March for transit")
+
+
+async def test_actor_urls_serve_a_page_to_browsers_and_json_to_activitypub(
+    site: Any,
+) -> None:
+    html = await page(site, "/actors/tenants")
+    assert "Tenants Union" in html and "Pack the hearing" in html
+    assert "Safehouse meeting" not in html
+    assert "@tenants@" in html
+    resp = await site.get(
+        "/actors/tenants", headers={"Accept": "application/activity+json"}
+    )
+    assert resp.status == 200
+    assert (await resp.json())["type"] == "Group"
+
+    cluster = await page(site, "/actors/transport")
+    assert "March for transit" in cluster
+    assert "Pack the hearing" not in cluster  # housing only
+
+
+async def test_object_page_renders_public_objects_and_hides_followers_only(
+    site: Any,
+) -> None:
+    path = site.made["soon"].split("://", 1)[1].split("/", 1)[1]
+    html = await page(site, f"/{path}")
+    assert "<h1>Pack the hearing</h1>" in html
+    assert "<strong>steps</strong>" in html  # the Markdown body, rendered
+    assert "Seattle City Hall" in html
+    assert f'href="{site.made["soon"]}"' in html  # the alternate link
+    secret = site.made["secret"].split("://", 1)[1].split("/", 1)[1]
+    resp = await site.get(f"/{secret}", headers=HTML)
+    assert resp.status == 404
+    assert "Safehouse" not in await resp.text()
+
+
+async def test_atom_feeds_parse_and_keep_to_the_audience(site: Any) -> None:
+    resp = await site.get("/actors/tenants/feed.atom")
+    assert resp.status == 200
+    assert resp.content_type == "application/atom+xml"
+    feed = feedparser.parse(await resp.read())
+    assert not feed.bozo, feed.bozo_exception
+    titles = [e.title for e in feed.entries]
+    assert "Call to action: Pack the hearing" in titles
+    assert f"Vision: {VISION['title']}" in titles
+    assert not any("Safehouse" in t for t in titles)
+    assert len(titles) == 5  # three public calls, the vision, the offer
+    links = {e.link for e in feed.entries}
+    assert site.made["offer"] in links
+
+    cluster = feedparser.parse(
+        await (await site.get("/actors/transport/feed.atom")).read()
+    )
+    assert [e.title for e in cluster.entries] == ["Call to action: March for transit"]
+    assert (await site.get("/actors/nobody/feed.atom")).status == 404
+
+
+async def test_icalendar_feeds_list_upcoming_public_calls(site: Any) -> None:
+    async def events(name: str) -> dict[str, Any]:
+        resp = await site.get(f"/actors/{name}/calendar.ics")
+        assert resp.status == 200
+        assert resp.content_type == "text/calendar"
+        calendar = icalendar.Calendar.from_ical(await resp.read())
+        return {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+
+    node = await events("node")
+    assert set(node) == {"Pack the hearing", "March for transit"}
+    hearing = node["Pack the hearing"]
+    assert hearing["UID"] == site.made["soon"]
+    assert "Seattle City Hall" in str(hearing["LOCATION"])
+    start = hearing.decoded("DTSTART")
+    assert start > datetime.now(UTC) + timedelta(days=2)
+    assert hearing.decoded("DTEND") - start == timedelta(hours=2)
+    assert set(await events("tenants")) == set(node)
+    assert set(await events("transport")) == {"March for transit"}
+    assert set(await events("riders")) == set()
