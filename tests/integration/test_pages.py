@@ -88,8 +88,8 @@ async def test_home_shows_the_node_at_a_glance_and_nothing_followers_only(
         "#housing",
         "Pack the hearing",
         "March for transit",
-        VISION["title"],
-        OFFER["title"],
+        str(VISION["title"]),
+        str(OFFER["title"]),
         'rel="alternate" type="application/activity+json"',
         'property="og:title"',
         "<main",
@@ -105,7 +105,8 @@ async def test_actor_urls_serve_a_page_to_browsers_and_json_to_activitypub(
     site: Any,
 ) -> None:
     html = await page(site, "/actors/tenants")
-    assert "Tenants Union" in html and "Pack the hearing" in html
+    assert "Tenants Union" in html
+    assert "Pack the hearing" in html
     assert "Safehouse meeting" not in html
     assert "@tenants@" in html
     resp = await site.get(
