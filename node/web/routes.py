@@ -7,6 +7,7 @@ from aiohttp import web
 from node.metrics import metrics_with_token
 from node.web import (
     activitypub,
+    admin,
     api,
     collections,
     confederation_api,
@@ -43,6 +44,15 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/members", confederations.members)
     app.router.add_get("/actors/{name}/decisions", confederations.decisions)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
+    app.router.add_get("/admin", admin.dashboard)
+    app.router.add_get("/admin/login", admin.login_form)
+    app.router.add_post("/admin/login", admin.login)
+    app.router.add_post("/admin/logout", admin.logout)
+    app.router.add_get("/admin/{kind}/new", admin.new_form)
+    app.router.add_post("/admin/{kind}/new", admin.save)
+    app.router.add_get("/admin/{kind}/{key}/edit", admin.edit_form)
+    app.router.add_post("/admin/{kind}/{key}/edit", admin.save)
+    app.router.add_post("/admin/{kind}/{key}/delete", admin.delete)
     app.router.add_get("/api/v1/objects", api.read_objects)
     app.router.add_get("/api/v1/object", api.read_object)
     app.router.add_get("/api/v1/confederations", confederation_api.list_confederations)

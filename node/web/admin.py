@@ -1,0 +1,332 @@
+"""The publishing UI for group admins (`/admin`): sign in with the group's API token, then
+create, edit, preview and delete each kind of movement object through HTML forms.
+
+Every form is checked by the same JSON Schemas as the API (`services.movement`), and its
+errors are shown beside the fields. The session cookie is HttpOnly, SameSite=Lax and Secure
+on https; every POST must come from our own origin, and every signed-in POST carries the
+session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from node import keys
+from node.domain.actors import LocalActor, actor_url
+from node.movement import wire
+from node.movement.present import KIND_LABELS, mastodon_preview
+from node.movement.schemas import validate
+from node.services import movement
+from node.storage import actors as store, sessions, tokens
+from node.web import forms
+from node.web.api import COLLECTIONS
+from node.web.pages import render
+
+COOKIE = "movement_session"
+SESSION_DAYS = 14
+KINDS = {v: k for k, v in COLLECTIONS.items()}  # kind -> collection
+
+
+def _secure(request: web.Request) -> bool:
+    return request.app[keys.SETTINGS].url.startswith("https://")
+
+
+def _check_origin(request: web.Request) -> None:
+    """A POST from another site's page is refused (with SameSite=Lax, a second wall)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is None:
+        return  # not a browser (no cookie either, so nothing to forge)
+    ours = {request.host, urlsplit(request.app[keys.SETTINGS].url).netloc}
+    if urlsplit(origin).netloc not in ours:
+        raise web.HTTPForbidden(reason="cross-site form submission refused")
+
+
+async def _session(request: web.Request) -> tuple[LocalActor, str] | None:
+    secret = request.cookies.get(COOKIE)
+    if not secret:
+        return None
+    return await sessions.lookup(
+        request.app[keys.DB], secret, request.app[keys.CLOCK]()
+    )
+
+
+async def _signed_in(request: web.Request) -> tuple[LocalActor, str]:
+    found = await _session(request)
+    if found is None:
+        raise web.HTTPSeeOther(location="/admin/login")
+    return found
+
+
+async def _posted(request: web.Request) -> tuple[LocalActor, str, Any]:
+    """A signed-in POST: (actor, csrf, form), after the origin and CSRF checks."""
+    _check_origin(request)
+    actor, csrf = await _signed_in(request)
+    form = await request.post()
+    if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
+        raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
+    return actor, csrf, form
+
+
+async def login_form(request: web.Request) -> web.Response:
+    return render(request, "admin/login.html", {"error": ""})
+
+
+async def login(request: web.Request) -> web.Response:
+    """POST /admin/login: a group's API token opens a session."""
+    _check_origin(request)
+    form = await request.post()
+    token = str(form.get("token", "")).strip()
+    actor = await tokens.actor_for(request.app[keys.DB], token) if token else None
+    if actor is None or actor.kind not in movement.AUTHOR_KINDS:
+        response = render(
+            request,
+            "admin/login.html",
+            {"error": "That token is unknown, revoked, or not a group's."},
+        )
+        response.set_status(401)
+        return response
+    now = request.app[keys.CLOCK]()
+    secret, _csrf = await sessions.create(
+        request.app[keys.DB],
+        local_actor_id=actor.id,
+        expires_at=now + timedelta(days=SESSION_DAYS),
+    )
+    response = web.HTTPSeeOther(location="/admin")
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=SESSION_DAYS * 86400,
+        path="/",
+        httponly=True,
+        secure=_secure(request),
+        samesite="Lax",
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    _actor, _csrf, _form = await _posted(request)
+    await sessions.end(
+        request.app[keys.DB], request.cookies[COOKIE], request.app[keys.CLOCK]()
+    )
+    response = web.HTTPSeeOther(location="/admin/login")
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    """GET /admin: the group's objects, newest first, with edit and delete."""
+    actor, csrf = await _signed_in(request)
+    rows = await request.app[keys.DB].fetch(
+        """SELECT id, kind, fields, public, published_at FROM objects
+           WHERE local_actor_id = $1 AND kind IS NOT NULL AND deleted_at IS NULL
+           ORDER BY published_at DESC LIMIT 100""",
+        actor.id,
+    )
+    items = [
+        {
+            "id": r["id"],
+            "key": r["id"].rsplit("/", 1)[1],
+            "kind": r["kind"],
+            "label": KIND_LABELS[r["kind"]],
+            "title": r["fields"].get("title", ""),
+            "public": r["public"],
+            "published": r["published_at"],
+        }
+        for r in rows
+    ]
+    return render(
+        request,
+        "admin/index.html",
+        {
+            "actor": actor,
+            "actor_url": actor_url(request.app[keys.SETTINGS].url, actor),
+            "csrf": csrf,
+            "items": items,
+            "kinds": KIND_LABELS,
+            "done": request.query.get("done", ""),
+        },
+    )
+
+
+def _kind(request: web.Request) -> str:
+    kind = request.match_info["kind"]
+    if kind not in KINDS:
+        raise web.HTTPNotFound(reason="no such kind of object")
+    return kind
+
+
+async def _fields(request: web.Request, kind: str) -> list[forms.Field]:
+    clusters = await store.local_by_kind(request.app[keys.DB], "cluster")
+    return forms.fields_for(kind, sorted(c.name for c in clusters))
+
+
+def _object_id(request: web.Request, actor: LocalActor) -> str:
+    base = request.app[keys.SETTINGS].url
+    key = request.match_info["key"]
+    return f"{actor_url(base, actor)}/objects/{key}"
+
+
+async def _own(request: web.Request, actor: LocalActor, kind: str) -> Any:
+    row = await request.app[keys.DB].fetchrow(
+        """SELECT id, fields FROM objects WHERE id = $1 AND local_actor_id = $2
+           AND kind = $3 AND deleted_at IS NULL""",
+        _object_id(request, actor),
+        actor.id,
+        kind,
+    )
+    if row is None:
+        raise web.HTTPNotFound(reason="no such object of this group")
+    return row
+
+
+def _form_page(
+    request: web.Request,
+    *,
+    form: forms.Form,
+    csrf: str,
+    action: str,
+    editing: bool,
+    preview: str = "",
+    status: int = 200,
+) -> web.Response:
+    response = render(
+        request,
+        "admin/form.html",
+        {
+            "form": form,
+            "label": KIND_LABELS[form.kind],
+            "csrf": csrf,
+            "action": action,
+            "editing": editing,
+            "preview": preview,
+        },
+    )
+    response.set_status(status)
+    return response
+
+
+async def new_form(request: web.Request) -> web.Response:
+    _actor, csrf = await _signed_in(request)
+    kind = _kind(request)
+    form = forms.Form(kind, await _fields(request, kind), {"audience": "public"})
+    return _form_page(
+        request, form=form, csrf=csrf, action=f"/admin/{kind}/new", editing=False
+    )
+
+
+async def edit_form(request: web.Request) -> web.Response:
+    actor, csrf = await _signed_in(request)
+    kind = _kind(request)
+    row = await _own(request, actor, kind)
+    fields = await _fields(request, kind)
+    form = forms.Form(kind, fields, forms.data_to_form(fields, row["fields"]))
+    return _form_page(
+        request,
+        form=form,
+        csrf=csrf,
+        action=request.path,
+        editing=True,
+    )
+
+
+def _preview(request: web.Request, actor: LocalActor, kind: str, data: Any) -> str:
+    """What a Mastodon reader would see of `data` (already valid)."""
+    base = request.app[keys.SETTINGS].url
+    me = actor_url(base, actor)
+    at = wire.Addressing(
+        object_id=f"{me}/objects/preview-{uuid.uuid4()}",
+        actor=me,
+        followers=f"{me}/followers",
+        clusters={c: f"{base}/actors/{c}" for c in data.get("clusters", [])},
+        published=request.app[keys.CLOCK](),
+    )
+    return mastodon_preview(wire.build_object(kind, data, at))
+
+
+async def save(request: web.Request) -> web.Response:
+    """POST /admin/{kind}/new and /admin/{kind}/{key}/edit: preview, or publish."""
+    actor, csrf, posted = await _posted(request)
+    kind = _kind(request)
+    editing = "key" in request.match_info
+    if editing:
+        await _own(request, actor, kind)
+    fields = await _fields(request, kind)
+    data, errors = forms.form_to_data(kind, fields, posted)
+    errors = errors or validate(kind, data)
+    preview = ""
+    settings, pool, now = (
+        request.app[keys.SETTINGS],
+        request.app[keys.DB],
+        request.app[keys.CLOCK](),
+    )
+    if not errors and posted.get("do") == "preview":
+        preview = _preview(request, actor, kind, data)
+    elif not errors:
+        try:
+            if editing:
+                await movement.update_object(
+                    pool,
+                    base_url=settings.url,
+                    actor=actor,
+                    object_id=_object_id(request, actor),
+                    data=data,
+                    now=now,
+                )
+            else:
+                await movement.create_object(
+                    pool,
+                    base_url=settings.url,
+                    actor=actor,
+                    kind=kind,
+                    data=data,
+                    now=now,
+                )
+        except movement.InvalidInputError as exc:
+            errors = list(exc.errors)
+        else:
+            raise web.HTTPSeeOther(location="/admin?done=published")
+    form = forms.Form(
+        kind, fields, _values(fields, posted), forms.place_errors(fields, errors)
+    )
+    return _form_page(
+        request,
+        form=form,
+        csrf=csrf,
+        action=request.path,
+        editing=editing,
+        preview=preview,
+        status=422 if errors else 200,
+    )
+
+
+def _values(fields: list[forms.Field], posted: Any) -> dict[str, Any]:
+    """What the person typed, shown back as is."""
+    values: dict[str, Any] = {"timezone": str(posted.get("timezone", ""))}
+    for spec in fields:
+        if spec.widget == "checkboxes":
+            values[spec.name] = [str(v) for v in posted.getall(spec.name, [])]
+        else:
+            values[spec.name] = str(posted.get(spec.name, ""))
+    return values
+
+
+async def delete(request: web.Request) -> web.Response:
+    """POST /admin/{kind}/{key}/delete: the object becomes a Tombstone (a Delete is sent)."""
+    actor, _csrf, _form = await _posted(request)
+    kind = _kind(request)
+    await _own(request, actor, kind)
+    await movement.delete_object(
+        request.app[keys.DB],
+        base_url=request.app[keys.SETTINGS].url,
+        actor=actor,
+        object_id=_object_id(request, actor),
+        now=request.app[keys.CLOCK](),
+    )
+    raise web.HTTPSeeOther(location="/admin?done=deleted")

@@ -1,0 +1,162 @@
+"""The publishing UI through HTTP: sign in with a group token, publish through the form with
+a preview, errors beside their fields (nothing stored), edit, delete; CSRF and cross-site
+posts refused."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from node import keys
+from node.services.actors import create_actor
+from node.storage import tokens
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+HTML = {"Accept": "text/html"}
+
+
+@pytest.fixture
+async def ui(make_client: Any) -> Any:
+    client = await make_client()
+    pool = client.app[keys.DB]
+    group = await create_actor(
+        pool, kind="group", name="tenants", display_name="Tenants"
+    )
+    await create_actor(pool, kind="cluster", name="housing")
+    _id, client.token = await tokens.create(pool, local_actor_id=group.id, label="t")
+    return client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the form"
+    return found.group(1)
+
+
+async def sign_in(ui: Any) -> str:
+    resp = await ui.post(
+        "/admin/login", data={"token": ui.token}, allow_redirects=False
+    )
+    assert resp.status == 303
+    cookie = resp.cookies["movement_session"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    resp = await ui.get("/admin/call/new")
+    assert resp.status == 200
+    return csrf_of(await resp.text())
+
+
+def call_form(csrf: str, **overrides: str) -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    form = {
+        "csrf": csrf,
+        "title": "Rent strike assembly",
+        "summary": "Decide together.",
+        "body": "At the **library**.",
+        "urgency": "high",
+        "asks": "turnout",
+        "startTime": start.strftime("%Y-%m-%dT%H:%M"),
+        "endTime": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "timezone": "Europe/Berlin",
+        "location.name": "Central Library",
+        "clusters": "housing",
+        "audience": "public",
+        "do": "publish",
+    }
+    return form | overrides
+
+
+async def count(ui: Any) -> int:
+    return int(await ui.app[keys.DB].fetchval("SELECT count(*) FROM objects"))
+
+
+async def test_signing_in_needs_a_valid_group_token(ui: Any) -> None:
+    resp = await ui.get("/admin", allow_redirects=False)
+    assert resp.status == 303
+    assert resp.headers["Location"] == "/admin/login"
+    resp = await ui.post("/admin/login", data={"token": "mn_wrong"})
+    assert resp.status == 401
+    assert "unknown" in await resp.text()
+    await sign_in(ui)
+    page = await (await ui.get("/admin")).text()
+    assert "Publish as" in page
+
+
+async def test_publish_through_the_form_with_preview_errors_edit_and_delete(
+    ui: Any,
+) -> None:
+    csrf = await sign_in(ui)
+
+    # an end before its start: the error sits beside the field, nothing is stored
+    form = call_form(csrf)
+    bad = call_form(csrf, endTime="2000-01-01T10:00")
+    resp = await ui.post("/admin/call/new", data=bad)
+    assert resp.status == 422
+    html = await resp.text()
+    assert 'id="f-endTime-error"' in html
+    assert "must be after startTime" in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="Rent strike assembly"' in html  # what was typed is kept
+    assert await count(ui) == 0
+
+    # a date that is not one
+    resp = await ui.post("/admin/call/new", data=call_form(csrf, startTime="next week"))
+    assert resp.status == 422
+    assert "not a date and time" in await resp.text()
+
+    # preview: what Mastodon shows of an Event (title, summary, link); nothing stored
+    resp = await ui.post("/admin/call/new", data=form | {"do": "preview"})
+    assert resp.status == 200
+    html = await resp.text()
+    assert "What a Mastodon reader will see" in html
+    assert "<h2>Rent strike assembly</h2>" in html
+    assert await count(ui) == 0
+
+    resp = await ui.post("/admin/call/new", data=form, allow_redirects=False)
+    assert resp.status == 303
+    row = await ui.app[keys.DB].fetchrow("SELECT id, fields FROM objects")
+    assert row["fields"]["timezone"] == "Europe/Berlin"
+    assert row["fields"]["startTime"].endswith(("+01:00", "+02:00"))
+    assert (
+        "Rent strike assembly"
+        in await (await ui.get("/actors/tenants", headers=HTML)).text()
+    )
+
+    key = row["id"].rsplit("/", 1)[1]
+    edit = await ui.get(f"/admin/call/{key}/edit")
+    assert f'value="{form["startTime"]}"' in await edit.text()  # shown in its own zone
+    resp = await ui.post(
+        f"/admin/call/{key}/edit",
+        data=form | {"title": "Rent strike assembly (moved)"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    fields = await ui.app[keys.DB].fetchval("SELECT fields FROM objects")
+    assert fields["title"] == "Rent strike assembly (moved)"
+
+    resp = await ui.post(
+        f"/admin/call/{key}/delete", data={"csrf": csrf}, allow_redirects=False
+    )
+    assert resp.status == 303
+    page = await (await ui.get("/actors/tenants", headers=HTML)).text()
+    assert "Rent strike" not in page
+
+
+async def test_posts_without_the_csrf_token_or_from_another_site_are_refused(
+    ui: Any,
+) -> None:
+    csrf = await sign_in(ui)
+    resp = await ui.post("/admin/call/new", data=call_form("forged"))
+    assert resp.status == 403
+    resp = await ui.post(
+        "/admin/call/new",
+        data=call_form(csrf),
+        headers={"Origin": "https://evil.example"},
+    )
+    assert resp.status == 403
+    assert await count(ui) == 0
+    resp = await ui.get("/admin/nonsense/new")
+    assert resp.status == 404
