@@ -13,6 +13,7 @@ from aiohttp import web
 from node import keys
 from node.domain.actors import LocalActor, actor_url
 from node.movement import feeds
+from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
 from node.services.confederations import describe
 from node.storage import actors as store, confederations as cstore, pages
@@ -217,4 +218,18 @@ async def calendar(request: web.Request) -> web.Response:
         content_type="text/calendar",
         charset="utf-8",
         headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def movement_map(request: web.Request) -> web.Response:
+    """GET /map — the node's ecology as a server-rendered SVG."""
+    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    confederations = [
+        await describe(pool, settings.url, conf) for conf in await cstore.all_(pool)
+    ]
+    shown = layout(await pages.ecology(pool), confederations)
+    return render(
+        request,
+        "map.html",
+        {"m": shown, "description": "Groups, clusters, bridges and confederations."},
     )

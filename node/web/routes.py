@@ -31,6 +31,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/nodeinfo/2.1", wellknown.nodeinfo_document)
     app.router.add_get("/actor", activitypub.instance_actor)
     app.router.add_get("/", pages.home)
+    app.router.add_get("/map", pages.movement_map)
     app.router.add_get("/actors/{name}", activitypub.actor)
     app.router.add_get("/actors/{name}/feed.atom", pages.atom)
     app.router.add_get("/actors/{name}/calendar.ics", pages.calendar)

@@ -61,7 +61,7 @@ async def site(make_client: Any) -> Any:
             call_in(5, title="Safehouse meeting", audience="followers"),
         ),
         ("vision", "visions", VISION),
-        ("offer", "offers", OFFER),
+        ("offer", "offers", OFFER | {"clusters": ["housing", "transport"]}),
     ]:
         resp = await client.post(f"/api/v1/{collection}", json=data, headers=auth)
         assert resp.status == 201, await resp.text()
@@ -152,7 +152,10 @@ async def test_atom_feeds_parse_and_keep_to_the_audience(site: Any) -> None:
     cluster = feedparser.parse(
         await (await site.get("/actors/transport/feed.atom")).read()
     )
-    assert [e.title for e in cluster.entries] == ["Call to action: March for transit"]
+    assert {e.title for e in cluster.entries} == {
+        "Call to action: March for transit",
+        f"Capability offer: {OFFER['title']}",
+    }
     assert (await site.get("/actors/nobody/feed.atom")).status == 404
 
 
@@ -175,3 +178,19 @@ async def test_icalendar_feeds_list_upcoming_public_calls(site: Any) -> None:
     assert set(await events("tenants")) == set(node)
     assert set(await events("transport")) == {"March for transit"}
     assert set(await events("riders")) == set()
+
+
+async def test_the_movement_map_draws_groups_clusters_bridges_and_offers(
+    site: Any,
+) -> None:
+    html = await page(site, "/map")
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert 'role="img"' in svg
+    for label in ("Tenants Union", "Riders", "#housing", "#transport"):
+        assert label in svg, label
+    assert "(1 offer)" in svg
+    # tenants publish in both clusters; the offer in both is the one bridge
+    assert svg.count('class="link"') == 2
+    assert svg.count('class="bridge"') == 1
+    assert "bridge housing × transport: 1 objects" in svg
+    assert "Safehouse" not in html
