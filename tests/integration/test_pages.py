@@ -192,5 +192,5 @@ async def test_the_movement_map_draws_groups_clusters_bridges_and_offers(
     # tenants publish in both clusters; the offer in both is the one bridge
     assert svg.count('class="link"') == 2
     assert svg.count('class="bridge"') == 1
-    assert "bridge housing × transport: 1 objects" in svg
+    assert "bridge housing \u00d7 transport: 1 objects" in svg
     assert "Safehouse" not in html

@@ -3,6 +3,8 @@ counted per pair of clusters, edges only between what is drawn."""
 
 from __future__ import annotations
 
+import itertools
+
 from node.movement.ecology import ROW, bridges_of, layout
 
 
@@ -25,7 +27,7 @@ def test_fifty_groups_keep_their_rows_apart_and_inside_the_picture() -> None:
     shown = layout(data(50), [])
     ys = [g.y for g in shown.groups]
     assert len(ys) == 50
-    assert all(b - a >= ROW for a, b in zip(ys, ys[1:], strict=False))
+    assert all(b - a >= ROW for a, b in itertools.pairwise(ys))
     assert min(ys) > 0
     assert max(ys) < shown.height
     assert len(shown.links) == 50  # the node's own link has no group to start from
