@@ -1,0 +1,121 @@
+"""A real headless Chromium (Debian's `chromium`, driven by Playwright, no browser download)
+against a real node on loopback: open the home page, sign in, publish a call to action
+through the form, see the error for a bad date, fix it, see the call on the group's page.
+The screenshots are kept as artifacts (ARTIFACTS_DIR, else the test's temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.nodes import Nodes
+
+pytestmark = [pytest.mark.db, pytest.mark.integration, pytest.mark.browser]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As root, in a closed network: no sandbox, no background connections (they are refused).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def nodes(pg_dsn: str, settings_for: Any, tmp_path: Path) -> AsyncIterator[Nodes]:
+    made = Nodes(pg_dsn, settings_for, tmp_path)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+def artifacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("ARTIFACTS_DIR", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def test_a_group_admin_publishes_a_call_to_action_in_the_browser(
+    browser: Any, nodes: Nodes, tmp_path: Path
+) -> None:
+    from node.services.actors import create_actor
+
+    node = await nodes.start("web", "127.0.0.5")
+    token = await node.group("tenants")
+    await create_actor(node.db, kind="cluster", name="housing")
+    page = await browser.new_page()
+    page.set_default_timeout(10_000)
+
+    await page.goto(node.url + "/")
+    assert await page.locator("h1").first.inner_text() != ""
+    assert await page.locator("main").count() == 1
+    await page.get_by_role("link", name="Publish").click()
+    await page.get_by_label("Group token").fill(token)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("link", name="New call to action").click()
+
+    start = (datetime.now(UTC) + timedelta(days=9)).replace(hour=18, minute=0)
+    await page.get_by_label("Title").fill("Tenants' assembly on the rent cap")
+    await page.get_by_label("Text (Markdown)").fill("We decide **together**.")
+    await page.get_by_label("Urgency").select_option("high")
+    await page.get_by_label("turn out").check()
+    await page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_label("Ends").fill("2020-01-01T10:00")  # before its start
+    await page.get_by_label("Time zone").fill("Europe/Berlin")
+    await page.get_by_label("Place", exact=True).fill("Community hall")
+    await page.get_by_label("#housing").check()
+    await page.get_by_role("button", name="Publish").click()
+
+    error = page.locator("#f-endTime-error")
+    assert "must be after startTime" in await error.inner_text()
+    assert await page.get_by_label("Ends").get_attribute("aria-invalid") == "true"
+    await page.screenshot(
+        path=str(artifacts(tmp_path) / "publish-error.png"), full_page=True
+    )
+    assert await node.db.fetchval("SELECT count(*) FROM objects") == 0
+
+    end = start + timedelta(hours=2)
+    await page.get_by_label("Ends").fill(end.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_role("button", name="Preview").click()
+    assert "Tenants' assembly" in await page.locator(".preview").inner_text()
+    await page.get_by_role("button", name="Publish").click()
+    assert "published" in await page.get_by_role("status").inner_text()
+
+    await page.goto(node.actor("tenants"))
+    assert (
+        "Tenants' assembly on the rent cap" in await page.locator("main").inner_text()
+    )
+    await page.screenshot(
+        path=str(artifacts(tmp_path) / "group-page.png"), full_page=True
+    )
+    await page.goto(node.url + "/map")
+    await page.screenshot(path=str(artifacts(tmp_path) / "map.png"), full_page=True)
+    assert await page.locator("svg .group").count() == 1
