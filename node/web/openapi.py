@@ -179,6 +179,7 @@ def document() -> dict[str, Any]:
         }
     }
     paths.update(_confederation_paths(auth))
+    paths.update(_feed_paths())
     schemas = {kind: _component(kind) for kind in COLLECTIONS.values()}
     schemas["charter"] = _component("charter")
     schemas["common"] = _component("common")
@@ -294,3 +295,40 @@ def _confederation_paths(auth: list[dict[str, list[str]]]) -> dict[str, Any]:
 
 async def openapi_json(request: web.Request) -> web.Response:
     return web.json_response(document())
+
+
+def _feed_paths() -> dict[str, Any]:
+    """The subscribable feeds (public objects only)."""
+    name = {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+
+    def feed(summary: str, media_type: str) -> dict[str, Any]:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": [name],
+                "responses": {
+                    "200": {
+                        "description": "the feed",
+                        "content": {media_type: {"schema": {"type": "string"}}},
+                    },
+                    "404": _error("no such actor"),
+                },
+            }
+        }
+
+    return {
+        "/actors/{name}/feed.atom": feed(
+            "Atom feed of an actor's public objects (a cluster's: tagged with it; a "
+            "confederation replica's: what it relayed)",
+            "application/atom+xml",
+        ),
+        "/actors/{name}/calendar.ics": feed(
+            "iCalendar feed of an actor's upcoming public calls to action with a time",
+            "text/calendar",
+        ),
+    }
