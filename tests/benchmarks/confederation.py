@@ -165,7 +165,8 @@ async def bench(dsn: str, tmp: Path, nodes: int, objects: int) -> None:
         total = nodes * objects
         await _wait(
             apps,
-            "SELECT count(*) FROM confederation_announced",
+            """SELECT count(*) FROM confederation_announced n JOIN local_actors a
+                 ON a.id = n.replica_actor_id WHERE a.kind = 'confederation'""",
             nodes * total,
             "announces",
         )
