@@ -46,7 +46,7 @@ async def test_browser_gets_a_page_with_alternate_link(node: Any) -> None:
     assert resp.content_type == "text/html"
     text = await resp.text()
     assert "Housing Justice" in text
-    assert 'rel=alternate type="application/activity+json"' in text
+    assert 'rel="alternate" type="application/activity+json" href="' in text
 
 
 async def test_unsigned_get_under_authorized_fetch_gets_only_key_fields(
