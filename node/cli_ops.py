@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from node.cli_actors import CliError, _run
+from node.cli_progress import progress
 from node.config import Settings
 
 
@@ -23,7 +24,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> int:
         async with database_server(settings) as dsn:
             try:
-                size = await backup.dump(dsn, args.file)
+                async with progress("dumping the database"):
+                    size = await backup.dump(dsn, args.file)
             except backup.BackupError as exc:
                 raise CliError(str(exc)) from None
         print(f"wrote {args.file} ({size} bytes); it holds private keys: keep it safe")
@@ -39,7 +41,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> int:
         async with database_server(settings) as dsn:
             try:
-                await backup.restore(dsn, args.file)
+                async with progress(f"restoring {args.file}"):
+                    await backup.restore(dsn, args.file)
             except backup.BackupError as exc:
                 raise CliError(str(exc)) from None
             applied = await migrate.apply_dsn(dsn)
@@ -90,7 +93,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
     async def action(pool: asyncpg.Pool[Any]) -> int:
         try:
-            document = await export_actor(pool, base_url=settings.url, name=args.group)
+            async with progress(f"exporting {args.group}"):
+                document = await export_actor(
+                    pool, base_url=settings.url, name=args.group
+                )
         except LookupError as exc:
             raise CliError(str(exc)) from None
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -104,6 +104,9 @@ async def test_backup_and_restore_lose_nothing(
     code, out, err = await run_cli(settings, "backup", str(backup))
     assert code == 0, err
     assert "private keys" in out
+    # progress goes to stderr: the step, then its duration
+    assert "dumping the database…" in err
+    assert "dumping the database: done in" in err
     assert backup.stat().st_mode & 0o077 == 0, (
         "the backup is readable by its owner only"
     )
@@ -120,6 +123,7 @@ async def test_backup_and_restore_lose_nothing(
     )
     assert code == 1
     assert "not empty" in err
+    assert f"restoring {backup}: failed after" in err
     assert await snapshot(target) == before
 
 

@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import feedparser
+import icalendar
 import pytest
 
 from node.services.actors import create_actor
 from tests.conftest import free_port, until
 from tests.integration.nodes import Node, Nodes
 from tests.integration.test_movement import CALL, OFFER
+from tests.integration.test_pages import call_in
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -293,7 +296,7 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
 
     await c.group("tenants")
     await create_actor(c.db, kind="cluster", name="housing")
-    call = await c.publish("tenants", "calls", CALL | {"clusters": ["housing"]})
+    call = await c.publish("tenants", "calls", call_in(4, clusters=["housing"]))
     # it travels C -> cascadia@A -> turtle_island@B and C -> turtle_island@B
     await until(lambda: boosts(reader, call["id"]) != [], timeout=20)
     await until_announced(a, "cascadia", call["id"])
@@ -315,6 +318,20 @@ async def test_nested_confederation_relays_an_object_once_whatever_the_path(
             return [item["id"] for item in (await r.json())["items"]]
 
     assert await feed("cluster=housing") == [call["id"]]
+    # the replica's page, Atom feed and calendar show it too
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            b.actor("turtle_island"), headers={"Accept": "text/html"}
+        ) as r:
+            html = await r.text()
+        async with session.get(f"{b.actor('turtle_island-housing')}/calendar.ics") as r:
+            calendar = icalendar.Calendar.from_ical(await r.read())
+        async with session.get(f"{b.actor('turtle_island')}/feed.atom") as r:
+            atom = feedparser.parse(await r.read())
+    assert call["name"] in html
+    assert c.actor("node") in html  # a member node
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [call["id"]]
+    assert [e.link for e in atom.entries] == [call["id"]]
     assert await feed("cluster=transport") == []
     assert await feed("kind=call") == [call["id"]]
     async with (
