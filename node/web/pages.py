@@ -12,7 +12,6 @@ from aiohttp import web
 
 from node import keys
 from node.domain.actors import LocalActor, actor_url
-from node.movement import feeds
 from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
 from node.services.confederations import describe
@@ -66,7 +65,7 @@ def render(
     return response
 
 
-def _views(rows: list[Any]) -> list[ObjectView]:
+def views(rows: list[Any]) -> list[ObjectView]:
     return [view(r) for r in rows]
 
 
@@ -104,15 +103,13 @@ async def home(request: web.Request) -> web.Response:
             "ap_url": me,
             "atom_url": f"{me}/feed.atom",
             "ics_url": f"{me}/calendar.ics",
-            "calls": _views(
+            "calls": views(
                 await pages.upcoming_calls(pool, node, now, limit=PAGE_ITEMS)
             ),
-            "visions": _views(
+            "visions": views(
                 await pages.objects_of(pool, node, kind="vision", limit=10)
             ),
-            "offers": _views(
-                await pages.objects_of(pool, node, kind="offer", limit=10)
-            ),
+            "offers": views(await pages.objects_of(pool, node, kind="offer", limit=10)),
             "groups": listing("group"),
             "clusters": listing("cluster"),
             "confederations": confederations,
@@ -141,12 +138,12 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
             "atom_url": f"{me}/feed.atom",
             "ics_url": f"{me}/calendar.ics",
             "confederation": confederation,
-            "calls": _views(
+            "calls": views(
                 await pages.upcoming_calls(
                     pool, actor, request.app[keys.CLOCK](), limit=PAGE_ITEMS
                 )
             ),
-            "objects": _views(await pages.objects_of(pool, actor, limit=PAGE_ITEMS)),
+            "objects": views(await pages.objects_of(pool, actor, limit=PAGE_ITEMS)),
         },
     )
 
@@ -167,57 +164,6 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             "ap_url": object_id,
             "author_url": f"{settings.url}/actors/{shown.author}",
         },
-    )
-
-
-async def _feed_actor(request: web.Request) -> LocalActor:
-    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
-    if found is None or found.kind == "instance":
-        raise web.HTTPNotFound(reason="no such actor")
-    return found
-
-
-async def atom(request: web.Request) -> web.Response:
-    """GET /actors/{name}/feed.atom — the actor's public objects (a cluster's: tagged with it)."""
-    actor = await _feed_actor(request)
-    settings = request.app[keys.SETTINGS]
-    me = actor_url(settings.url, actor)
-    rows = await pages.objects_of(request.app[keys.DB], actor, limit=PAGE_ITEMS)
-    body = feeds.atom(
-        feed_id=me,
-        title=actor.display_name or actor.name,
-        subtitle=actor.summary,
-        page_url=me,
-        feed_url=f"{me}/feed.atom",
-        items=_views(rows),
-        updated=actor.created_at,
-    )
-    return web.Response(
-        body=body,
-        content_type="application/atom+xml",
-        charset="utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
-
-
-async def calendar(request: web.Request) -> web.Response:
-    """GET /actors/{name}/calendar.ics — the actor's public calls to action with a time
-    (the node's: every group's; a cluster's; a confederation's, as its replica relayed them)."""
-    actor = await _feed_actor(request)
-    settings = request.app[keys.SETTINGS]
-    now = request.app[keys.CLOCK]()
-    rows = await pages.upcoming_calls(request.app[keys.DB], actor, now)
-    body = feeds.icalendar(
-        name=actor.display_name or actor.name,
-        url=actor_url(settings.url, actor),
-        items=_views(rows),
-        stamp=now,
-    )
-    return web.Response(
-        body=body,
-        content_type="text/calendar",
-        charset="utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
     )
 
 

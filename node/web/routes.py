@@ -12,6 +12,7 @@ from node.web import (
     collections,
     confederation_api,
     confederations,
+    feeds,
     health,
     inbox,
     matching,
@@ -33,8 +34,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/", pages.home)
     app.router.add_get("/map", pages.movement_map)
     app.router.add_get("/actors/{name}", activitypub.actor)
-    app.router.add_get("/actors/{name}/feed.atom", pages.atom)
-    app.router.add_get("/actors/{name}/calendar.ics", pages.calendar)
+    app.router.add_get("/actors/{name}/feed.atom", feeds.atom)
+    app.router.add_get("/actors/{name}/calendar.ics", feeds.calendar)
     app.router.add_post("/inbox", inbox.post_inbox)
     app.router.add_post("/actors/{name}/inbox", inbox.post_inbox)
     app.router.add_get("/actors/{name}/outbox", collections.outbox)

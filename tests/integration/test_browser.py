@@ -48,15 +48,6 @@ async def browser() -> AsyncIterator[Any]:
             await launched.close()
 
 
-@pytest.fixture
-async def nodes(pg_dsn: str, settings_for: Any, tmp_path: Path) -> AsyncIterator[Nodes]:
-    made = Nodes(pg_dsn, settings_for, tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
-
-
 def artifacts(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("ARTIFACTS_DIR", tmp_path))
     folder.mkdir(parents=True, exist_ok=True)

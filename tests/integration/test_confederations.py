@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,15 +41,6 @@ def charter_file(tmp_path: Path, membership: str, **extra: str) -> str:
     lines = [f'{k} = "{v}"' for k, v in fields.items()]
     path.write_text("\n".join(lines) + "\n")
     return str(path)
-
-
-@pytest.fixture
-async def nodes(pg_dsn: str, settings_for: Any, tmp_path: Path) -> AsyncIterator[Nodes]:
-    made = Nodes(pg_dsn, settings_for, tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
 
 
 @pytest.fixture

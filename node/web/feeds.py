@@ -1,0 +1,57 @@
+"""The subscribable feeds of every actor: Atom (feedgen) and iCalendar (icalendar) of its
+public objects, built from the same views as the pages."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from node import keys
+from node.domain.actors import actor_url
+from node.movement import feeds
+from node.storage import pages
+from node.web.activitypub import require_actor
+from node.web.pages import PAGE_ITEMS, views
+
+
+async def atom(request: web.Request) -> web.Response:
+    """GET /actors/{name}/feed.atom — the actor's public objects (a cluster's: tagged with it)."""
+    actor = await require_actor(request)
+    settings = request.app[keys.SETTINGS]
+    me = actor_url(settings.url, actor)
+    rows = await pages.objects_of(request.app[keys.DB], actor, limit=PAGE_ITEMS)
+    body = feeds.atom(
+        feed_id=me,
+        title=actor.display_name or actor.name,
+        subtitle=actor.summary,
+        page_url=me,
+        feed_url=f"{me}/feed.atom",
+        items=views(rows),
+        updated=actor.created_at,
+    )
+    return web.Response(
+        body=body,
+        content_type="application/atom+xml",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+async def calendar(request: web.Request) -> web.Response:
+    """GET /actors/{name}/calendar.ics — the actor's public calls to action with a time
+    (the node's: every group's; a cluster's; a confederation's, as its replica relayed them)."""
+    actor = await require_actor(request)
+    settings = request.app[keys.SETTINGS]
+    now = request.app[keys.CLOCK]()
+    rows = await pages.upcoming_calls(request.app[keys.DB], actor, now)
+    body = feeds.icalendar(
+        name=actor.display_name or actor.name,
+        url=actor_url(settings.url, actor),
+        items=views(rows),
+        stamp=now,
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
