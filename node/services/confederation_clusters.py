@@ -64,8 +64,10 @@ async def ensure(
 ) -> dict[str, LocalActor]:
     """The replica's actors for `clusters`, made where missing (cluster -> actor). A name
     that is taken by another actor or too long leaves that cluster without one (logged)."""
-    known = await cstore.cluster_actors(conn, confederation)
     found: dict[str, LocalActor] = {}
+    if not clusters:
+        return found  # most relayed objects: no query on that path
+    known = await cstore.cluster_actors(conn, confederation)
     for cluster in sorted(set(clusters)):
         actor_id = known.get(cluster)
         actor = None if actor_id is None else await store.local_by_id(conn, actor_id)

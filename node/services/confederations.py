@@ -135,6 +135,11 @@ async def describe(
     }
 
 
+async def describe_all(conn: Any, base_url: str) -> list[dict[str, Any]]:
+    """describe() of every confederation this node takes part in (or asked to join)."""
+    return [await describe(conn, base_url, conf) for conf in await cstore.all_(conn)]
+
+
 async def _recipients(
     conn: Any, remote: RemoteActors, base_url: str, actors: set[str]
 ) -> list[Recipient]:

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from node.domain.actors import LocalActor
+from node.storage import actors as store
 
 # Local public objects, and the remote ones a replica or cluster actor announced.
 _LOCAL = """SELECT o.id, o.kind, o.fields, o.body, o.clusters, o.published_at AS published,
@@ -96,12 +97,8 @@ async def public_object(conn: Any, object_id: str) -> asyncpg.Record | None:
 async def ecology(conn: Any) -> dict[str, Any]:
     """What the movement map draws: groups, clusters, each group's objects per cluster,
     objects in two or more clusters (bridges), offers per group."""
-    groups = await conn.fetch(
-        """SELECT name, display_name FROM local_actors WHERE kind = 'group' ORDER BY name"""
-    )
-    clusters = await conn.fetch(
-        """SELECT name, display_name FROM local_actors WHERE kind = 'cluster' ORDER BY name"""
-    )
+    groups = await store.local_by_kind(conn, "group")
+    clusters = await store.local_by_kind(conn, "cluster")
     links = await conn.fetch(
         f"""SELECT s.author, c AS cluster, count(*) AS n
               FROM ({_LOCAL}) s, unnest(s.clusters) c GROUP BY s.author, c"""
@@ -114,8 +111,8 @@ async def ecology(conn: Any) -> dict[str, Any]:
              GROUP BY s.author"""
     )
     return {
-        "groups": [(r["name"], r["display_name"]) for r in groups],
-        "clusters": [(r["name"], r["display_name"]) for r in clusters],
+        "groups": [(a.name, a.display_name) for a in groups],
+        "clusters": [(a.name, a.display_name) for a in clusters],
         "links": [(r["author"], r["cluster"], r["n"]) for r in links],
         "bridges": [list(r["clusters"]) for r in bridges],
         "offers": {r["author"]: r["n"] for r in offers},

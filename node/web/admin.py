@@ -25,7 +25,7 @@ from node.movement.schemas import validate
 from node.services import movement
 from node.storage import actors as store, sessions, tokens
 from node.web import forms
-from node.web.api import COLLECTIONS
+from node.web.api import COLLECTIONS, own_object, own_object_id
 from node.web.pages import render
 
 COOKIE = "movement_session"
@@ -167,25 +167,6 @@ async def _fields(request: web.Request, kind: str) -> list[forms.Field]:
     return forms.fields_for(kind, sorted(c.name for c in clusters))
 
 
-def _object_id(request: web.Request, actor: LocalActor) -> str:
-    base = request.app[keys.SETTINGS].url
-    key = request.match_info["key"]
-    return f"{actor_url(base, actor)}/objects/{key}"
-
-
-async def _own(request: web.Request, actor: LocalActor, kind: str) -> Any:
-    row = await request.app[keys.DB].fetchrow(
-        """SELECT id, fields FROM objects WHERE id = $1 AND local_actor_id = $2
-           AND kind = $3 AND deleted_at IS NULL""",
-        _object_id(request, actor),
-        actor.id,
-        kind,
-    )
-    if row is None:
-        raise web.HTTPNotFound(reason="no such object of this group")
-    return row
-
-
 def _form_page(
     request: web.Request,
     *,
@@ -224,7 +205,7 @@ async def new_form(request: web.Request) -> web.Response:
 async def edit_form(request: web.Request) -> web.Response:
     actor, csrf = await _signed_in(request)
     kind = _kind(request)
-    row = await _own(request, actor, kind)
+    row = await own_object(request, actor, kind)
     fields = await _fields(request, kind)
     form = forms.Form(kind, fields, forms.data_to_form(fields, row["fields"]))
     return _form_page(
@@ -251,12 +232,12 @@ def _preview(request: web.Request, actor: LocalActor, kind: str, data: Any) -> s
 
 
 async def save(request: web.Request) -> web.Response:
-    """POST /admin/{kind}/new and /admin/{kind}/{key}/edit: preview, or publish."""
+    """POST /admin/{kind}/new and /admin/{kind}/{object_id}/edit: preview, or publish."""
     actor, csrf, posted = await _posted(request)
     kind = _kind(request)
-    editing = "key" in request.match_info
+    editing = "object_id" in request.match_info
     if editing:
-        await _own(request, actor, kind)
+        await own_object(request, actor, kind)
     fields = await _fields(request, kind)
     data, errors = forms.form_to_data(kind, fields, posted)
     errors = errors or validate(kind, data)
@@ -275,7 +256,7 @@ async def save(request: web.Request) -> web.Response:
                     pool,
                     base_url=settings.url,
                     actor=actor,
-                    object_id=_object_id(request, actor),
+                    object_id=own_object_id(request, actor),
                     data=data,
                     now=now,
                 )
@@ -318,15 +299,15 @@ def _values(fields: list[forms.Field], posted: Any) -> dict[str, Any]:
 
 
 async def delete(request: web.Request) -> web.Response:
-    """POST /admin/{kind}/{key}/delete: the object becomes a Tombstone (a Delete is sent)."""
+    """POST /admin/{kind}/{object_id}/delete: the object becomes a Tombstone (a Delete is sent)."""
     actor, _csrf, _form = await _posted(request)
     kind = _kind(request)
-    await _own(request, actor, kind)
+    await own_object(request, actor, kind)
     await movement.delete_object(
         request.app[keys.DB],
         base_url=request.app[keys.SETTINGS].url,
         actor=actor,
-        object_id=_object_id(request, actor),
+        object_id=own_object_id(request, actor),
         now=request.app[keys.CLOCK](),
     )
     raise web.HTTPSeeOther(location="/admin?done=deleted")

@@ -88,7 +88,8 @@ def _kind(request: web.Request) -> str:
     return COLLECTIONS[request.match_info["collection"]]
 
 
-def _object_id(request: web.Request, actor: LocalActor) -> str:
+def own_object_id(request: web.Request, actor: LocalActor) -> str:
+    """The id of `actor`'s object named by the path's `{object_id}`."""
     base = request.app[keys.SETTINGS].url
     return f"{actor_url(base, actor)}/objects/{request.match_info['object_id']}"
 
@@ -133,7 +134,7 @@ async def update(request: web.Request) -> web.Response:
             request.app[keys.DB],
             base_url=request.app[keys.SETTINGS].url,
             actor=actor,
-            object_id=_object_id(request, actor),
+            object_id=own_object_id(request, actor),
             data=data,
             now=request.app[keys.CLOCK](),
         )
@@ -151,7 +152,7 @@ async def delete(request: web.Request) -> web.Response:
             request.app[keys.DB],
             base_url=request.app[keys.SETTINGS].url,
             actor=actor,
-            object_id=_object_id(request, actor),
+            object_id=own_object_id(request, actor),
             now=request.app[keys.CLOCK](),
         )
     except movement.ObjectNotFoundError:
@@ -162,18 +163,23 @@ async def delete(request: web.Request) -> web.Response:
 _ROW = "id, kind, fields, body, published_at"
 
 
-async def get_own(request: web.Request) -> web.Response:
-    actor = await author(request)
+async def own_object(request: web.Request, actor: LocalActor, kind: str) -> Any:
+    """`actor`'s live object of `kind` named by the path (404 for any other)."""
     row = await request.app[keys.DB].fetchrow(
         f"""SELECT {_ROW} FROM objects WHERE id = $1 AND local_actor_id = $2 AND kind = $3
             AND deleted_at IS NULL""",
-        _object_id(request, actor),
+        own_object_id(request, actor),
         actor.id,
-        _kind(request),
+        kind,
     )
     if row is None:
         raise web.HTTPNotFound(reason="no such object of this group")
-    return web.json_response(_view(row))
+    return row
+
+
+async def get_own(request: web.Request) -> web.Response:
+    actor = await author(request)
+    return web.json_response(_view(await own_object(request, actor, _kind(request))))
 
 
 def _when(request: web.Request, name: str) -> datetime | None:

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from node import keys
 from node.movement.schemas import KINDS
-from node.services.confederations import describe
-from node.storage import confederations as cstore
+from node.services.confederations import describe, describe_all
+from node.storage import actors as store, confederations as cstore, pages
 from node.storage.confederations import Confederation
 
 FEED_PAGE = 50
@@ -29,8 +29,8 @@ async def _named(request: web.Request) -> Confederation:
 
 
 async def list_confederations(request: web.Request) -> web.Response:
-    confs = await cstore.all_(request.app[keys.DB])
-    return web.json_response({"items": [await _view(request, c) for c in confs]})
+    shown = await describe_all(request.app[keys.DB], request.app[keys.SETTINGS].url)
+    return web.json_response({"items": shown})
 
 
 async def show(request: web.Request) -> web.Response:
@@ -44,21 +44,22 @@ async def feed(request: web.Request) -> web.Response:
     kind = request.query.get("kind")
     if kind is not None and kind not in KINDS:
         raise web.HTTPBadRequest(reason=f"kind: must be one of {', '.join(KINDS)}")
-    rows = await request.app[keys.DB].fetch(
-        f"""SELECT o.id, o.kind, o.fields, o.body, o.clusters, a.announced_at
-            FROM confederation_announced a
-            JOIN (SELECT id, kind, fields, body, clusters FROM objects
-                   WHERE public AND deleted_at IS NULL
-                  UNION ALL
-                  SELECT id, kind, fields, body, clusters FROM remote_objects
-                   WHERE public AND deleted_at IS NULL) o ON o.id = a.object_id
-            WHERE a.replica_actor_id = $1
-              AND ($2::text IS NULL OR o.kind = $2)
-              AND ($3::text IS NULL OR $3 = ANY(o.clusters))
-            ORDER BY a.announced_at DESC LIMIT {FEED_PAGE}""",
-        conf.replica_actor_id,
-        kind,
-        request.query.get("cluster"),
+    pool = request.app[keys.DB]
+    replica = (
+        None
+        if conf.replica_actor_id is None
+        else await store.local_by_id(pool, conf.replica_actor_id)
+    )
+    rows = (
+        []
+        if replica is None  # asked to join, not admitted yet: nothing announced
+        else await pages.objects_of(
+            pool,
+            replica,
+            kind=kind,
+            cluster=request.query.get("cluster"),
+            limit=FEED_PAGE,
+        )
     )
     return web.json_response(
         {
@@ -70,7 +71,7 @@ async def feed(request: web.Request) -> web.Response:
                     "fields": r["fields"],
                     "clusters": r["clusters"],
                     "object": r["body"],
-                    "announced": r["announced_at"].isoformat(),
+                    "announced": r["published"].isoformat(),  # when it announced it
                 }
                 for r in rows
             ],

@@ -14,10 +14,10 @@ from node import keys
 from node.domain.actors import LocalActor, actor_url
 from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
-from node.services.confederations import describe
+from node.services.confederations import describe, describe_all
 from node.storage import actors as store, confederations as cstore, pages
 
-KIND_LABELS = {
+ACTOR_KIND_LABELS = {
     "node": "Movement node",
     "group": "Group",
     "cluster": "Cluster (issue area)",
@@ -76,10 +76,6 @@ async def home(request: web.Request) -> web.Response:
     if node is None:
         raise web.HTTPServiceUnavailable(reason="the node actor is not made yet")
     now = request.app[keys.CLOCK]()
-    confederations = []
-    for conf in await cstore.all_(pool):
-        shown = await describe(pool, settings.url, conf)
-        confederations.append({**shown, "url": shown["replica"]})
 
     def listing(kind: str) -> list[dict[str, str]]:
         return [
@@ -112,7 +108,7 @@ async def home(request: web.Request) -> web.Response:
             "offers": views(await pages.objects_of(pool, node, kind="offer", limit=10)),
             "groups": listing("group"),
             "clusters": listing("cluster"),
-            "confederations": confederations,
+            "confederations": await describe_all(pool, settings.url),
         },
     )
 
@@ -132,7 +128,7 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
         {
             "actor": actor,
             "title": actor.display_name or actor.name,
-            "kind_label": KIND_LABELS.get(actor.kind, actor.kind),
+            "kind_label": ACTOR_KIND_LABELS.get(actor.kind, actor.kind),
             "description": actor.summary,
             "ap_url": me,
             "atom_url": f"{me}/feed.atom",
@@ -170,10 +166,7 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
 async def movement_map(request: web.Request) -> web.Response:
     """GET /map — the node's ecology as a server-rendered SVG."""
     pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
-    confederations = [
-        await describe(pool, settings.url, conf) for conf in await cstore.all_(pool)
-    ]
-    shown = layout(await pages.ecology(pool), confederations)
+    shown = layout(await pages.ecology(pool), await describe_all(pool, settings.url))
     return render(
         request,
         "map.html",
