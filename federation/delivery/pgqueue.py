@@ -33,20 +33,22 @@ async def enqueue_many(
     inboxes: Iterable[str],
 ) -> int:
     """Add one row per inbox (inside the caller's transaction); returns how many were new."""
-    rows = [(activity_id, inbox, authority(inbox), signer, body) for inbox in inboxes]
-    if not rows:
+    targets = list(inboxes)
+    if not targets:
         return 0
+    # the activity, signer and body go over the wire once; the server repeats them per row
     result = await conn.fetchval(
         """WITH ins AS (
              INSERT INTO deliveries (activity_id, inbox, host, signer, body)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+             SELECT $1, t.inbox, t.host, $2, $3::jsonb
+             FROM unnest($4::text[], $5::text[]) AS t(inbox, host)
              ON CONFLICT (activity_id, inbox) DO NOTHING RETURNING 1)
            SELECT count(*) FROM ins""",
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [r[3] for r in rows],
-        [r[4] for r in rows],
+        activity_id,
+        signer,
+        body,
+        targets,
+        [authority(inbox) for inbox in targets],
     )
     await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
     return int(result)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import aiohttp
 import asyncpg
 import structlog
+from yarl import URL
 
 from federation.delivery.policy import Done, GiveUp, RemoveRecipient, Retry, next_step
 from federation.delivery.queue import DeliveryQueue, Job
@@ -69,6 +70,7 @@ class DeliveryWorker:
         self._done: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
         self._bodies: dict[str, bytes] = {}
+        self._urls: dict[str, tuple[str, URL]] = {}
 
     def notify(self) -> None:
         """New rows were queued (or it is time to stop): claim again without waiting."""
@@ -218,10 +220,21 @@ class DeliveryWorker:
             self._bodies[job.activity_id] = cached
         return cached
 
+    def _checked_url(self, inbox: str) -> tuple[str, URL]:
+        """`inbox` vetted by the fetch guard and parsed, once per inbox (a pure function of
+        the inbox and this worker's settings); raises FetchRefusedError."""
+        cached = self._urls.get(inbox)
+        if cached is None:
+            if len(self._urls) >= 10_000:
+                self._urls.clear()
+            url = guard.check_url(inbox, allow_private=self._allow_private)
+            cached = self._urls[inbox] = (url, URL(url))
+        return cached
+
     async def _post(self, job: Job) -> tuple[int | None, dict[str, str], str]:
         body = self._body_bytes(job)
         try:
-            url = guard.check_url(job.inbox, allow_private=self._allow_private)
+            url, parsed = self._checked_url(job.inbox)
             key = await self._key_for(job.signer)
             request = HttpRequest.build("POST", url, {"content-type": AP}, body)
 
@@ -234,7 +247,7 @@ class DeliveryWorker:
                 self.knocks,
                 job.host,
                 signed,
-                lambda r: self._send(url, r),
+                lambda r: self._send(parsed, r),
                 lambda res: res[0],
             )
             return status, headers, ""
@@ -243,7 +256,7 @@ class DeliveryWorker:
         except (LookupError, FetchRefusedError) as exc:
             return 400, {}, str(exc)
 
-    async def _send(self, url: str, request: HttpRequest) -> tuple[int, dict[str, str]]:
+    async def _send(self, url: URL, request: HttpRequest) -> tuple[int, dict[str, str]]:
         headers = {k: v for k, v in request.headers.items() if k != "host"}
         timeout = aiohttp.ClientTimeout(total=self._timeout)
         async with self._session.post(
