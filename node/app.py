@@ -30,11 +30,13 @@ from node.worker import worker_ctx
 
 log = structlog.get_logger(__name__)
 MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
+# connections per process: web handlers, 4 inbox processors, the delivery worker, loops
+POOL_SIZE = 20
 
 
 @asynccontextmanager
 async def open_node_database(
-    settings: Settings, *, max_size: int = 10
+    settings: Settings, *, max_size: int = POOL_SIZE
 ) -> AsyncIterator[tuple[str, asyncpg.Pool[Any]]]:
     """Start (or reach) PostgreSQL, migrate it, open a pool, make sure the system actors
     exist; undo all on exit. Shared by the server and the CLI commands."""

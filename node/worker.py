@@ -26,6 +26,9 @@ log = structlog.get_logger(__name__)
 POLL_SWEEP_MAX = 60.0
 CATCH_UP_FIRST = 60.0  # seconds after start: deliveries that waited for us arrive first
 CATCH_UP_EVERY = 900.0
+# Inbox processors per worker process: a slow fetch (up to the 10 s timeout) made while
+# applying one actor's activity does not hold up everyone else's.
+INBOX_PROCESSORS = 4
 
 
 async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
@@ -150,7 +153,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
     stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(_inbox_loop(app, stop)),
+        *(asyncio.create_task(_inbox_loop(app, stop)) for _ in range(INBOX_PROCESSORS)),
         asyncio.create_task(_delivery_loop(worker, queue, stop)),
         asyncio.create_task(_polls_loop(app, stop, polls_wakeup)),
         asyncio.create_task(_catch_up_loop(app, stop)),

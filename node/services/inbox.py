@@ -89,7 +89,7 @@ async def process_pending(
     """Process up to `limit` stored rows, one transaction each; returns how many were handled."""
     handled = 0
     for _ in range(limit):
-        failed: tuple[int, str] | None = None
+        failed: tuple[int, str, int] | None = None
         async with pool.acquire() as conn:
             async with conn.transaction():
                 rows = await inbox.claim_pending(conn, 1)
@@ -119,11 +119,19 @@ async def process_pending(
                     ValueError,
                     KeyError,
                 ) as exc:
-                    failed = (row["id"], f"{exc.__class__.__name__}: {exc}")
+                    failed = (
+                        row["id"],
+                        f"{exc.__class__.__name__}: {exc}",
+                        row["attempts"] + 1,
+                    )
             if failed is not None:
                 await inbox.mark_failed(pool, *failed)
                 log.warning(
-                    "inbox_processing_failed", inbox_id=failed[0], error=failed[1]
+                    "inbox_processing_failed",
+                    inbox_id=failed[0],
+                    error=failed[1],
+                    attempt=failed[2],
+                    retry_in=inbox.retry_delay(failed[2]),
                 )
         handled += 1
     return handled

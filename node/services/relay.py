@@ -150,6 +150,8 @@ async def handle_announce(
         return
     if isinstance(obj, dict) and same_origin(object_id, act.actor):
         document: dict[str, Any] = obj  # its own origin sent it
+    elif await _brought_later(conn, act.actor, object_id):
+        return  # a later activity of the same actor carries the object: no fetch needed
     else:
         document = (await remote.fetch_object(object_id)).document
         ctx = document.get("@context", ctx)
@@ -182,4 +184,22 @@ async def handle_announce(
         kind=received.kind,
         clusters=received.clusters,
         via=act.actor,
+    )
+
+
+async def _brought_later(conn: Connection, actor: str, object_id: str) -> bool:
+    """Whether `actor`'s inbox holds an unprocessed Announce{Create} of `object_id` from the
+    object's own origin: a member node sends the Announce{object id} Mastodon boosts and the
+    FEP-1b12 Announce{Create}; whichever arrives first, the object is read once, unfetched.
+    (Each actor's activities are applied in order, so that row comes after this one.)"""
+    if not same_origin(object_id, actor):
+        return False
+    return bool(
+        await conn.fetchval(
+            """SELECT 1 FROM inbox WHERE actor = $1 AND processed_at IS NULL
+                 AND type = 'Announce' AND body->'object'->>'type' = 'Create'
+                 AND body->'object'->'object'->>'id' = $2 LIMIT 1""",
+            actor,
+            object_id,
+        )
     )

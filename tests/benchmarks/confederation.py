@@ -2,11 +2,13 @@
 
 Run: python -m tests.benchmarks.confederation [NODES] [OBJECTS]   (default 20 and 50)
 
-NODES real nodes (each its own app, database, worker and loopback address, all in this
-process) form one open confederation; each node then publishes OBJECTS public visions.
-Prints the time until every replica has announced every object, announces per second, and
-the HTTP deliveries per object (the mesh cost: each member's node actor announces to every
-other replica's shared inbox), so one can see how it grows with the number of members.
+NODES real nodes, each its own `movement-node serve` process with its own database (on one
+embedded PostgreSQL) and loopback address, form one open confederation through the CLI
+(`confederation found`, `confederation join`); each node then publishes OBJECTS public
+visions through the authoring API. Prints the time until every replica has announced every
+object, announces per second, and the HTTP deliveries per object (the mesh cost: each
+member's node actor announces to every other member's shared inbox), so one can see how it
+grows with the number of members.
 """
 
 from __future__ import annotations
@@ -16,22 +18,13 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+import aiohttp
+import asyncpg
 
-from node import keys
-from node.app import create_app
-from node.clock import utcnow
-from node.config import Settings
-from node.domain.actors import actor_url
-from node.logging import configure_logging
-from node.services import movement
-from node.services.actors import create_actor
-from node.services.confederations import found, member_identity
-from node.services.joining import ask_to_join, fetch_history
 from node.storage import migrate
 from node.storage.db import with_database
 from node.storage.embedded import running
@@ -44,162 +37,235 @@ VISION = {
     "horizon": 20,
     "place": "Cascadia",
 }
+CHARTER = 'title = "Cascadia"\nplace = "Cascadia"\nscope = "bioregion"\nmembership = "open"\nquorum = "majority"\n'
+ANNOUNCED = """SELECT count(*) FROM confederation_announced n JOIN local_actors a
+                 ON a.id = n.replica_actor_id WHERE a.kind = 'confederation'"""
+SETUP_PARALLEL = 4  # CLI processes at a time while setting up
 
 
-async def _delivered(apps: list[web.Application]) -> float:
-    total = 0.0
-    for app in apps:
-        for metric in app[keys.METRICS].registry.collect():
-            if metric.name == "movement_deliveries":
-                total += sum(
-                    s.value
-                    for s in metric.samples
-                    if s.name.endswith("_total")
-                    and s.labels.get("outcome") == "delivered"
-                )
-    return total
+@dataclass
+class Node:
+    index: int
+    dsn: str
+    url: str
+    metrics: str
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+    token: str = ""
+    db: asyncpg.Connection[Any] | None = field(default=None, repr=False)
 
 
-async def _count(apps: list[web.Application], sql: str) -> int:
-    return sum([int(await app[keys.DB].fetchval(sql)) for app in apps])
+def _node(index: int, dsn: str, tmp: Path) -> Node:
+    host = f"127.0.1.{index + 1}"
+    port, metrics_port = free_port(host), free_port()
+    url = f"http://{host}:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=with_database(dsn, f"node{index}"),
+        MOVEMENT_NODE_URL=url,
+        MOVEMENT_NODE_HOST=host,
+        MOVEMENT_NODE_PORT=str(port),
+        MOVEMENT_NODE_METRICS_PORT=str(metrics_port),
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+        MOVEMENT_NODE_DATA_DIR=str(tmp / f"node{index}"),
+        MOVEMENT_NODE_LOG_LEVEL=os.environ.get("BENCH_LOG", "error"),
+    )
+    return Node(
+        index, env["DATABASE_URL"], url, f"http://127.0.0.1:{metrics_port}/metrics", env
+    )
 
 
-async def _wait(apps: list[web.Application], sql: str, target: int, what: str) -> None:
+async def _cli(node: Node, *args: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "node",
+        *args,
+        env=node.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        msg = f"node{node.index}: movement-node {' '.join(args)}: {err.decode()[-500:]}"
+        raise RuntimeError(msg)
+    return out.decode()
+
+
+async def _bounded(jobs: list[Any], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> Any:
+        async with gate:
+            return await job
+
+    return await asyncio.gather(*(one(j) for j in jobs))
+
+
+async def _start(node: Node, session: aiohttp.ClientSession) -> None:
+    node.process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "node", "serve", env=node.env
+    )
+    for _ in range(600):
+        try:
+            async with session.get(f"{node.url}/.well-known/nodeinfo") as resp:
+                if resp.status == 200:
+                    break
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    else:
+        msg = f"node{node.index} did not start"
+        raise RuntimeError(msg)
+    node.db = await asyncpg.connect(node.dsn)
+
+
+async def _count(nodes: list[Node], sql: str) -> int:
+    return sum([int(await n.db.fetchval(sql)) for n in nodes if n.db is not None])
+
+
+async def _wait(nodes: list[Node], sql: str, target: int, what: str) -> None:
     deadline = time.perf_counter() + 1800
-    while (have := await _count(apps, sql)) < target:
+    while (have := await _count(nodes, sql)) < target:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"{what}: {have} of {target} after 30 min")
         await asyncio.sleep(0.2)
 
 
-async def bench(dsn: str, tmp: Path, nodes: int, objects: int) -> None:
+async def _delivered(nodes: list[Node], session: aiohttp.ClientSession) -> float:
+    """Deliveries acknowledged with a 2xx so far, from every node's /metrics."""
+    total = 0.0
+    for node in nodes:
+        async with session.get(node.metrics) as resp:
+            text = await resp.text()
+        for line in text.splitlines():
+            if line.startswith("movement_deliveries_total{") and (
+                'outcome="delivered"' in line
+            ):
+                total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+async def _publish(node: Node, session: aiohttp.ClientSession, objects: int) -> None:
+    headers = {"Authorization": f"Bearer {node.token}"}
+    for n in range(objects):
+        async with session.post(
+            f"{node.url}/api/v1/visions",
+            json=VISION | {"title": f"Vision {n} of node {node.index}"},
+            headers=headers,
+        ) as resp:
+            if resp.status != 201:
+                msg = f"node{node.index}: publishing answered {resp.status}: {await resp.text()}"
+                raise RuntimeError(msg)
+
+
+async def bench(dsn: str, tmp: Path, count: int, objects: int) -> None:
     await admin_exec(dsn, 'CREATE DATABASE "template_conf"')
     await migrate.apply_dsn(with_database(dsn, "template_conf"))
-    apps: list[web.Application] = []
-    runners: list[web.AppRunner] = []
-    try:
-        for i in range(nodes):
-            host = f"127.0.1.{i + 1}"
-            port = free_port(host)
-            await admin_exec(dsn, f'CREATE DATABASE "node{i}" TEMPLATE "template_conf"')
-            settings = replace(
-                Settings(),
-                url=f"http://{host}:{port}",
-                database_url=with_database(dsn, f"node{i}"),
-                allow_private_network=True,
-                data_dir=tmp / f"node{i}",
+    nodes = [_node(i, dsn, tmp) for i in range(count)]
+    for node in nodes:
+        await admin_exec(
+            dsn, f'CREATE DATABASE "node{node.index}" TEMPLATE "template_conf"'
+        )
+    charter = tmp / "charter.toml"
+    charter.write_text(CHARTER)
+    async with aiohttp.ClientSession() as session:
+        try:
+            start = time.perf_counter()
+            await _bounded([_start(n, session) for n in nodes], SETUP_PARALLEL)
+            print(
+                f"nodes: {count} `movement-node serve` processes up in {time.perf_counter() - start:.1f} s"
             )
-            app = create_app(settings)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, host, port).start()
-            apps.append(app)
-            runners.append(runner)
-        founder = apps[0]
-        async with founder[keys.DB].acquire() as conn, conn.transaction():
-            member = await member_identity(conn, None, "node")
-            _conf, replica = await found(
-                conn,
-                base_url=founder[keys.SETTINGS].url,
-                fields={
-                    "name": "cascadia",
-                    "title": "Cascadia",
-                    "place": "Cascadia",
-                    "scope": "bioregion",
-                    "membership": "open",
-                    "quorum": "majority",
-                },
-                member=member,
-                now=utcnow(),
+
+            async def group(node: Node) -> None:
+                await _cli(node, "group", "create", "river_keepers")
+                out = await _cli(
+                    node,
+                    "token",
+                    "create",
+                    "--actor",
+                    "river_keepers",
+                    "--label",
+                    "bench",
+                )
+                node.token = out.strip().splitlines()[-1]
+
+            await _bounded([group(n) for n in nodes], SETUP_PARALLEL)
+            await _cli(
+                nodes[0],
+                "confederation",
+                "found",
+                "cascadia",
+                "--charter",
+                str(charter),
             )
-        replica_url = actor_url(founder[keys.SETTINGS].url, replica)
-        start = time.perf_counter()
-        for app in apps[1:]:
-            remote = app[keys.REMOTE]
-            doc = await remote.fetch_actor(replica_url)
-            history = await fetch_history(remote, doc["decisions"])
-            async with app[keys.DB].acquire() as conn, conn.transaction():
-                await ask_to_join(
-                    conn,
-                    base_url=app[keys.SETTINGS].url,
-                    remote=remote,
-                    replica_doc=doc,
-                    history=history,
-                    member=await member_identity(conn, None, "node"),
-                    now=utcnow(),
-                )
-        await _wait(
-            apps, "SELECT count(*) FROM confederation_members", nodes * nodes, "members"
-        )
-        await _wait(
-            apps,
-            "SELECT count(*) FROM following WHERE state = 'accepted'",
-            nodes * (nodes - 1),
-            "mesh",
-        )
-        formed = time.perf_counter() - start
-        print(f"confederation: {nodes} nodes joined and meshed in {formed:.1f} s")
+            start = time.perf_counter()
+            replica = f"{nodes[0].url}/actors/cascadia"
+            await _bounded(
+                [_cli(n, "confederation", "join", replica) for n in nodes[1:]],
+                SETUP_PARALLEL,
+            )
+            await _wait(
+                nodes,
+                "SELECT count(*) FROM confederation_members",
+                count * count,
+                "members",
+            )
+            await _wait(
+                nodes,
+                "SELECT count(*) FROM following WHERE state = 'accepted'",
+                count * (count - 1),
+                "mesh",
+            )
+            print(
+                f"confederation: {count} nodes joined and meshed in {time.perf_counter() - start:.1f} s"
+            )
 
-        groups = [
-            await create_actor(app[keys.DB], kind="group", name="river_keepers")
-            for app in apps
-        ]
-        before = await _delivered(apps)
-        start = time.perf_counter()
-
-        async def publish(app: web.Application, group: Any) -> None:
-            for n in range(objects):
-                await movement.create_object(
-                    app[keys.DB],
-                    base_url=app[keys.SETTINGS].url,
-                    actor=group,
-                    kind="vision",
-                    data=VISION | {"title": f"Vision {n}"},
-                    now=utcnow(),
-                )
-
-        await asyncio.gather(
-            *(publish(a, g) for a, g in zip(apps, groups, strict=True))
-        )
-        published = time.perf_counter() - start
-        total = nodes * objects
-        await _wait(
-            apps,
-            """SELECT count(*) FROM confederation_announced n JOIN local_actors a
-                 ON a.id = n.replica_actor_id WHERE a.kind = 'confederation'""",
-            nodes * total,
-            "announces",
-        )
-        elapsed = time.perf_counter() - start
-        # let the last deliveries be counted (announces can precede their acknowledgement)
-        await _wait(apps, "SELECT -count(*) FROM deliveries", 0, "queue drained")
-        delivered = await _delivered(apps) - before
-        print(
-            f"publishing: {total} objects ({objects} per node) stored in {published:.1f} s"
-        )
-        print(
-            f"aggregation: every replica announced every object in {elapsed:.1f} s: "
-            f"{nodes * total / elapsed:.0f} announces/s"
-        )
-        print(
-            f"mesh cost: {delivered:.0f} HTTP deliveries, {delivered / total:.1f} per object "
-            f"(2 x (members - 1) = {2 * (nodes - 1)} expected from each node's two Announces)"
-        )
-    finally:
-        for runner in runners:
-            await runner.cleanup()
+            before = await _delivered(nodes, session)
+            start = time.perf_counter()
+            await asyncio.gather(*(_publish(n, session, objects) for n in nodes))
+            published = time.perf_counter() - start
+            total = count * objects
+            await _wait(nodes, ANNOUNCED, count * total, "announces")
+            elapsed = time.perf_counter() - start
+            # let the last deliveries be counted (announces can precede their acknowledgement)
+            await _wait(nodes, "SELECT -count(*) FROM deliveries", 0, "queue drained")
+            delivered = await _delivered(nodes, session) - before
+            fetches = await _count(
+                nodes, "SELECT count(*) FROM inbox WHERE error IS NOT NULL"
+            )
+            print(
+                f"publishing: {total} objects ({objects} per node, through the API) in {published:.1f} s"
+            )
+            print(
+                f"aggregation: every replica announced every object in {elapsed:.1f} s: "
+                f"{count * total / elapsed:.0f} announces/s"
+            )
+            print(
+                f"mesh cost: {delivered:.0f} HTTP deliveries, {delivered / total:.1f} per object "
+                f"(2 x (members - 1) = {2 * (count - 1)} expected from each node's two Announces); "
+                f"{fetches} inbox activities needed a retry"
+            )
+        finally:
+            for node in nodes:
+                if node.db is not None:
+                    await node.db.close()
+                if node.process is not None and node.process.returncode is None:
+                    node.process.terminate()
+            for node in nodes:
+                if node.process is not None:
+                    await node.process.wait()
 
 
 async def main() -> None:
-    nodes = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     objects = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    configure_logging(json=True, level=os.environ.get("BENCH_LOG", "error"))
     with tempfile.TemporaryDirectory() as tmp:
         pgdata = Path(tmp) / "pgdata"
         with running(pgdata) as dsn:  # room for every node's pool and listeners
-            await admin_exec(dsn, "ALTER SYSTEM SET max_connections = 600")
+            await admin_exec(dsn, "ALTER SYSTEM SET max_connections = 800")
         with running(pgdata) as dsn:
-            await bench(dsn, Path(tmp), nodes, objects)
+            await bench(dsn, Path(tmp), count, objects)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ import aiohttp
 import feedparser
 import icalendar
 import pytest
+from aiohttp import web
 
+from node.movement.wire import Addressing, build_object
 from node.services.actors import create_actor
 from tests.conftest import free_port, until
 from tests.integration.nodes import Node, Nodes
@@ -631,4 +633,101 @@ async def until_known(node: Node, object_id: str) -> None:
         ),
         timeout=15,
         what=f"{node.name} knowing {object_id}",
+    )
+
+
+async def _post_as(node: Node, name: str, inbox: str, activity: dict[str, Any]) -> None:
+    """POST `activity` to `inbox`, signed with the key of `node`'s local actor `name`."""
+    from federation.sig.knock import sign
+    from federation.types import HttpRequest
+    from node.services.actors import signing_key
+
+    key = await signing_key(node.db, node.url, name)
+    body = json.dumps(activity).encode()
+    request = HttpRequest.build(
+        "POST", inbox, {"content-type": "application/activity+json"}, body
+    )
+    signed = sign(request, key, "cavage", datetime.now(UTC))
+    headers = {k: v for k, v in signed.headers.items() if k != "host"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(inbox, data=body, headers=headers) as resp,
+    ):
+        assert resp.status == 202, await resp.text()
+
+
+async def test_a_plain_announce_waits_for_its_sibling_create_instead_of_fetching(
+    nodes: Nodes, tmp_path: Path, aiohttp_server: Any
+) -> None:
+    a, b = await nodes.start("a", "127.0.0.2"), await nodes.start("b", "127.0.0.3")
+    await a.found("cascadia", charter_file(tmp_path, "open"))
+    await b.ok("confederation", "join", f"cascadia@{a.host}")
+    await wait_members(a, "cascadia", {a.actor("node"), b.actor("node")})
+    # an object B never serves (a fetch of it is a 404): only the Announce{Create} has it
+    object_id = f"{b.actor('node')}/objects/{uuid.uuid4()}"
+    me = b.actor("node")
+    vision = build_object(
+        "vision",
+        {
+            "title": "Rivers run free",
+            "summary": "Dams come down.",
+            "body": "Soon.",
+            "horizon": 20,
+            "place": "Cascadia",
+        },
+        Addressing(
+            object_id=object_id,
+            actor=me,
+            followers=f"{me}/followers",
+            clusters={},
+            published=datetime.now(UTC),
+        ),
+    )
+    plain = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{me}/announces/{uuid.uuid4()}",
+        "type": "Announce",
+        "actor": me,
+        "object": object_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    create = {
+        "id": f"{object_id}/activity",
+        "type": "Create",
+        "actor": me,
+        "object": vision,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    wrapped = {**plain, "id": f"{me}/announces/{uuid.uuid4()}", "object": create}
+    # B's node actor's earlier activity keeps A busy (a fetch that waits on `gate`), so the
+    # two Announces are both stored before either is applied, the plain one first
+    gate = asyncio.Event()
+
+    async def slow(_request: web.Request) -> web.Response:
+        await gate.wait()
+        return web.json_response({"error": "gone"}, status=404)
+
+    app = web.Application()
+    app.router.add_get("/users/slow", slow)
+    slow_server = await aiohttp_server(app, host="127.0.0.1")
+    move = {
+        **plain,
+        "id": f"{me}/moves/{uuid.uuid4()}",
+        "type": "Move",
+        "object": me,
+        "target": str(slow_server.make_url("/users/slow")),
+    }
+    await _post_as(b, "node", f"{a.url}/inbox", move)
+    await _post_as(b, "node", f"{a.url}/inbox", plain)
+    await _post_as(b, "node", f"{a.url}/inbox", wrapped)
+    gate.set()
+    await until_announced(a, "cascadia", object_id)
+    rows = await a.db.fetch(
+        "SELECT activity_id, attempts, error, processed_at IS NOT NULL AS done FROM inbox WHERE activity_id = ANY($1::text[])",
+        [plain["id"], wrapped["id"]],
+    )
+    assert sorted(
+        (r["activity_id"], r["attempts"], r["error"], r["done"]) for r in rows
+    ) == sorted([(plain["id"], 0, None, True), (wrapped["id"], 0, None, True)]), (
+        "no fetch was tried (it would have failed with a 404)"
     )

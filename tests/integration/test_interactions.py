@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from node import keys
 from node.services.actors import create_actor
@@ -251,3 +252,96 @@ async def test_unknown_activity_types_are_accepted_and_ignored(
         )
         == 1
     )
+
+
+async def _attempts(node: Any, activity_id: str) -> Any:
+    return await node.app[keys.DB].fetchrow(
+        "SELECT attempts, processed_at, retry_at > now() + interval '20 seconds' AS later FROM inbox WHERE activity_id = $1",
+        activity_id,
+    )
+
+
+async def test_a_failed_activity_waits_before_it_is_tried_again(
+    node: Any, peer: Peer
+) -> None:
+    await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
+    await _settled(node)
+    move = {
+        **_act(peer, "Move", peer.actor_id("alice")),
+        "target": peer.actor_id("ghost"),  # not there yet: fetching it fails
+    }
+    await _send(node, peer, move)
+    for _ in range(100):
+        if (row := await _attempts(node, move["id"]))["attempts"]:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # processors keep polling; the row is not due for 30 s
+    row = await _attempts(node, move["id"])
+    assert (row["attempts"], row["processed_at"], row["later"]) == (1, None, True)
+
+    peer.add("ghost", extra={"alsoKnownAs": [peer.actor_id("alice")]})
+    pool = node.app[keys.DB]
+    await pool.execute(
+        "UPDATE inbox SET retry_at = now() WHERE activity_id = $1", move["id"]
+    )
+    node.app[keys.INBOX_WAKEUP].set()
+    await _settled(node)
+    assert await pool.fetchval("SELECT follower FROM followers") == peer.actor_id(
+        "ghost"
+    )
+
+
+async def test_a_slow_activity_holds_up_its_own_actor_only(
+    node: Any, peer: Peer, aiohttp_server: Any
+) -> None:
+    gate = asyncio.Event()
+
+    async def slow_actor(_request: web.Request) -> web.Response:
+        await gate.wait()
+        return web.json_response({"error": "gone"}, status=404)
+
+    app = web.Application()
+    app.router.add_get("/users/slow", slow_actor)
+    slow = await aiohttp_server(app, host="127.0.0.1")
+    peer.add("bob")
+    move = {
+        **_act(peer, "Move", peer.actor_id("bob"), as_="bob"),
+        "target": str(slow.make_url("/users/slow")),
+    }
+    bob_follow = _act(peer, "Follow", f"{_base(node)}/actors/housing", as_="bob")
+    await _send(node, peer, move, as_="bob")
+    await _send(node, peer, bob_follow, as_="bob")
+    await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
+    pool = node.app[keys.DB]
+    followers: list[str] = []
+    for _ in range(
+        100
+    ):  # alice's Follow is applied while bob's Move waits on its fetch
+        followers = [r[0] for r in await pool.fetch("SELECT follower FROM followers")]
+        if followers:
+            break
+        await asyncio.sleep(0.05)
+    assert followers == [peer.actor_id("alice")]
+    assert not gate.is_set()
+    assert (await _attempts(node, bob_follow["id"]))["processed_at"] is None, (
+        "bob's Follow waits for bob's Move"
+    )
+    gate.set()
+    await _settled_except(node, move["id"])
+    assert sorted(r[0] for r in await pool.fetch("SELECT follower FROM followers")) == [
+        peer.actor_id("alice"),
+        peer.actor_id("bob"),
+    ]
+    assert (await _attempts(node, move["id"]))["attempts"] == 1
+
+
+async def _settled_except(node: Any, failing_id: str) -> None:
+    pool = node.app[keys.DB]
+    for _ in range(200):
+        if not await pool.fetchval(
+            "SELECT count(*) FROM inbox WHERE processed_at IS NULL AND activity_id <> $1",
+            failing_id,
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("inbox not processed")

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from node import keys
+from node.app import POOL_SIZE
 from node.services.actors import create_actor
 from node.storage import tokens
 from tests.conftest import free_port
@@ -119,7 +120,7 @@ async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
     assert value(found, "movement_delivery_queue_depth") >= 1
     assert value(found, "movement_delivery_oldest_pending_seconds") > 0
     assert ("movement_circuit_breakers", frozenset({("state", "open")})) in found
-    assert value(found, "movement_db_pool_connections", state="max") == 10
+    assert value(found, "movement_db_pool_connections", state="max") == POOL_SIZE
     assert not any("127.0.0" in str(labels) for (_name, labels) in found), (
         "no host or address in any label"
     )
