@@ -131,7 +131,11 @@ async def process_pending(
                     inbox_id=failed[0],
                     error=failed[1],
                     attempt=failed[2],
-                    retry_in=inbox.retry_delay(failed[2]),
+                    retry_in=(
+                        inbox.retry_delay(failed[2])
+                        if failed[2] < inbox.MAX_ATTEMPTS
+                        else "never"
+                    ),
                 )
         handled += 1
     return handled

@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from node.logging import configure_logging
 from node.storage import migrate
 from node.storage.db import with_database
 from node.storage.embedded import running
@@ -260,6 +261,7 @@ async def bench(dsn: str, tmp: Path, count: int, objects: int) -> None:
 async def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     objects = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    configure_logging(json=True, level=os.environ.get("BENCH_LOG", "error"))
     with tempfile.TemporaryDirectory() as tmp:
         pgdata = Path(tmp) / "pgdata"
         with running(pgdata) as dsn:  # room for every node's pool and listeners
