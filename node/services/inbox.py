@@ -92,10 +92,9 @@ async def process_pending(
         failed: tuple[int, str, int] | None = None
         async with pool.acquire() as conn:
             async with conn.transaction():
-                rows = await inbox.claim_pending(conn, 1)
-                if not rows:
+                row = await inbox.claim_pending(conn)
+                if row is None:
                     return handled
-                row = rows[0]
                 structlog.contextvars.bind_contextvars(
                     inbox_id=row["id"], activity_id=row["activity_id"]
                 )

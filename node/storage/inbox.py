@@ -30,22 +30,37 @@ async def insert(
 MAX_ATTEMPTS = 5
 
 
-async def claim_pending(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    """Lock up to `limit` due unprocessed rows for this transaction (other processors skip
-    them). A row waits while an earlier due row of the same actor is unprocessed, so each
-    actor's activities are applied one at a time, in the order they arrived."""
-    return await conn.fetch(
-        """SELECT id, activity_id, actor, type, body, attempts FROM inbox i
-           WHERE i.processed_at IS NULL AND i.attempts < $2
-             AND (i.retry_at IS NULL OR i.retry_at <= now())
-             AND NOT EXISTS (
-               SELECT 1 FROM inbox e
-               WHERE e.actor = i.actor AND e.id < i.id AND e.processed_at IS NULL
-                 AND e.attempts < $2 AND (e.retry_at IS NULL OR e.retry_at <= now()))
-           ORDER BY i.id LIMIT $1 FOR UPDATE SKIP LOCKED""",
-        limit,
+ACTOR_LOCK_CLASS = (
+    28271  # advisory-lock namespace: the remote actor whose row is applied
+)
+CANDIDATES = 32
+
+
+async def claim_pending(conn: Connection) -> asyncpg.Record | None:
+    """Lock the oldest due unprocessed row whose actor no other processor holds, with its
+    actor (a transaction-scoped advisory lock), for this transaction; None when there is
+    none. Holding the actor means each actor's activities are applied one at a time, in
+    the order they arrived, while other processors apply other actors'."""
+    candidates = await conn.fetch(
+        """SELECT id FROM inbox
+           WHERE processed_at IS NULL AND attempts < $2
+             AND (retry_at IS NULL OR retry_at <= now())
+           ORDER BY id LIMIT $1""",
+        CANDIDATES,
         MAX_ATTEMPTS,
     )
+    for candidate in candidates:
+        row: asyncpg.Record | None = await conn.fetchrow(
+            """SELECT id, activity_id, actor, type, body, attempts FROM inbox
+               WHERE id = $1 AND CASE WHEN processed_at IS NULL
+                 THEN pg_try_advisory_xact_lock($2, hashtext(actor)) ELSE false END
+               FOR UPDATE SKIP LOCKED""",
+            candidate["id"],
+            ACTOR_LOCK_CLASS,
+        )
+        if row is not None:
+            return row
+    return None
 
 
 def retry_delay(attempts: int) -> float:
