@@ -34,6 +34,7 @@ INBOX_PROCESSORS = 4
 async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
     settings, wakeup = app[keys.SETTINGS], app[keys.INBOX_WAKEUP]
     while not stop.is_set():
+        wakeup.clear()  # before looking: a row stored from now on sets it again
         try:
             handled = await process_pending(
                 app[keys.DB], base_url=settings.url, remote=app[keys.REMOTE]
@@ -43,7 +44,6 @@ async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
             handled = 0
         if handled:
             continue
-        wakeup.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), timeout=1.0)
 

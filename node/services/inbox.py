@@ -107,24 +107,24 @@ async def process_pending(
                     body,
                 )
                 try:
-                    async with (
-                        conn.transaction()
-                    ):  # a savepoint: a failing handler leaves no half-work
+                    # a savepoint: a failing handler leaves no half-work
+                    async with conn.transaction():
                         await route(conn, act, base_url=base_url, remote=remote)
-                    await inbox.mark_processed(conn, row["id"])
+                        await inbox.mark_processed(conn, row["id"])
                 except (
                     FederationError,
                     asyncpg.PostgresError,
                     ValueError,
                     KeyError,
                 ) as exc:
+                    # in the claiming transaction: no other processor sees it due meanwhile
                     failed = (
                         row["id"],
                         f"{exc.__class__.__name__}: {exc}",
                         row["attempts"] + 1,
                     )
+                    await inbox.mark_failed(conn, *failed)
             if failed is not None:
-                await inbox.mark_failed(pool, *failed)
                 log.warning(
                     "inbox_processing_failed",
                     inbox_id=failed[0],

@@ -74,10 +74,10 @@ async def mark_processed(conn: Connection, row_id: int) -> None:
     )
 
 
-async def mark_failed(pool: Pool, row_id: int, error: str, attempts: int) -> None:
+async def mark_failed(conn: Connection, row_id: int, error: str, attempts: int) -> None:
     """Record the `attempts`-th failure and when the row is due again (after MAX_ATTEMPTS,
     never: it stays, with its error, for an admin to see)."""
-    await pool.execute(
+    await conn.execute(
         """UPDATE inbox SET attempts = attempts + 1, error = $2,
              retry_at = now() + make_interval(secs => $3) WHERE id = $1""",
         row_id,
