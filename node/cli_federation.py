@@ -1,4 +1,4 @@
-"""CLI commands for following out and the delivery dead-letter list."""
+"""CLI commands for following out, the delivery dead-letter list and failed inbox activities."""
 
 from __future__ import annotations
 
@@ -68,6 +68,33 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, action)
 
 
+def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
+    """List received activities whose processing failed, or make them due again."""
+    from node.storage import inbox
+
+    async def action(pool: asyncpg.Pool[Any]) -> int:
+        if args.inbox_command == "failed":
+            for r in await inbox.failed(pool):
+                when = (
+                    "given up"
+                    if r["attempts"] >= inbox.MAX_ATTEMPTS
+                    else f"next try {r['retry_at']:%Y-%m-%d %H:%M:%S}"
+                )
+                print(
+                    f"{r['id']}\t{r['type']}\t{r['actor']}\t{r['received_at']:%Y-%m-%d %H:%M}"
+                    f"\t{r['attempts']} attempt(s), {when}\t{r['error']}"
+                )
+            return 0
+        try:
+            count = await inbox.retry_failed(pool, args.ids or None)
+        except LookupError as exc:
+            raise CliError(str(exc)) from exc
+        print(f"{count} activity(ies) to be processed again")
+        return 0
+
+    return _run(settings, action)
+
+
 def add_follow_commands(sub: argparse._SubParsersAction[Any]) -> None:
     follow = sub.add_parser(
         "follow",
@@ -92,3 +119,18 @@ def add_follow_commands(sub: argparse._SubParsersAction[Any]) -> None:
     )
     retry.add_argument("ids", nargs="*", type=int)
     deliveries.set_defaults(func=cmd_deliveries)
+    received = sub.add_parser(
+        "inbox",
+        help="received activities whose processing failed: failed, retry",
+        description="List received activities whose processing failed (waiting for "
+        "their next try, or given up) and make them due again.",
+    )
+    isub = received.add_subparsers(
+        dest="inbox_command", metavar="ACTION", required=True
+    )
+    isub.add_parser("failed", help="list failed activities (newest first)")
+    again = isub.add_parser(
+        "retry", help="process failed activities again now (all, or the given ids)"
+    )
+    again.add_argument("ids", nargs="*", type=int)
+    received.set_defaults(func=cmd_inbox)

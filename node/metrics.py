@@ -20,6 +20,7 @@ from prometheus_client import (
 )
 
 from node import keys
+from node.storage import inbox
 
 
 class Metrics:
@@ -68,7 +69,12 @@ class Metrics:
         )
         self.inbox_pending = Gauge(
             "movement_inbox_pending",
-            "Stored inbox activities not yet processed",
+            "Stored inbox activities still to be processed (new, or failed and due again)",
+            registry=r,
+        )
+        self.inbox_failed = Gauge(
+            "movement_inbox_failed",
+            "Stored inbox activities whose processing gave up (movement-node inbox failed)",
             registry=r,
         )
         self.breakers = Gauge(
@@ -96,11 +102,15 @@ class Metrics:
                       (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)
                          FROM deliveries) AS oldest,
                       (SELECT count(*) FROM dead_deliveries) AS dead,
-                      (SELECT count(*) FROM inbox WHERE processed_at IS NULL) AS inbox,
+                      (SELECT count(*) FILTER (WHERE attempts < $1) FROM inbox
+                         WHERE processed_at IS NULL) AS inbox,
+                      (SELECT count(*) FILTER (WHERE attempts >= $1) FROM inbox
+                         WHERE processed_at IS NULL) AS inbox_failed,
                       (SELECT count(*) FROM host_breakers WHERE open_until > now()) AS open,
                       (SELECT count(*) FROM host_breakers
                          WHERE failures > 0 AND (open_until IS NULL OR open_until <= now()))
-                         AS failing"""
+                         AS failing""",
+            inbox.MAX_ATTEMPTS,
         )
         if row is None:  # pragma: no cover - a SELECT of aggregates always has a row
             return
@@ -108,6 +118,7 @@ class Metrics:
         self.oldest_pending.set(float(row["oldest"]))
         self.dead.set(row["dead"])
         self.inbox_pending.set(row["inbox"])
+        self.inbox_failed.set(row["inbox_failed"])
         self.breakers.labels("open").set(row["open"])
         self.breakers.labels("failing").set(row["failing"])
         size, idle = pool.get_size(), pool.get_idle_size()

@@ -84,3 +84,34 @@ async def mark_failed(conn: Connection, row_id: int, error: str, attempts: int) 
         error[:2000],
         retry_delay(attempts),
     )
+
+
+async def failed(pool: Pool, *, limit: int = 200) -> list[asyncpg.Record]:
+    """Unprocessed rows whose processing failed, newest first: waiting for their next try
+    (retry_at) or given up (attempts = MAX_ATTEMPTS)."""
+    return await pool.fetch(
+        """SELECT id, activity_id, actor, type, received_at, attempts, retry_at, error
+           FROM inbox WHERE processed_at IS NULL AND error IS NOT NULL
+           ORDER BY id DESC LIMIT $1""",
+        limit,
+    )
+
+
+async def retry_failed(pool: Pool, ids: list[int] | None) -> int:
+    """Make failed rows (all, or those with `ids`) due now with a fresh set of attempts, and
+    wake the processors; returns how many. Raises LookupError, changing nothing, when an id
+    is not a failed unprocessed row."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            """UPDATE inbox SET attempts = 0, retry_at = NULL
+               WHERE processed_at IS NULL AND error IS NOT NULL
+                 AND ($1::bigint[] IS NULL OR id = ANY($1)) RETURNING id""",
+            ids,
+        )
+        missing = sorted(set(ids or ()) - {r["id"] for r in rows})
+        if missing:
+            msg = f"no failed activity with id {', '.join(map(str, missing))}"
+            raise LookupError(msg)
+        if rows:
+            await conn.execute("SELECT pg_notify('inbox', '')")
+    return len(rows)

@@ -11,6 +11,7 @@ from aiohttp import web
 from node import keys
 from node.services.actors import create_actor
 from node.services.publish import post_note
+from tests.conftest import run_cli, until
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -345,3 +346,32 @@ async def _settled_except(node: Any, failing_id: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("inbox not processed")
+
+
+async def test_given_up_activity_is_listed_and_processed_again_from_the_cli(
+    node: Any, peer: Peer
+) -> None:
+    await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
+    move = {**_act(peer, "Move", peer.actor_id("alice")), "target": peer.actor_id("x")}
+    await _send(node, peer, move)
+    pool, settings = node.app[keys.DB], node.app[keys.SETTINGS]
+    await until(lambda: pool.fetchval("SELECT attempts FROM inbox WHERE type = 'Move'"))
+    await pool.execute("UPDATE inbox SET attempts = 5 WHERE type = 'Move'")  # gave up
+    code, out, _err = await run_cli(settings, "inbox", "failed")
+    row_id = await pool.fetchval("SELECT id FROM inbox WHERE type = 'Move'")
+    assert code == 0
+    assert out.startswith(f"{row_id}\tMove\t{peer.actor_id('alice')}\t")
+    assert "5 attempt(s), given up" in out
+
+    code, _out, err = await run_cli(settings, "inbox", "retry", str(row_id), "999999")
+    assert (code, err.strip()) == (
+        1,
+        "movement-node: error: no failed activity with id 999999",
+    )
+    assert await pool.fetchval("SELECT attempts FROM inbox WHERE type = 'Move'") == 5
+
+    peer.add("x", extra={"alsoKnownAs": [peer.actor_id("alice")]})
+    code, out, _err = await run_cli(settings, "inbox", "retry", str(row_id))
+    assert (code, out) == (0, "1 activity(ies) to be processed again\n")
+    await _settled(node)  # due at once, not on the 30 s schedule
+    assert await pool.fetchval("SELECT follower FROM followers") == peer.actor_id("x")

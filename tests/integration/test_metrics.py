@@ -15,7 +15,7 @@ from node import keys
 from node.app import POOL_SIZE
 from node.services.actors import create_actor
 from node.storage import tokens
-from tests.conftest import free_port
+from tests.conftest import free_port, until
 from tests.integration.test_backup import add_unreachable_follower
 from tests.integration.test_movement import CALL, _follow, _publish
 from tests.peer import Peer
@@ -124,6 +124,29 @@ async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
     assert not any("127.0.0" in str(labels) for (_name, labels) in found), (
         "no host or address in any label"
     )
+
+
+async def test_given_up_inbox_activities_count_as_failed_not_pending(
+    make_client: Any, peer: Peer
+) -> None:
+    node = await make_client(metrics_token=TOKEN)
+    pool = node.app[keys.DB]
+    await create_actor(pool, kind="group", name="tenants")
+    alice = peer.actor_id("alice")
+    move = {"id": f"{alice}#move", "type": "Move", "actor": alice, "object": alice}
+    body = json.dumps({**move, "target": peer.actor_id("nobody")}).encode()
+    url = f"{node.app[keys.SETTINGS].url}/inbox"
+    resp = await node.post(
+        "/inbox", data=body, headers=peer.sign_post("alice", url, body)
+    )
+    assert resp.status == 202
+    await until(lambda: pool.fetchval("SELECT attempts FROM inbox"), what="a failure")
+    await pool.execute("UPDATE inbox SET attempts = 5")  # as after the last retry
+
+    resp = await node.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    found = samples(await resp.text())
+    assert value(found, "movement_inbox_failed") == 1
+    assert value(found, "movement_inbox_pending") == 0
 
 
 async def test_metrics_are_off_unless_configured(make_client: Any) -> None:
