@@ -4,7 +4,7 @@ Run: python -m tests.benchmarks.fanout [EXTRA_WORKER_PROCESSES, default 1]
 
 1. One post to 10,000 followers on 1,000 hosts (each with a shared inbox, all on loopback
    addresses 127.0.x.y) -> 1,000 signed deliveries; wall time, deliveries/s, CPU per
-   delivery, and the RSA signing rate measured in the same run (each delivery costs one
+   delivery (node processes, PostgreSQL, receivers), and the RSA signing rate measured in the same run (each delivery costs one
    signature). Run twice: by the node's one process (`serve --role all`), then with extra
    `serve --role worker` processes sharing the queue (one process per core on 2 cores).
 2. 5,000 signed Follow activities POSTed to the node's inbox by 50 concurrent clients:
@@ -107,6 +107,22 @@ def _cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_pids(pgdata: Path) -> list[int]:
+    """The embedded PostgreSQL's postmaster (first line of postmaster.pid) and its children."""
+    try:
+        postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return [postmaster, *children]
+
+
 def signing_rate(n: int = 500) -> float:
     key = generate_rsa()
     start = time.perf_counter()
@@ -120,7 +136,12 @@ def signing_rate(n: int = 500) -> float:
 
 
 async def fanout(
-    app: web.Application, port: int, *, group_name: str, node_pids: list[int]
+    app: web.Application,
+    port: int,
+    *,
+    group_name: str,
+    node_pids: list[int],
+    pgdata: Path,
 ) -> None:
     """One post by a new group with 10,000 followers -> 1,000 deliveries; prints figures."""
     pool = app[keys.DB]
@@ -152,6 +173,8 @@ async def fanout(
         rate_before = signing_rate()
         node_cpu = -sum(map(_cpu_seconds, node_pids))
         receiver_cpu = -_cpu_seconds(receiver.pid)
+        pg_pids = _postgres_pids(pgdata)  # its connections are open by now
+        pg_cpu = -sum(map(_cpu_seconds, pg_pids))
         start = time.perf_counter()
         await post_note(
             pool,
@@ -168,6 +191,7 @@ async def fanout(
         elapsed = time.perf_counter() - start
         node_cpu += sum(map(_cpu_seconds, node_pids))
         receiver_cpu += _cpu_seconds(receiver.pid)
+        pg_cpu += sum(map(_cpu_seconds, pg_pids))
     finally:
         receiver.terminate()
         receiver.join(10)
@@ -181,7 +205,8 @@ async def fanout(
     )
     print(
         f"fan-out: CPU per delivery: node process(es) {node_cpu / HOSTS * 1000:.2f} ms "
-        f"(one signature {1000 / rate:.2f} ms), receivers {receiver_cpu / HOSTS * 1000:.2f} ms"
+        f"(one signature {1000 / rate:.2f} ms), PostgreSQL {pg_cpu / HOSTS * 1000:.2f} ms, "
+        f"receivers {receiver_cpu / HOSTS * 1000:.2f} ms"
     )
     print(
         f"fan-out: {HOSTS / elapsed:.0f} deliveries/s; RSA-2048 signing rate {rate:.0f}/s (bound); {HOSTS / elapsed / rate:.0%} of it"
@@ -251,6 +276,7 @@ async def inbox_load(app: web.Application, node_url: str) -> None:
 async def main() -> None:
     configure_logging(json=True, level="error")
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
+        pgdata = Path(tmp) / "pgdata"
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         settings = replace(
@@ -269,7 +295,11 @@ async def main() -> None:
         try:
             print("node: 1 process, web and worker (`serve --role all`)")
             await fanout(
-                app, free_port(), group_name="housing", node_pids=[os.getpid()]
+                app,
+                free_port(),
+                group_name="housing",
+                node_pids=[os.getpid()],
+                pgdata=pgdata,
             )
             extra = [await _worker_process(dsn, url) for _ in range(EXTRA_WORKERS)]
             print(
@@ -281,6 +311,7 @@ async def main() -> None:
                 free_port(),
                 group_name="transport",
                 node_pids=[os.getpid(), *(proc.pid for proc in extra)],
+                pgdata=pgdata,
             )
             await inbox_load(app, url)
         finally:
