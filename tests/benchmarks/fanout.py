@@ -4,11 +4,11 @@ Run: python -m tests.benchmarks.fanout [EXTRA_WORKER_PROCESSES, default 1]
 
 1. One post to 10,000 followers on 1,000 hosts (each with a shared inbox, all on loopback
    addresses 127.0.x.y) -> 1,000 signed deliveries; wall time, deliveries/s, CPU per
-   delivery (node processes, PostgreSQL, receivers), and the RSA signing rate measured in the same run (each delivery costs one
-   signature). Run twice: by the node's one process (`serve --role all`), then with extra
+   delivery (node processes, PostgreSQL, receivers), and the RSA signing rate measured in
+   the same run (each delivery costs one signature). Run twice: by the node's one process (`serve --role all`), then with extra
    `serve --role worker` processes sharing the queue (one process per core on 2 cores).
-2. 5,000 signed Follow activities POSTed to the node's inbox by 50 concurrent clients:
-   p50/p99 latency and accepted activities/s.
+2. 5,000 signed Like activities POSTed to the node's shared inbox by 50 concurrent
+   clients: p50/p99 latency, accepted activities/s, and when all of them were applied.
 """
 
 from __future__ import annotations
