@@ -50,6 +50,10 @@ async def route(
             inner = act.raw.get("object")
             if isinstance(inner, dict) and inner.get("type") in ("Like", "Announce"):
                 await interactions.undo_reaction(conn, act, inner)
+                if inner.get("type") == "Announce":
+                    await relay.handle_undo_announce(
+                        conn, act, inner, base_url=base_url, remote=remote
+                    )
             else:
                 await follow.handle_undo(conn, act, base_url=base_url)
         case "Create":
@@ -76,9 +80,9 @@ async def route(
         case "Accept" | "Reject":
             await follow.handle_accept_or_reject(conn, act)
         case "Delete" if act.object_id == act.actor:
-            await interactions.handle_actor_deleted(conn, act)
+            await interactions.handle_actor_deleted(conn, act, base_url=base_url)
         case "Delete":
-            await interactions.handle_delete(conn, act)
+            await interactions.handle_delete(conn, act, base_url=base_url)
         case _:
             log.info("activity_ignored", type=act.type, activity_id=act.id)
 

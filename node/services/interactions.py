@@ -10,7 +10,7 @@ from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity, as_list, id_of
 from federation.origin import same_origin
 from node.movement.incoming import read_object
-from node.services import polls
+from node.services import polls, relay
 from node.services.remote import RemoteActors
 from node.storage import follows
 from node.storage.db import Connection
@@ -136,7 +136,11 @@ async def handle_update(conn: Connection, act: IncomingActivity) -> None:
         )
 
 
-async def handle_delete(conn: Connection, act: IncomingActivity) -> None:
+async def handle_delete(
+    conn: Connection, act: IncomingActivity, *, base_url: str
+) -> None:
+    """Delete of a remote object by its author: a Tombstone here, and the announces of our
+    replicas withdrawn."""
     if act.object_id is None:
         return
     tombstone = {"id": act.object_id, "type": "Tombstone"}
@@ -150,6 +154,8 @@ async def handle_delete(conn: Connection, act: IncomingActivity) -> None:
         "remote_object_deleted" if done != "UPDATE 0" else "delete_ignored",
         object_id=act.object_id,
     )
+    if done != "UPDATE 0":
+        await relay.withdraw(conn, base_url=base_url, object_id=act.object_id)
 
 
 async def handle_reaction(conn: Connection, act: IncomingActivity) -> None:
@@ -213,14 +219,19 @@ async def handle_move(
     log.info("follower_moved", old=act.actor, new=target, follows=len(rows))
 
 
-async def handle_actor_deleted(conn: Connection, act: IncomingActivity) -> None:
-    """Delete of the actor itself: its follows, reactions and stored content go."""
+async def handle_actor_deleted(
+    conn: Connection, act: IncomingActivity, *, base_url: str
+) -> None:
+    """Delete of the actor itself: its follows, reactions and stored content go (and the
+    announces of our replicas with it)."""
     removed = await follows.remove_follower_everywhere(conn, act.actor)
     await conn.execute("DELETE FROM remote_actors WHERE uri = $1", act.actor)
     await conn.execute("DELETE FROM reactions WHERE actor = $1", act.actor)
-    await conn.execute(
+    deleted = await conn.fetch(
         """UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'),
-             deleted_at = now() WHERE actor = $1""",
+             deleted_at = now() WHERE actor = $1 AND deleted_at IS NULL RETURNING id""",
         act.actor,
     )
+    for row in deleted:
+        await relay.withdraw(conn, base_url=base_url, object_id=row["id"])
     log.info("remote_actor_deleted", actor=act.actor, follows_removed=removed)

@@ -179,13 +179,27 @@ async def _own_row(
 
 
 async def _everyone_who_saw_it(
-    conn: Connection, actor: LocalActor, cluster_names: list[str], public: bool
+    conn: Connection,
+    actor: LocalActor,
+    object_id: str,
+    cluster_names: list[str],
+    public: bool,
 ) -> list[int]:
-    """The local actors whose followers received the object (group; node and clusters if public)."""
+    """The local actors whose followers received the object: the group; if public, the node,
+    the clusters, and the confederation replicas and cluster actors that announced it (their
+    followers' servers hold it too, and take an Update or Delete from its author)."""
     if not public:
         return [actor.id]
     clusters = await clusters_named(conn, cluster_names)
-    return [actor.id, *(r.id for r in await _relayers(conn, clusters))]
+    announcers = await conn.fetch(
+        "SELECT replica_actor_id FROM confederation_announced WHERE object_id = $1",
+        object_id,
+    )
+    return [
+        actor.id,
+        *(r.id for r in await _relayers(conn, clusters)),
+        *(r["replica_actor_id"] for r in announcers),
+    ]
 
 
 async def republish(
@@ -238,7 +252,9 @@ async def republish(
         actor=actor,
         activity=update,
         public=public,
-        followers_of=await _everyone_who_saw_it(conn, actor, seen_in, public),
+        followers_of=await _everyone_who_saw_it(
+            conn, actor, object_id, seen_in, public
+        ),
     )
     return obj, queued
 
@@ -324,7 +340,7 @@ async def delete_object(
             activity=delete,
             public=public,
             followers_of=await _everyone_who_saw_it(
-                conn, actor, list(row["clusters"]), public
+                conn, actor, object_id, list(row["clusters"]), public
             ),
         )
     log.info("movement_object_deleted", object_id=object_id, deliveries=queued)

@@ -4,6 +4,9 @@ Each replica announces an object once, whatever path it came by (its own node pu
 it, a member node's Announce, a nested confederation's Announce), and only when the charter
 relays its kind and clusters. Announces are never announced again: a replica relays the
 original object (fetched from its own origin unless its origin sent it), so no loop can form.
+When the origin deletes an object, every local actor that announced it takes its Announce
+back (Undo), and so does a replica that hears of it only from a member (after checking with
+the origin that the object is gone).
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from typing import Any
 
 import structlog
 
+from federation.fetch.client import FetchStatusError
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
+from federation.vocab import activities
 from node.confederation.records import read_charter
 from node.domain.actors import LocalActor, actor_url
 from node.movement.incoming import read_object
 from node.services import confederation_clusters
-from node.services.publish import announce
+from node.services.publish import announce, send_activity
 from node.services.remote import RemoteActors
 from node.storage import actors as store, confederations as cstore
 from node.storage.db import Connection
@@ -203,3 +208,87 @@ async def _brought_later(conn: Connection, actor: str, object_id: str) -> bool:
             object_id,
         )
     )
+
+
+async def withdraw(conn: Connection, *, base_url: str, object_id: str) -> int:
+    """Each local actor that announced `object_id` (replicas, their cluster actors) sends
+    its followers an Undo of that Announce, so their servers drop the boost; the object stays
+    marked announced, so it is never announced again. Returns the deliveries queued."""
+    rows = await conn.fetch(
+        """SELECT o.local_actor_id, o.body FROM outbox o
+             JOIN confederation_announced n
+               ON n.replica_actor_id = o.local_actor_id AND n.object_id = o.object_id
+            WHERE o.object_id = $1 AND o.type = 'Announce'""",
+        object_id,
+    )
+    queued = 0
+    for row in rows:
+        relayer = await store.local_by_id(conn, row["local_actor_id"])
+        if relayer is None:
+            continue
+        announced = row["body"]
+        undo = activities.undo(
+            id=f"{announced['id']}/undo",
+            actor=actor_url(base_url, relayer),
+            obj=announced,
+        ) | {"to": announced.get("to", []), "cc": announced.get("cc", [])}
+        queued += await send_activity(
+            conn,
+            base_url=base_url,
+            actor=relayer,
+            activity=undo,
+            public=True,
+            followers_of=[relayer.id],
+        )
+        log.info("confederation_withdrawn", relayer=relayer.name, object_id=object_id)
+    return queued
+
+
+async def handle_undo_announce(
+    conn: Connection,
+    act: IncomingActivity,
+    inner: dict[str, Any],
+    *,
+    base_url: str,
+    remote: RemoteActors,
+) -> None:
+    """A member takes back its Announce of an object our replicas relayed. The Undo itself
+    proves nothing about the object, so its origin is asked: gone (404, 410, a Tombstone)
+    means deleted here too, and our announces are withdrawn; there (the member only took
+    back its boost), nothing changes."""
+    object_id = id_of(inner.get("object"))
+    if (
+        object_id is None
+        or id_of(inner.get("actor")) != act.actor
+        or object_id.startswith(base_url + "/")
+        or same_origin(object_id, act.actor)  # the origin itself says so with a Delete
+        or not await cstore.replicas_relaying(conn, act.actor)
+    ):
+        return
+    relayed = await conn.fetchval(
+        """SELECT 1 FROM remote_objects r WHERE id = $1 AND deleted_at IS NULL
+             AND EXISTS (SELECT 1 FROM confederation_announced n WHERE n.object_id = r.id)""",
+        object_id,
+    )
+    if not relayed:
+        return
+    try:
+        gone = (await remote.fetch_object(object_id)).document.get(
+            "type"
+        ) == "Tombstone"
+    except FetchStatusError as exc:
+        if exc.status not in (404, 410):
+            raise  # the origin is in trouble: try again later
+        gone = True
+    if not gone:
+        log.info(
+            "withdrawal_ignored", object_id=object_id, reason="still at its origin"
+        )
+        return
+    done = await conn.execute(
+        """UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'),
+             deleted_at = now() WHERE id = $1 AND deleted_at IS NULL""",
+        object_id,
+    )
+    if done != "UPDATE 0":
+        await withdraw(conn, base_url=base_url, object_id=object_id)

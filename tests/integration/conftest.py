@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import free_port
 from tests.integration.nodes import Nodes
+from tests.peer import Peer
+
+READER_HOST = "127.0.0.9"
 
 
 @pytest.fixture
@@ -19,3 +23,13 @@ async def nodes(pg_dsn: str, settings_for: Any, tmp_path: Path) -> AsyncIterator
         yield made
     finally:
         await made.close()
+
+
+@pytest.fixture
+async def reader(aiohttp_server: Any) -> Peer:
+    """A Mastodon-like reader on its own host who follows confederation replicas."""
+    port = free_port(READER_HOST)
+    peer = Peer(f"http://{READER_HOST}:{port}")
+    peer.add("reader")
+    await aiohttp_server(peer.app(), host=READER_HOST, port=port)
+    return peer

@@ -26,7 +26,6 @@ from tests.integration.test_pages import call_in
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
-READER_HOST = "127.0.0.9"
 
 
 def charter_file(tmp_path: Path, membership: str, **extra: str) -> str:
@@ -43,16 +42,6 @@ def charter_file(tmp_path: Path, membership: str, **extra: str) -> str:
     lines = [f'{k} = "{v}"' for k, v in fields.items()]
     path.write_text("\n".join(lines) + "\n")
     return str(path)
-
-
-@pytest.fixture
-async def reader(aiohttp_server: Any) -> Peer:
-    """A Mastodon-like reader on its own host who follows confederation replicas."""
-    port = free_port(READER_HOST)
-    peer = Peer(f"http://{READER_HOST}:{port}")
-    peer.add("reader")
-    await aiohttp_server(peer.app(), host=READER_HOST, port=port)
-    return peer
 
 
 async def three_nodes(nodes: Nodes) -> tuple[Node, Node, Node]:
