@@ -26,6 +26,7 @@ from node.config import (
     Settings,
     default_config_path,
     load_settings,
+    worker_count,
 )
 from node.logging import configure_logging
 
@@ -129,6 +130,8 @@ def render_config(defaults: Settings) -> str:
             )
         elif isinstance(value, bool):
             shown = "true" if value else "false"
+        elif key == "worker_processes" and value is None:
+            shown = '"auto"'
         elif value is None:
             shown = '""  # unset'
         elif isinstance(value, int):
@@ -141,6 +144,7 @@ def render_config(defaults: Settings) -> str:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from node.app import create_app
+    from node.supervisor import spawned_workers_ctx
 
     role = getattr(args, "role", "all")
     log.info(
@@ -152,6 +156,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         version=__version__,
     )
     app = create_app(settings, role=role)
+    if role == "all" and (count := worker_count(settings.worker_processes, _cpus())):
+        app.cleanup_ctx.append(spawned_workers_ctx(count, args.config))
     if role == "worker":
         asyncio.run(_run_headless(app))
     else:
@@ -171,17 +177,29 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cpus() -> int | None:
+    """The cores this process may run on (a container's cpuset), else all the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
 async def _run_headless(app: web.Application) -> None:
-    """Run the app's resources and workers with no HTTP listener until SIGINT/SIGTERM."""
+    """Run the app's resources and workers with no HTTP listener until SIGINT/SIGTERM (or,
+    when a supervisor started it, until that process is gone)."""
+    from node.supervisor import watch_parent
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
+    watcher = asyncio.create_task(watch_parent(stop))
     try:
         await stop.wait()
     finally:
+        watcher.cancel()
         await runner.cleanup()
 
 

@@ -22,6 +22,8 @@ LOG_FORMATS = ("console", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 FEDERATION_MODES = ("open", "allowlist")
 DEFAULT_PORT = 8080
+MAX_AUTO_WORKERS = 3  # each process holds a pool of PostgreSQL connections
+MAX_WORKERS = 64
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -56,6 +58,7 @@ class Settings:
     federation_mode: str = "open"
     metrics_port: int = 0
     metrics_token: str | None = None
+    worker_processes: int | None = None  # None: auto (worker_count)
 
     @property
     def host_name(self) -> str:
@@ -101,6 +104,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "metrics_token": (
         "secret",
         "serve /metrics on the main port to 'Authorization: Bearer <this>'; unset = off",
+    ),
+    "worker_processes": (
+        "worker_processes",
+        "extra worker processes `serve --role all` starts and restarts; auto = one per "
+        f"core beyond the first, at most {MAX_AUTO_WORKERS}",
     ),
 }
 
@@ -200,8 +208,20 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             return _parse_name(setting, raw)
         case "dsn":
             return _parse_dsn(setting, raw)
+        case "worker_processes":
+            if str(raw).strip().lower() == "auto":
+                return None
+            return _parse_int(setting, raw, 0, MAX_WORKERS)
         case _:
             return str(raw)
+
+
+def worker_count(setting: int | None, cpus: int | None) -> int:
+    """How many extra worker processes to run: the setting, or for auto one per core beyond
+    the first (at most MAX_AUTO_WORKERS)."""
+    if setting is not None:
+        return setting
+    return max(0, min((cpus or 1) - 1, MAX_AUTO_WORKERS))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

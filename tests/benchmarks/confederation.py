@@ -70,6 +70,7 @@ def _node(index: int, dsn: str, tmp: Path) -> Node:
         MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
         MOVEMENT_NODE_DATA_DIR=str(tmp / f"node{index}"),
         MOVEMENT_NODE_LOG_LEVEL=os.environ.get("BENCH_LOG", "error"),
+        MOVEMENT_NODE_WORKER_PROCESSES="0",  # 20 nodes share 2 cores: one process each
     )
     return Node(
         index, env["DATABASE_URL"], url, f"http://127.0.0.1:{metrics_port}/metrics", env

@@ -44,6 +44,7 @@ def _env(dsn: str, url: str, port: int) -> dict[str, str]:
         MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
         MOVEMENT_NODE_LOG_LEVEL="warning",
         MOVEMENT_NODE_LOG_FORMAT="json",
+        MOVEMENT_NODE_WORKER_PROCESSES="0",  # the one process is what is killed
     )
     return env
 

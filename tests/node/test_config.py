@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from node.config import ConfigError, Settings, load_settings
+from node.config import ConfigError, Settings, load_settings, worker_count
 
 
 def test_no_settings_gives_localhost_8080_in_a_user_data_dir(tmp_path: Path) -> None:
@@ -53,6 +53,8 @@ def test_url_is_normalised_to_scheme_host_port() -> None:
         ),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"MOVEMENT_NODE_NODE_NAME": "Bad Name"}, "MOVEMENT_NODE_NODE_NAME"),
+        ({"MOVEMENT_NODE_WORKER_PROCESSES": "many"}, "MOVEMENT_NODE_WORKER_PROCESSES"),
+        ({"MOVEMENT_NODE_WORKER_PROCESSES": "-1"}, "MOVEMENT_NODE_WORKER_PROCESSES"),
     ],
     ids=[
         "garbled-url",
@@ -64,6 +66,8 @@ def test_url_is_normalised_to_scheme_host_port() -> None:
         "bool",
         "dsn",
         "node-name",
+        "workers-word",
+        "workers-negative",
     ],
 )
 def test_bad_setting_is_named(env: dict[str, str], named: str) -> None:
@@ -102,3 +106,23 @@ def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("raw", "cpus", "expected"),
+    [
+        ("auto", 2, 1),
+        ("auto", 1, 0),
+        ("auto", None, 0),
+        ("auto", 16, 3),
+        ("0", 16, 0),
+        ("5", 2, 5),
+    ],
+)
+def test_worker_processes_auto_is_one_per_extra_core_capped(
+    raw: str, cpus: int | None, expected: int
+) -> None:
+    setting = load_settings(
+        env={"MOVEMENT_NODE_WORKER_PROCESSES": raw}
+    ).worker_processes
+    assert worker_count(setting, cpus) == expected
