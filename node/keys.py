@@ -29,3 +29,5 @@ REMOTE = web.AppKey("remote", RemoteActors)
 INBOX_WAKEUP = web.AppKey("inbox_wakeup", asyncio.Event)
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 METRICS = web.AppKey["Metrics"]("metrics")  # by name: node.metrics imports this module
+# slot -> 127.0.0.1 port where each worker process `serve` started serves its metrics
+WORKER_METRICS = web.AppKey[dict[int, int]]("worker_metrics")

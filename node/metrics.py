@@ -4,11 +4,14 @@ cardinality is unbounded, and they would expose who federates with whom."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
+import aiohttp
 import asyncpg
+import structlog
 from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,9 +21,13 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
 from node import keys
 from node.storage import inbox
+
+log = structlog.get_logger(__name__)
 
 
 class Metrics:
@@ -146,16 +153,77 @@ def route_of(request: web.Request) -> str:
     return "unmatched" if resource is None else resource.canonical
 
 
-async def _exposition(request: web.Request) -> web.Response:
+class _Families:
+    """A collector that yields metric families as they are (to render merged ones)."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self._families = list(families)
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
+
+
+def merge_expositions(own: bytes, others: Iterable[str]) -> bytes:
+    """`own` exposition with the counters and histograms of `others` (other processes of
+    the node) added sample by sample; gauges stay `own`'s (they are read from the shared
+    database, or describe this process)."""
+    families = {f.name: f for f in text_string_to_metric_families(own.decode())}
+    for text in others:
+        for family in text_string_to_metric_families(text):
+            base = families.get(family.name)
+            if base is None or family.type not in ("counter", "histogram"):
+                continue
+            at = {
+                (s.name, tuple(sorted(s.labels.items()))): i
+                for i, s in enumerate(base.samples)
+            }
+            for sample in family.samples:
+                i = at.get((sample.name, tuple(sorted(sample.labels.items()))))
+                if i is None:
+                    base.samples.append(sample)
+                else:
+                    base.samples[i] = base.samples[i]._replace(
+                        value=base.samples[i].value + sample.value
+                    )
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(families.values()))
+    return generate_latest(registry)
+
+
+async def _scrape(ports: Iterable[int]) -> list[str]:
+    """The expositions of this node's worker processes on 127.0.0.1 (one that does not
+    answer in time, restarting say, is left out)."""
+
+    async def one(session: aiohttp.ClientSession, port: int) -> str | None:
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as resp:
+                return await resp.text() if resp.status == 200 else None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("worker_metrics_unavailable", port=port, error=str(exc))
+            return None
+
+    timeout = aiohttp.ClientTimeout(total=2)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        texts = await asyncio.gather(*(one(session, port) for port in ports))
+    return [t for t in texts if t is not None]
+
+
+async def _exposition(
+    request: web.Request, *, with_workers: bool = False
+) -> web.Response:
     metrics = request.app[keys.METRICS]
     await metrics.refresh(request.app[keys.DB])
     body = generate_latest(metrics.registry)
+    workers = request.app.get(keys.WORKER_METRICS) if with_workers else None
+    if workers:
+        body = merge_expositions(body, await _scrape(workers.values()))
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def metrics_with_token(request: web.Request) -> web.Response:
     """GET /metrics on the public port: only with `Authorization: Bearer <metrics_token>`;
-    404 when no token is configured (metrics are off the public internet by default)."""
+    404 when no token is configured (metrics are off the public internet by default). The
+    counters include those of the worker processes `serve` started."""
     expected = request.app[keys.SETTINGS].metrics_token
     if expected is None:
         raise web.HTTPNotFound(reason="not found")
@@ -167,7 +235,7 @@ async def metrics_with_token(request: web.Request) -> web.Response:
             reason="metrics need the metrics token",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
-    return await _exposition(request)
+    return await _exposition(request, with_workers=True)
 
 
 def metrics_site_ctx(port: int) -> Callable[[web.Application], AsyncIterator[None]]:

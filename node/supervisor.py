@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ import structlog
 from aiohttp import web
 
 from node import keys
-from node.config import ENV_PREFIX
+from node.config import ENV_PREFIX, Settings
 
 log = structlog.get_logger(__name__)
 PARENT_ENV = ENV_PREFIX + "SUPERVISOR_PID"  # set in each worker: the pid to outlive not
@@ -29,22 +30,33 @@ MAX_BACKOFF = 60.0
 STEADY = 60.0  # a worker that ran this long restarts at once after a crash
 
 
-def worker_env(
-    base: dict[str, str], *, dsn: str, slot: int, metrics_port: int
-) -> dict[str, str]:
-    """The environment of worker `slot` (1, 2, …): the parent's, with its database, no
-    workers of its own, its own metrics port (the parent's + slot) when metrics are on."""
+def worker_env(base: dict[str, str], *, dsn: str, metrics_port: int) -> dict[str, str]:
+    """A worker's environment: the parent's, with its database, no workers of its own, and
+    its own metrics port (0: none)."""
     env = dict(base)
     env.update(
         {
             "DATABASE_URL": dsn,
             ENV_PREFIX + "WORKER_PROCESSES": "0",
+            ENV_PREFIX + "METRICS_PORT": str(metrics_port),
             PARENT_ENV: str(os.getpid()),
         }
     )
-    if metrics_port:
-        env[ENV_PREFIX + "METRICS_PORT"] = str(metrics_port + slot)
     return env
+
+
+def metrics_port_of(settings: Settings, slot: int) -> int:
+    """Where worker `slot` (1, 2, …) serves its metrics on 127.0.0.1: `metrics_port` + slot
+    (Prometheus scrapes each process), a free port when only `metrics_token` is set (the
+    token endpoint adds its counters to the parent's), else none."""
+    if settings.metrics_port:
+        return settings.metrics_port + slot
+    if settings.metrics_token:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+            return port
+    return 0
 
 
 def worker_argv(config: Path | None) -> list[str]:
@@ -63,7 +75,12 @@ async def _supervise(
     while not stop.is_set():
         proc = await asyncio.create_subprocess_exec(*argv, env=env)
         started = loop.time()
-        log.info("worker_process_started", slot=slot, pid=proc.pid)
+        log.info(
+            "worker_process_started",
+            slot=slot,
+            pid=proc.pid,
+            metrics_port=int(env[ENV_PREFIX + "METRICS_PORT"]),
+        )
         exited = asyncio.ensure_future(proc.wait())
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -108,21 +125,18 @@ def spawned_workers_ctx(
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings, stop = app[keys.SETTINGS], asyncio.Event()
         argv = worker_argv(config)
+        ports = {slot: metrics_port_of(settings, slot) for slot in range(1, count + 1)}
+        app[keys.WORKER_METRICS] = {slot: p for slot, p in ports.items() if p}
         tasks = [
             asyncio.create_task(
                 _supervise(
                     slot,
                     argv,
-                    worker_env(
-                        dict(os.environ),
-                        dsn=app[keys.DSN],
-                        slot=slot,
-                        metrics_port=settings.metrics_port,
-                    ),
+                    worker_env(dict(os.environ), dsn=app[keys.DSN], metrics_port=port),
                     stop,
                 )
             )
-            for slot in range(1, count + 1)
+            for slot, port in ports.items()
         ]
         try:
             yield

@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from node import keys
 from node.app import POOL_SIZE
+from node.config import Settings
 from node.services.actors import create_actor
 from node.storage import tokens
-from tests.conftest import free_port, until
+from tests.conftest import free_port, run_cli, until
 from tests.integration.test_backup import add_unreachable_follower
 from tests.integration.test_movement import CALL, _follow, _publish
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 TOKEN = "metrics-token-for-tests-0123456789"
+FOLLOWERS = 300
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -189,3 +196,96 @@ async def test_no_client_address_in_logs(
     logged = json.dumps(log_capture, default=str)
     assert "127.0.0.1" not in logged
     assert "203.0.113.7" not in logged
+
+
+async def test_the_token_endpoint_counts_the_deliveries_of_serves_worker_process(
+    db: Any, db_dsn: str, aiohttp_server: Any
+) -> None:
+    received: list[str] = []
+
+    async def inbox(request: web.Request) -> web.Response:
+        received.append(request.path)
+        return web.Response(status=202)
+
+    receiver = web.Application()
+    receiver.router.add_post("/users/{n}/inbox", inbox)
+    rserver = await aiohttp_server(receiver, host="127.0.0.3")
+    group = await create_actor(db, kind="group", name="housing")
+    await db.executemany(
+        "INSERT INTO followers (local_actor_id, follower, state, inbox) VALUES ($1, $2, 'accepted', $3)",
+        [
+            (
+                group.id,
+                str(rserver.make_url(f"/users/u{i}")),
+                str(rserver.make_url(f"/users/u{i}/inbox")),
+            )
+            for i in range(FOLLOWERS)
+        ],
+    )
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(
+        DATABASE_URL=db_dsn,
+        MOVEMENT_NODE_URL=f"http://127.0.0.1:{port}",
+        MOVEMENT_NODE_PORT=str(port),
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+        MOVEMENT_NODE_LOG_FORMAT="json",
+        MOVEMENT_NODE_WORKER_PROCESSES="1",
+        MOVEMENT_NODE_METRICS_TOKEN=TOKEN,
+    )
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "node", "serve", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    events: list[dict[str, Any]] = []
+
+    async def read_log() -> None:
+        assert serve.stderr is not None
+        async for line in serve.stderr:
+            if line.startswith(b"{"):
+                events.append(json.loads(line))
+
+    reading = asyncio.create_task(read_log())
+
+    async def scrape(url: str, **headers: str) -> dict[Any, float] | None:
+        try:
+            async with aiohttp.ClientSession() as s, s.get(url, headers=headers) as r:
+                return samples(await r.text()) if r.status == 200 else None
+        except aiohttp.ClientError:
+            return None
+
+    def worker_port() -> int | None:
+        started = [e for e in events if e["event"] == "worker_process_started"]
+        return started[0]["metrics_port"] if started else None
+
+    token = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        await until(worker_port, timeout=30, what="a worker process")
+        child = f"http://127.0.0.1:{worker_port()}/metrics"
+        await until(lambda: scrape(child), timeout=30, what="the worker's metrics")
+        await until(
+            lambda: scrape(f"http://127.0.0.1:{port}/metrics", **token), timeout=30
+        )
+        post = await run_cli(
+            replace(Settings(), url=f"http://127.0.0.1:{port}", database_url=db_dsn),
+            "post",
+            "housing",
+            "Everyone to the assembly.",
+            private=True,
+        )
+        assert post[0] == 0, post[2]
+        await until(
+            lambda: len(received) == FOLLOWERS, timeout=30, what="all delivered"
+        )
+        await until(lambda: db.fetchval("SELECT count(*) = 0 FROM deliveries"))
+        by_worker = await scrape(child)
+        merged = await scrape(f"http://127.0.0.1:{port}/metrics", **token)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(serve.wait(), timeout=60)
+        await reading
+    assert serve.returncode == 0
+    assert by_worker is not None
+    assert merged is not None
+    delivered = {"outcome": "delivered", "answer": "2xx"}
+    assert value(by_worker, "movement_deliveries_total", **delivered) > 0
+    assert value(merged, "movement_deliveries_total", **delivered) == FOLLOWERS
