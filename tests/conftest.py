@@ -194,13 +194,18 @@ async def db_value(pool: Any, sql: str, expected: Any, *, timeout: float = 5.0) 
 PEER_HOST = "127.0.0.3"
 
 
+async def serve_peer(aiohttp_server: Any, host: str, actor: str) -> Any:
+    """A remote fediverse server (tests.peer.Peer) on `host` with one actor, served."""
+    from tests.peer import Peer
+
+    port = free_port(host)
+    p = Peer(f"http://{host}:{port}")
+    p.add(actor)
+    await aiohttp_server(p.app(), host=host, port=port)
+    return p
+
+
 @pytest.fixture
 async def peer(aiohttp_server: Any) -> Any:
     """A remote fediverse server on 127.0.0.3 with one actor, alice."""
-    from tests.peer import Peer
-
-    port = free_port(PEER_HOST)
-    p = Peer(f"http://{PEER_HOST}:{port}")
-    p.add("alice")
-    await aiohttp_server(p.app(), host=PEER_HOST, port=port)
-    return p
+    return await serve_peer(aiohttp_server, PEER_HOST, "alice")

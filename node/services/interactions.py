@@ -143,19 +143,13 @@ async def handle_delete(
     replicas withdrawn."""
     if act.object_id is None:
         return
-    tombstone = {"id": act.object_id, "type": "Tombstone"}
-    done = await conn.execute(
-        "UPDATE remote_objects SET body = $3, deleted_at = now() WHERE id = $1 AND actor = $2 AND deleted_at IS NULL",
-        act.object_id,
-        act.actor,
-        tombstone,
+    deleted = await relay.delete_remote(
+        conn, base_url=base_url, object_id=act.object_id, author=act.actor
     )
     log.info(
-        "remote_object_deleted" if done != "UPDATE 0" else "delete_ignored",
+        "remote_object_deleted" if deleted else "delete_ignored",
         object_id=act.object_id,
     )
-    if done != "UPDATE 0":
-        await relay.withdraw(conn, base_url=base_url, object_id=act.object_id)
 
 
 async def handle_reaction(conn: Connection, act: IncomingActivity) -> None:

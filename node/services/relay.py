@@ -285,10 +285,22 @@ async def handle_undo_announce(
             "withdrawal_ignored", object_id=object_id, reason="still at its origin"
         )
         return
+    await delete_remote(conn, base_url=base_url, object_id=object_id)
+
+
+async def delete_remote(
+    conn: Connection, *, base_url: str, object_id: str, author: str | None = None
+) -> bool:
+    """A remote object (by `author`, when given) is gone: a Tombstone here, and the
+    announces of our replicas withdrawn. False when there was nothing to delete."""
     done = await conn.execute(
         """UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'),
-             deleted_at = now() WHERE id = $1 AND deleted_at IS NULL""",
+             deleted_at = now()
+           WHERE id = $1 AND ($2::text IS NULL OR actor = $2) AND deleted_at IS NULL""",
         object_id,
+        author,
     )
-    if done != "UPDATE 0":
-        await withdraw(conn, base_url=base_url, object_id=object_id)
+    if done == "UPDATE 0":
+        return False
+    await withdraw(conn, base_url=base_url, object_id=object_id)
+    return True

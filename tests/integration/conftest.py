@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import serve_peer
 from tests.integration.nodes import Nodes
 from tests.peer import Peer
 
@@ -28,8 +28,5 @@ async def nodes(pg_dsn: str, settings_for: Any, tmp_path: Path) -> AsyncIterator
 @pytest.fixture
 async def reader(aiohttp_server: Any) -> Peer:
     """A Mastodon-like reader on its own host who follows confederation replicas."""
-    port = free_port(READER_HOST)
-    peer = Peer(f"http://{READER_HOST}:{port}")
-    peer.add("reader")
-    await aiohttp_server(peer.app(), host=READER_HOST, port=port)
-    return peer
+    reader: Peer = await serve_peer(aiohttp_server, READER_HOST, "reader")
+    return reader

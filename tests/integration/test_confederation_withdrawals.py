@@ -12,11 +12,12 @@ import aiohttp
 import pytest
 
 from tests.conftest import until
-from tests.integration.nodes import Node, Nodes
+from tests.integration.nodes import Nodes
 from tests.integration.test_confederations import (
     _post_as,
     boosts,
     charter_file,
+    feed,
     follow,
     three_nodes,
     until_following,
@@ -27,15 +28,6 @@ from tests.integration.test_pages import call_in
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
-
-
-async def feed(node: Node, confederation: str) -> list[str]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(f"{node.url}/api/v1/confederations/{confederation}/objects") as r,
-    ):
-        assert r.status == 200
-        return [item["id"] for item in (await r.json())["items"]]
 
 
 def undone(reader: Peer, object_id: str) -> list[str]:
