@@ -120,7 +120,7 @@ def make_client(
     """
 
     async def make(**overrides: Any) -> Any:
-        from node.app import create_app
+        from node.runtime.app import create_app
 
         return await aiohttp_client(create_app(settings_for(db_dsn, **overrides)))
 

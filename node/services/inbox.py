@@ -10,8 +10,9 @@ import structlog
 from federation.errors import FederationError
 from federation.inbox import IncomingActivity, id_of
 from node.clock import utcnow
+from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
-from node.services import follow, interactions, joining, relay
+from node.services import follow, interactions
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
 from node.storage.db import Connection

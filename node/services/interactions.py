@@ -9,8 +9,9 @@ import structlog
 from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity, as_list, id_of
 from federation.origin import same_origin
+from node.confederation import relay
 from node.movement.incoming import read_object
-from node.services import polls, relay
+from node.services import polls
 from node.services.remote import RemoteActors
 from node.storage import follows
 from node.storage.db import Connection

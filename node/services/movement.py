@@ -14,11 +14,11 @@ import structlog
 
 from federation.vocab import activities
 from federation.vocab.activities import PUBLIC, iso
+from node.confederation.relay import relay
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
 from node.services.publish import announce, send_activity, store_and_create
-from node.services.relay import relay
 from node.storage import actors as store
 from node.storage.db import Connection
 from node.storage.polls import count_votes

@@ -11,6 +11,8 @@ from asyncpg.pool import PoolConnectionProxy
 
 # A connection as handlers see it: a plain one, or one borrowed from a pool.
 Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+# The node's connection pool, as services, handlers and commands hold it.
+Pool: TypeAlias = "asyncpg.Pool[Any]"
 
 
 async def _init_connection(conn: asyncpg.Connection[Any]) -> None:

@@ -91,6 +91,15 @@ async def status(conn: asyncpg.Connection[Any]) -> MigrationStatus:
     return MigrationStatus(applied=applied, pending=pending)
 
 
+async def status_dsn(dsn: str) -> MigrationStatus:
+    """Open one connection to `dsn`, read the migration status, close."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await status(conn)
+    finally:
+        await conn.close()
+
+
 async def apply_dsn(dsn: str) -> list[int]:
     """Open one connection to `dsn`, migrate, close."""
     conn = await asyncpg.connect(dsn)

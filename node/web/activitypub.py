@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from federation.vocab.actors import ActorInfo, build_actor
-from node import keys
 from node.confederation.records import cluster_actor_properties, replica_properties
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
+from node.runtime import appkeys
 from node.storage import actors as store, confederations as cstore
 from node.web import pages
 from node.web.middleware import wants_html
@@ -26,9 +26,9 @@ def activity_json(document: dict[str, Any], *, status: int = 200) -> web.Respons
 
 
 async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
-    pool = request.app[keys.DB]
-    base_url = request.app[keys.SETTINGS].url
-    graced = await store.graced_keys(pool, actor.id, request.app[keys.CLOCK]())
+    pool = request.app[appkeys.DB]
+    base_url = request.app[appkeys.SETTINGS].url
+    graced = await store.graced_keys(pool, actor.id, request.app[appkeys.CLOCK]())
     info = to_actor_info(base_url, actor, graced)
     if actor.kind == "confederation":
         conf = await cstore.by_replica(pool, actor.id)
@@ -47,7 +47,9 @@ async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
 
 async def require_actor(request: web.Request) -> LocalActor:
     """The local actor named in the path (`{name}`), or 404; the instance actor has no such path."""
-    found = await store.local_by_name(request.app[keys.DB], request.match_info["name"])
+    found = await store.local_by_name(
+        request.app[appkeys.DB], request.match_info["name"]
+    )
     if found is None or found.kind == "instance":
         raise web.HTTPNotFound(reason="no such actor")
     return found
@@ -60,7 +62,7 @@ async def actor(request: web.Request) -> web.StreamResponse:
     key document peers need to bootstrap), as Mastodon's secure mode does; a signed GET
     must verify (401 otherwise) and gets the full document.
     """
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     found = await require_actor(request)
     if wants_html(request):
         return await pages.actor_page(request, found)
@@ -74,7 +76,7 @@ async def actor(request: web.Request) -> web.StreamResponse:
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:
     """GET /actor: the instance actor (FEP-2677/d556); always open, peers need it to verify us."""
-    found = await store.local_by_name(request.app[keys.DB], INSTANCE_NAME)
+    found = await store.local_by_name(request.app[appkeys.DB], INSTANCE_NAME)
     if found is None:
         raise web.HTTPNotFound(reason="no instance actor")
     return activity_json(build_actor(await _info(request, found)))

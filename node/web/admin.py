@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from node import keys
 from node.domain.actors import LocalActor, actor_url
 from node.movement import wire
 from node.movement.present import KIND_LABELS, mastodon_preview
 from node.movement.schemas import validate
+from node.runtime import appkeys
 from node.services import movement
 from node.storage import actors as store, sessions, tokens
 from node.web import forms
@@ -34,7 +34,7 @@ KINDS = {v: k for k, v in COLLECTIONS.items()}  # kind -> collection
 
 
 def _secure(request: web.Request) -> bool:
-    return request.app[keys.SETTINGS].url.startswith("https://")
+    return request.app[appkeys.SETTINGS].url.startswith("https://")
 
 
 def _check_origin(request: web.Request) -> None:
@@ -42,7 +42,7 @@ def _check_origin(request: web.Request) -> None:
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin is None:
         return  # not a browser (no cookie either, so nothing to forge)
-    ours = {request.host, urlsplit(request.app[keys.SETTINGS].url).netloc}
+    ours = {request.host, urlsplit(request.app[appkeys.SETTINGS].url).netloc}
     if urlsplit(origin).netloc not in ours:
         raise web.HTTPForbidden(reason="cross-site form submission refused")
 
@@ -52,7 +52,7 @@ async def _session(request: web.Request) -> tuple[LocalActor, str] | None:
     if not secret:
         return None
     return await sessions.lookup(
-        request.app[keys.DB], secret, request.app[keys.CLOCK]()
+        request.app[appkeys.DB], secret, request.app[appkeys.CLOCK]()
     )
 
 
@@ -82,7 +82,7 @@ async def login(request: web.Request) -> web.Response:
     _check_origin(request)
     form = await request.post()
     token = str(form.get("token", "")).strip()
-    actor = await tokens.actor_for(request.app[keys.DB], token) if token else None
+    actor = await tokens.actor_for(request.app[appkeys.DB], token) if token else None
     if actor is None or actor.kind not in movement.AUTHOR_KINDS:
         response = render(
             request,
@@ -91,9 +91,9 @@ async def login(request: web.Request) -> web.Response:
         )
         response.set_status(401)
         return response
-    now = request.app[keys.CLOCK]()
+    now = request.app[appkeys.CLOCK]()
     secret, _csrf = await sessions.create(
-        request.app[keys.DB],
+        request.app[appkeys.DB],
         local_actor_id=actor.id,
         expires_at=now + timedelta(days=SESSION_DAYS),
     )
@@ -113,7 +113,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     _actor, _csrf, _form = await _posted(request)
     await sessions.end(
-        request.app[keys.DB], request.cookies[COOKIE], request.app[keys.CLOCK]()
+        request.app[appkeys.DB], request.cookies[COOKIE], request.app[appkeys.CLOCK]()
     )
     response = web.HTTPSeeOther(location="/admin/login")
     response.del_cookie(COOKIE, path="/")
@@ -123,7 +123,7 @@ async def logout(request: web.Request) -> web.Response:
 async def dashboard(request: web.Request) -> web.Response:
     """GET /admin: the group's objects, newest first, with edit and delete."""
     actor, csrf = await _signed_in(request)
-    rows = await request.app[keys.DB].fetch(
+    rows = await request.app[appkeys.DB].fetch(
         """SELECT id, kind, fields, public, published_at FROM objects
            WHERE local_actor_id = $1 AND kind IS NOT NULL AND deleted_at IS NULL
            ORDER BY published_at DESC LIMIT 100""",
@@ -146,7 +146,7 @@ async def dashboard(request: web.Request) -> web.Response:
         "admin/index.html",
         {
             "actor": actor,
-            "actor_url": actor_url(request.app[keys.SETTINGS].url, actor),
+            "actor_url": actor_url(request.app[appkeys.SETTINGS].url, actor),
             "csrf": csrf,
             "items": items,
             "kinds": KIND_LABELS,
@@ -163,7 +163,7 @@ def _kind(request: web.Request) -> str:
 
 
 async def _fields(request: web.Request, kind: str) -> list[forms.Field]:
-    clusters = await store.local_by_kind(request.app[keys.DB], "cluster")
+    clusters = await store.local_by_kind(request.app[appkeys.DB], "cluster")
     return forms.fields_for(kind, sorted(c.name for c in clusters))
 
 
@@ -219,14 +219,14 @@ async def edit_form(request: web.Request) -> web.Response:
 
 def _preview(request: web.Request, actor: LocalActor, kind: str, data: Any) -> str:
     """What a Mastodon reader would see of `data` (already valid)."""
-    base = request.app[keys.SETTINGS].url
+    base = request.app[appkeys.SETTINGS].url
     me = actor_url(base, actor)
     at = wire.Addressing(
         object_id=f"{me}/objects/preview-{uuid.uuid4()}",
         actor=me,
         followers=f"{me}/followers",
         clusters={c: f"{base}/actors/{c}" for c in data.get("clusters", [])},
-        published=request.app[keys.CLOCK](),
+        published=request.app[appkeys.CLOCK](),
     )
     return mastodon_preview(wire.build_object(kind, data, at))
 
@@ -243,9 +243,9 @@ async def save(request: web.Request) -> web.Response:
     errors = errors or validate(kind, data)
     preview = ""
     settings, pool, now = (
-        request.app[keys.SETTINGS],
-        request.app[keys.DB],
-        request.app[keys.CLOCK](),
+        request.app[appkeys.SETTINGS],
+        request.app[appkeys.DB],
+        request.app[appkeys.CLOCK](),
     )
     if not errors and posted.get("do") == "preview":
         preview = _preview(request, actor, kind, data)
@@ -304,10 +304,10 @@ async def delete(request: web.Request) -> web.Response:
     kind = _kind(request)
     await own_object(request, actor, kind)
     await movement.delete_object(
-        request.app[keys.DB],
-        base_url=request.app[keys.SETTINGS].url,
+        request.app[appkeys.DB],
+        base_url=request.app[appkeys.SETTINGS].url,
         actor=actor,
         object_id=own_object_id(request, actor),
-        now=request.app[keys.CLOCK](),
+        now=request.app[appkeys.CLOCK](),
     )
     raise web.HTTPSeeOther(location="/admin?done=deleted")

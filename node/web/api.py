@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from node import keys
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import KINDS
+from node.runtime import appkeys
 from node.services import movement
 from node.storage import tokens
 
@@ -50,7 +50,7 @@ async def bearer(request: web.Request) -> LocalActor | None:
         raise web.HTTPUnauthorized(
             reason="a bearer token is required", headers=CHALLENGE
         )
-    actor = await tokens.actor_for(request.app[keys.DB], token.strip())
+    actor = await tokens.actor_for(request.app[appkeys.DB], token.strip())
     if actor is None:
         raise web.HTTPUnauthorized(
             reason="the token is unknown or revoked", headers=CHALLENGE
@@ -90,7 +90,7 @@ def _kind(request: web.Request) -> str:
 
 def own_object_id(request: web.Request, actor: LocalActor) -> str:
     """The id of `actor`'s object named by the path's `{object_id}`."""
-    base = request.app[keys.SETTINGS].url
+    base = request.app[appkeys.SETTINGS].url
     return f"{actor_url(base, actor)}/objects/{request.match_info['object_id']}"
 
 
@@ -107,15 +107,15 @@ def _view(row: Any) -> dict[str, Any]:
 async def create(request: web.Request) -> web.Response:
     actor = await author(request)
     data = await json_body(request)
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     try:
         obj = await movement.create_object(
-            request.app[keys.DB],
+            request.app[appkeys.DB],
             base_url=settings.url,
             actor=actor,
             kind=_kind(request),
             data=data,
-            now=request.app[keys.CLOCK](),
+            now=request.app[appkeys.CLOCK](),
         )
     except movement.InvalidInputError as exc:
         return invalid(exc.errors)
@@ -131,12 +131,12 @@ async def update(request: web.Request) -> web.Response:
     data = await json_body(request)
     try:
         obj = await movement.update_object(
-            request.app[keys.DB],
-            base_url=request.app[keys.SETTINGS].url,
+            request.app[appkeys.DB],
+            base_url=request.app[appkeys.SETTINGS].url,
             actor=actor,
             object_id=own_object_id(request, actor),
             data=data,
-            now=request.app[keys.CLOCK](),
+            now=request.app[appkeys.CLOCK](),
         )
     except movement.ObjectNotFoundError:
         raise web.HTTPNotFound(reason="no such object of this group") from None
@@ -149,11 +149,11 @@ async def delete(request: web.Request) -> web.Response:
     actor = await author(request)
     try:
         await movement.delete_object(
-            request.app[keys.DB],
-            base_url=request.app[keys.SETTINGS].url,
+            request.app[appkeys.DB],
+            base_url=request.app[appkeys.SETTINGS].url,
             actor=actor,
             object_id=own_object_id(request, actor),
-            now=request.app[keys.CLOCK](),
+            now=request.app[appkeys.CLOCK](),
         )
     except movement.ObjectNotFoundError:
         raise web.HTTPNotFound(reason="no such object of this group") from None
@@ -165,7 +165,7 @@ _ROW = "id, kind, fields, body, published_at"
 
 async def own_object(request: web.Request, actor: LocalActor, kind: str) -> Any:
     """`actor`'s live object of `kind` named by the path (404 for any other)."""
-    row = await request.app[keys.DB].fetchrow(
+    row = await request.app[appkeys.DB].fetchrow(
         f"""SELECT {_ROW} FROM objects WHERE id = $1 AND local_actor_id = $2 AND kind = $3
             AND deleted_at IS NULL""",
         own_object_id(request, actor),
@@ -200,7 +200,7 @@ def _when(request: web.Request, name: str) -> datetime | None:
 async def list_own(request: web.Request) -> web.Response:
     """The token's group's objects of one kind, newest first (paged by `before`)."""
     actor = await author(request)
-    rows = await request.app[keys.DB].fetch(
+    rows = await request.app[appkeys.DB].fetch(
         f"""SELECT {_ROW} FROM objects WHERE local_actor_id = $1 AND kind = $2 AND deleted_at IS NULL
             AND ($3::timestamptz IS NULL OR published_at < $3)
             ORDER BY published_at DESC LIMIT {PAGE}""",
@@ -225,7 +225,7 @@ async def read_objects(request: web.Request) -> web.Response:
     if kind is not None and kind not in KINDS:
         raise web.HTTPBadRequest(reason=f"kind: must be one of {', '.join(KINDS)}")
     cluster = request.query.get("cluster")
-    rows = await request.app[keys.DB].fetch(
+    rows = await request.app[appkeys.DB].fetch(
         f"""SELECT * FROM (
               SELECT {_ROW}, clusters, true AS local FROM objects
               WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
@@ -257,7 +257,7 @@ async def read_object(request: web.Request) -> web.Response:
     if not object_id:
         raise web.HTTPBadRequest(reason="id: the object's IRI is required")
     viewer = await bearer(request)
-    pool = request.app[keys.DB]
+    pool = request.app[appkeys.DB]
     row = await pool.fetchrow(
         f"""SELECT {_ROW}, public, local_actor_id FROM objects
             WHERE id = $1 AND kind IS NOT NULL AND deleted_at IS NULL""",

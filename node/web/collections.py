@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.vocab import activities, collections as coll
-from node import keys
 from node.domain.actors import actor_url
+from node.runtime import appkeys
 from node.storage import follows
 from node.web.activitypub import activity_json, require_actor
 
@@ -24,17 +24,17 @@ def page_number(request: web.Request) -> int | None:
 
 async def followers(request: web.Request) -> web.Response:
     actor = await require_actor(request)
-    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/followers"
-    total = await follows.count_followers(request.app[keys.DB], actor.id)
+    url = actor_url(request.app[appkeys.SETTINGS].url, actor) + "/followers"
+    total = await follows.count_followers(request.app[appkeys.DB], actor.id)
     return activity_json(coll.collection(id=url, total=total, first=None))
 
 
 async def following(request: web.Request) -> web.Response:
     actor = await require_actor(request)
-    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/following"
+    url = actor_url(request.app[appkeys.SETTINGS].url, actor) + "/following"
     number = page_number(request)
     total, items = await follows.following_page(
-        request.app[keys.DB],
+        request.app[appkeys.DB],
         actor.id,
         limit=coll.PAGE_SIZE,
         offset=((number or 1) - 1) * coll.PAGE_SIZE,
@@ -50,8 +50,8 @@ async def following(request: web.Request) -> web.Response:
 
 async def outbox(request: web.Request) -> web.Response:
     actor = await require_actor(request)
-    pool = request.app[keys.DB]
-    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/outbox"
+    pool = request.app[appkeys.DB]
+    url = actor_url(request.app[appkeys.SETTINGS].url, actor) + "/outbox"
     number = page_number(request)
     total = int(
         await pool.fetchval(

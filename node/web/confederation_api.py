@@ -8,9 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from node import keys
+from node.confederation.governance import describe, describe_all
 from node.movement.schemas import KINDS
-from node.services.confederations import describe, describe_all
+from node.runtime import appkeys
 from node.storage import actors as store, confederations as cstore, pages
 from node.storage.confederations import Confederation
 
@@ -18,18 +18,22 @@ FEED_PAGE = 50
 
 
 async def _view(request: web.Request, conf: Confederation) -> dict[str, Any]:
-    return await describe(request.app[keys.DB], request.app[keys.SETTINGS].url, conf)
+    return await describe(
+        request.app[appkeys.DB], request.app[appkeys.SETTINGS].url, conf
+    )
 
 
 async def _named(request: web.Request) -> Confederation:
-    conf = await cstore.by_name(request.app[keys.DB], request.match_info["name"])
+    conf = await cstore.by_name(request.app[appkeys.DB], request.match_info["name"])
     if conf is None:
         raise web.HTTPNotFound(reason="no such confederation on this node")
     return conf
 
 
 async def list_confederations(request: web.Request) -> web.Response:
-    shown = await describe_all(request.app[keys.DB], request.app[keys.SETTINGS].url)
+    shown = await describe_all(
+        request.app[appkeys.DB], request.app[appkeys.SETTINGS].url
+    )
     return web.json_response({"items": shown})
 
 
@@ -44,7 +48,7 @@ async def feed(request: web.Request) -> web.Response:
     kind = request.query.get("kind")
     if kind is not None and kind not in KINDS:
         raise web.HTTPBadRequest(reason=f"kind: must be one of {', '.join(KINDS)}")
-    pool = request.app[keys.DB]
+    pool = request.app[appkeys.DB]
     replica = (
         None
         if conf.replica_actor_id is None

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.vocab import collections as coll
-from node import keys
 from node.domain.actors import LocalActor, actor_url
+from node.runtime import appkeys
 from node.storage import confederations as cstore
 from node.storage.confederations import Confederation
 from node.web.activitypub import activity_json, require_actor
@@ -19,7 +19,7 @@ DECISIONS_PAGE = 100
 async def _replica(request: web.Request) -> tuple[LocalActor, Confederation]:
     actor = await require_actor(request)
     conf = (
-        await cstore.by_replica(request.app[keys.DB], actor.id)
+        await cstore.by_replica(request.app[appkeys.DB], actor.id)
         if actor.kind == "confederation"
         else None
     )
@@ -35,8 +35,8 @@ async def charter(request: web.Request) -> web.Response:
 
 async def members(request: web.Request) -> web.Response:
     actor, conf = await _replica(request)
-    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/members"
-    items = await cstore.members(request.app[keys.DB], conf.id)
+    url = actor_url(request.app[appkeys.SETTINGS].url, actor) + "/members"
+    items = await cstore.members(request.app[appkeys.DB], conf.id)
     number = page_number(request)
     if number is None:
         return activity_json(
@@ -56,8 +56,8 @@ async def members(request: web.Request) -> web.Response:
 async def decisions(request: web.Request) -> web.Response:
     """The charter, then every record in (published, id) order: what each replica folds."""
     actor, conf = await _replica(request)
-    pool = request.app[keys.DB]
-    url = actor_url(request.app[keys.SETTINGS].url, actor) + "/decisions"
+    pool = request.app[appkeys.DB]
+    url = actor_url(request.app[appkeys.SETTINGS].url, actor) + "/decisions"
     total = 1 + await cstore.count_records(pool, conf.id)
     number = page_number(request)
     if number is None:

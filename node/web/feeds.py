@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node import keys
 from node.domain.actors import actor_url
 from node.movement import feeds
+from node.runtime import appkeys
 from node.storage import pages
 from node.web.activitypub import require_actor
 from node.web.pages import PAGE_ITEMS, views
@@ -16,9 +16,9 @@ from node.web.pages import PAGE_ITEMS, views
 async def atom(request: web.Request) -> web.Response:
     """GET /actors/{name}/feed.atom — the actor's public objects (a cluster's: tagged with it)."""
     actor = await require_actor(request)
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     me = actor_url(settings.url, actor)
-    rows = await pages.objects_of(request.app[keys.DB], actor, limit=PAGE_ITEMS)
+    rows = await pages.objects_of(request.app[appkeys.DB], actor, limit=PAGE_ITEMS)
     body = feeds.atom(
         feed_id=me,
         title=actor.display_name or actor.name,
@@ -40,9 +40,9 @@ async def calendar(request: web.Request) -> web.Response:
     """GET /actors/{name}/calendar.ics — the actor's public calls to action with a time
     (the node's: every group's; a cluster's; a confederation's, as its replica relayed them)."""
     actor = await require_actor(request)
-    settings = request.app[keys.SETTINGS]
-    now = request.app[keys.CLOCK]()
-    rows = await pages.upcoming_calls(request.app[keys.DB], actor, now)
+    settings = request.app[appkeys.SETTINGS]
+    now = request.app[appkeys.CLOCK]()
+    rows = await pages.upcoming_calls(request.app[appkeys.DB], actor, now)
     body = feeds.icalendar(
         name=actor.display_name or actor.name,
         url=actor_url(settings.url, actor),

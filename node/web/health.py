@@ -7,13 +7,13 @@ import asyncio
 import asyncpg
 from aiohttp import web
 
-from node import keys
+from node.runtime import appkeys
 
 HEALTH_TIMEOUT = 2.0
 
 
 async def healthz(request: web.Request) -> web.Response:
-    pool = request.app[keys.DB]
+    pool = request.app[appkeys.DB]
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT):
             async with pool.acquire() as conn:

@@ -12,7 +12,7 @@ from federation.inbox import accept
 from federation.jsonshape import check_shape
 from federation.origin import authority
 from federation.sig.verify import claim_of
-from node import keys
+from node.runtime import appkeys
 from node.storage import domains, inbox
 from node.web.activitypub import require_actor
 from node.web.signatures import as_http_request, verified_signer
@@ -27,7 +27,7 @@ def _accepts_content_type(value: str) -> bool:
 
 async def post_inbox(request: web.Request) -> web.Response:
     """POST /inbox and /actors/{name}/inbox, counted by result (and why it was refused)."""
-    counter = request.app[keys.METRICS].inbox
+    counter = request.app[appkeys.METRICS].inbox
     try:
         response, duplicate = await _post_inbox(request)
     except web.HTTPException as exc:
@@ -42,7 +42,7 @@ async def post_inbox(request: web.Request) -> web.Response:
 
 async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
     app = request.app
-    settings, pool = app[keys.SETTINGS], app[keys.DB]
+    settings, pool = app[appkeys.SETTINGS], app[appkeys.DB]
     if "name" in request.match_info:
         await require_actor(request)
     if not _accepts_content_type(request.headers.get("Content-Type", "")):
@@ -82,5 +82,5 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
         actor=incoming.actor,
     )
     if stored:
-        app[keys.INBOX_WAKEUP].set()
+        app[appkeys.INBOX_WAKEUP].set()
     return web.json_response({"status": "accepted"}, status=202), not stored

@@ -12,10 +12,10 @@ from aiohttp import web
 from federation.delivery.plan import recipient_of
 from federation.errors import FederationError
 from federation.vocab import activities
-from node import keys
 from node.domain.actors import actor_url, local_name
 from node.movement.matching import Offer, rank
 from node.movement.schemas import FieldError
+from node.runtime import appkeys
 from node.services.publish import plain_text_html, store_and_create
 from node.storage import actors as store
 from node.web.api import author, invalid, json_body
@@ -32,8 +32,8 @@ OFFERS = """
 
 async def _own_call(request: web.Request) -> tuple[Any, Any]:
     actor = await author(request)
-    base = request.app[keys.SETTINGS].url
-    row = await request.app[keys.DB].fetchrow(
+    base = request.app[appkeys.SETTINGS].url
+    row = await request.app[appkeys.DB].fetchrow(
         """SELECT id, fields, body FROM objects WHERE id = $1 AND local_actor_id = $2
            AND kind = 'call' AND deleted_at IS NULL""",
         f"{actor_url(base, actor)}/objects/{request.match_info['object_id']}",
@@ -45,8 +45,8 @@ async def _own_call(request: web.Request) -> tuple[Any, Any]:
 
 
 async def _offers(request: web.Request) -> list[Offer]:
-    base = request.app[keys.SETTINGS].url
-    rows = await request.app[keys.DB].fetch(OFFERS)
+    base = request.app[appkeys.SETTINGS].url
+    rows = await request.app[appkeys.DB].fetch(OFFERS)
     return [
         Offer(
             r["id"],
@@ -92,8 +92,8 @@ async def contact(request: web.Request) -> web.Response:
     offer = next((o for o in await _offers(request) if o.id == data["offer"]), None)
     if offer is None:
         raise web.HTTPNotFound(reason="this node knows no such capability offer")
-    settings = request.app[keys.SETTINGS]
-    pool = request.app[keys.DB]
+    settings = request.app[appkeys.SETTINGS]
+    pool = request.app[appkeys.DB]
     target = offer.actor
     if local_name(settings.url, target) is not None:
         doc: dict[str, Any] = {"id": target, "inbox": f"{target}/inbox"}
@@ -104,7 +104,7 @@ async def contact(request: web.Request) -> web.Response:
             doc = cached
         else:
             try:
-                doc = await request.app[keys.REMOTE].fetch_actor(target)
+                doc = await request.app[appkeys.REMOTE].fetch_actor(target)
             except FederationError as exc:
                 raise web.HTTPBadGateway(
                     reason=f"cannot reach {target}: {exc}"
@@ -120,7 +120,7 @@ async def contact(request: web.Request) -> web.Response:
         id=f"{me}/objects/{uuid.uuid4()}",
         actor=me,
         content_html=f"<p>{mention}</p>" + plain_text_html(data["text"]) + about,
-        published=request.app[keys.CLOCK](),
+        published=request.app[appkeys.CLOCK](),
         followers=f"{me}/followers",
     )
     note |= {

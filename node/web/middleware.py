@@ -18,8 +18,8 @@ from federation.errors import (
     OriginMismatchError,
     SignatureInvalidError,
 )
-from node import keys
-from node.metrics import route_of
+from node.runtime import appkeys
+from node.runtime.metrics import route_of
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -89,7 +89,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     finally:
         elapsed = time.perf_counter() - started
         log.info("request", status=status, duration_ms=round(elapsed * 1000, 2))
-        metrics = request.app.get(keys.METRICS)
+        metrics = request.app.get(appkeys.METRICS)
         if metrics is not None:
             route = route_of(request)
             metrics.requests.labels(route, request.method, str(status)).inc()

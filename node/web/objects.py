@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.inbox import as_list
-from node import keys
+from node.runtime import appkeys
 from node.web import pages
 from node.web.activitypub import activity_json
 from node.web.middleware import wants_html
@@ -15,7 +15,7 @@ from node.web.signatures import is_signed, verified_signer
 
 
 async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
-    pool = request.app[keys.DB]
+    pool = request.app[appkeys.DB]
     replies = await pool.fetch(
         "SELECT id FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL ORDER BY received_at LIMIT 50",
         object_id,
@@ -70,7 +70,7 @@ async def _may_see(
     if f"{body.get('attributedTo')}/followers" not in audience:
         return False
     return bool(
-        await request.app[keys.DB].fetchval(
+        await request.app[appkeys.DB].fetchval(
             """SELECT 1 FROM followers
                WHERE local_actor_id = $1 AND follower = $2 AND state = 'accepted'""",
             local_actor_id,
@@ -82,9 +82,9 @@ async def _may_see(
 async def get_object(request: web.Request) -> web.StreamResponse:
     """GET /actors/{name}/objects/{id}. A followers-only object is served only to a signed
     request from an accepted follower of its author (404 to everyone else, never as HTML)."""
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     object_id = f"{settings.url}{request.path}"
-    row = await request.app[keys.DB].fetchrow(
+    row = await request.app[appkeys.DB].fetchrow(
         "SELECT body, public, deleted_at, local_actor_id FROM objects WHERE id = $1",
         object_id,
     )

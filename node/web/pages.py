@@ -10,11 +10,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from node import keys
+from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
 from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
-from node.services.confederations import describe, describe_all
+from node.runtime import appkeys
 from node.storage import actors as store, confederations as cstore, pages
 
 ACTOR_KIND_LABELS = {
@@ -39,7 +39,7 @@ def setup_templates(app: web.Application) -> None:
 def _site(request: web.Request) -> dict[str, Any]:
     """What every page's layout needs (aiohttp_jinja2's context processors would store it
     under a string request key, which aiohttp now warns about)."""
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     return {
         "base_url": settings.url,
         "host": urlsplit(settings.url).netloc,
@@ -71,11 +71,11 @@ def views(rows: list[Any]) -> list[ObjectView]:
 
 async def home(request: web.Request) -> web.Response:
     """GET / — the node at a glance."""
-    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     node = await store.local_by_name(pool, settings.node_name)
     if node is None:
         raise web.HTTPServiceUnavailable(reason="the node actor is not made yet")
-    now = request.app[keys.CLOCK]()
+    now = request.app[appkeys.CLOCK]()
 
     def listing(kind: str) -> list[dict[str, str]]:
         return [
@@ -115,7 +115,7 @@ async def home(request: web.Request) -> web.Response:
 
 async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
     """The HTML face of /actors/{name}."""
-    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     me = actor_url(settings.url, actor)
     confederation = None
     if actor.kind == "confederation":
@@ -136,7 +136,7 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
             "confederation": confederation,
             "calls": views(
                 await pages.upcoming_calls(
-                    pool, actor, request.app[keys.CLOCK](), limit=PAGE_ITEMS
+                    pool, actor, request.app[appkeys.CLOCK](), limit=PAGE_ITEMS
                 )
             ),
             "objects": views(await pages.objects_of(pool, actor, limit=PAGE_ITEMS)),
@@ -146,7 +146,7 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
 
 async def object_page(request: web.Request, object_id: str) -> web.Response:
     """The HTML face of a local public object (404 for any other)."""
-    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     row = await pages.public_object(pool, object_id)
     if row is None:
         raise web.HTTPNotFound(reason="no such object")
@@ -165,7 +165,7 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
 
 async def movement_map(request: web.Request) -> web.Response:
     """GET /map — the node's ecology as a server-rendered SVG."""
-    pool, settings = request.app[keys.DB], request.app[keys.SETTINGS]
+    pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     shown = layout(await pages.ecology(pool), await describe_all(pool, settings.url))
     return render(
         request,

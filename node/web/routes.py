@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.metrics import metrics_with_token
+from node.runtime.metrics import metrics_with_token
 from node.web import (
     activitypub,
     admin,

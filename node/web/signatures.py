@@ -10,7 +10,7 @@ from aiohttp import web
 from federation.errors import SignatureExpiredError, SignatureInvalidError
 from federation.sig.verify import claim_of, verify_request
 from federation.types import HttpRequest
-from node import keys
+from node.runtime import appkeys
 
 log = structlog.get_logger(__name__)
 
@@ -18,7 +18,7 @@ log = structlog.get_logger(__name__)
 async def as_http_request(request: web.Request) -> HttpRequest:
     """The request as protocol code sees it; the URL is our public base URL + path."""
     body = await request.read()  # cached by aiohttp: safe to call twice
-    url = request.app[keys.SETTINGS].url + request.path_qs
+    url = request.app[appkeys.SETTINGS].url + request.path_qs
     return HttpRequest.build(request.method, url, request.headers.items(), body)
 
 
@@ -35,15 +35,15 @@ async def verified_signer(request: web.Request) -> str:
         SignatureFormatError, SignatureInvalidError, FetchRefusedError, DocumentError.
     """
     app = request.app
-    settings = app[keys.SETTINGS]
+    settings = app[appkeys.SETTINGS]
     message = await as_http_request(request)
     claim = claim_of(message)
-    remote = app[keys.REMOTE]
+    remote = app[appkeys.REMOTE]
     window = timedelta(seconds=settings.signature_window)
     resolved = await remote.key_for(claim.key_id)
     try:
         verify_request(
-            message, resolved.public_key, now=app[keys.CLOCK](), window=window
+            message, resolved.public_key, now=app[appkeys.CLOCK](), window=window
         )
     except SignatureExpiredError:
         raise
@@ -53,7 +53,7 @@ async def verified_signer(request: web.Request) -> str:
         log.info("signature_key_refetch", key_id=claim.key_id)
         resolved = await remote.key_for(claim.key_id, refresh=True)
         verify_request(
-            message, resolved.public_key, now=app[keys.CLOCK](), window=window
+            message, resolved.public_key, now=app[appkeys.CLOCK](), window=window
         )
     structlog.contextvars.bind_contextvars(signer=resolved.owner)
     return resolved.owner

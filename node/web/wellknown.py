@@ -6,8 +6,9 @@ from aiohttp import web
 
 from federation import nodeinfo, webfinger
 from federation.origin import authority
-from node import __version__, keys
+from node import __version__
 from node.domain.actors import actor_url, local_name, profile_url
+from node.runtime import appkeys
 from node.storage import actors as store
 
 JRD = "application/jrd+json"
@@ -27,7 +28,7 @@ def _name_for(resource: str, base_url: str, host: str) -> str | None:
 
 
 async def webfinger_handler(request: web.Request) -> web.Response:
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     resource = request.query.get("resource", "").strip()
     if not resource:
         raise web.HTTPBadRequest(reason="the resource parameter is required")
@@ -43,7 +44,7 @@ async def webfinger_handler(request: web.Request) -> web.Response:
         return web.json_response(
             jrd, content_type=JRD, headers={"Access-Control-Allow-Origin": "*"}
         )
-    found = await store.local_by_name(request.app[keys.DB], name)
+    found = await store.local_by_name(request.app[appkeys.DB], name)
     if found is None:
         raise web.HTTPNotFound(reason="no such account")
     url = actor_url(settings.url, found)
@@ -56,12 +57,12 @@ async def webfinger_handler(request: web.Request) -> web.Response:
 
 
 async def host_meta(request: web.Request) -> web.Response:
-    xrd = webfinger.host_meta_xrd(request.app[keys.SETTINGS].url)
+    xrd = webfinger.host_meta_xrd(request.app[appkeys.SETTINGS].url)
     return web.Response(text=xrd, content_type="application/xrd+xml")
 
 
 async def nodeinfo_index(request: web.Request) -> web.Response:
-    base = request.app[keys.SETTINGS].url
+    base = request.app[appkeys.SETTINGS].url
     return web.json_response(
         nodeinfo.build_index(base, f"{base}/actor"),
         headers={"Access-Control-Allow-Origin": "*"},
@@ -69,9 +70,9 @@ async def nodeinfo_index(request: web.Request) -> web.Response:
 
 
 async def nodeinfo_document(request: web.Request) -> web.Response:
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[appkeys.SETTINGS]
     usage = nodeinfo.Usage(
-        local_actors=await store.count_local(request.app[keys.DB]), local_posts=0
+        local_actors=await store.count_local(request.app[appkeys.DB]), local_posts=0
     )
     metadata = {
         "nodeName": settings.place or authority(settings.url),

@@ -32,10 +32,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from federation.sig.keys import generate_rsa
-from node import keys
-from node.app import create_app
 from node.config import Settings
 from node.logging import configure_logging
+from node.runtime import appkeys
+from node.runtime.app import create_app
 from node.services.actors import create_actor
 from node.services.publish import post_note
 from node.storage.embedded import running
@@ -144,7 +144,7 @@ async def fanout(
     pgdata: Path,
 ) -> None:
     """One post by a new group with 10,000 followers -> 1,000 deliveries; prints figures."""
-    pool = app[keys.DB]
+    pool = app[appkeys.DB]
     group = await create_actor(pool, kind="group", name=group_name)
     rows = []
     for h in range(HOSTS):
@@ -178,12 +178,12 @@ async def fanout(
         start = time.perf_counter()
         await post_note(
             pool,
-            base_url=app[keys.SETTINGS].url,
+            base_url=app[appkeys.SETTINGS].url,
             actor_name=group_name,
             text="Fan out!",
         )
         published = time.perf_counter() - start
-        app[keys.DELIVERY_WORKER].notify()
+        app[appkeys.DELIVERY_WORKER].notify()
         while count.value < HOSTS:
             await asyncio.sleep(0.01)
         while await pool.fetchval("SELECT count(*) FROM deliveries"):
@@ -255,7 +255,7 @@ async def inbox_load(app: web.Application, node_url: str) -> None:
             await asyncio.gather(*(client(items, session) for items in prepared))
             elapsed = time.perf_counter() - start
             pending = "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
-            while await app[keys.DB].fetchval(pending):
+            while await app[appkeys.DB].fetchval(pending):
                 await asyncio.sleep(0.05)
             applied = time.perf_counter() - start
     finally:

@@ -13,9 +13,9 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from node import keys
-from node.app import create_app
 from node.config import Settings
+from node.runtime import appkeys
+from node.runtime.app import create_app
 from node.services.actors import create_actor
 from node.storage import tokens
 from node.storage.db import with_database
@@ -37,7 +37,7 @@ class Node:
 
     @property
     def db(self) -> Any:
-        return self.app[keys.DB]
+        return self.app[appkeys.DB]
 
     @property
     def host(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 from node.storage import tokens
 
@@ -21,7 +21,7 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture
 async def ui(make_client: Any) -> Any:
     client = await make_client()
-    pool = client.app[keys.DB]
+    pool = client.app[appkeys.DB]
     group = await create_actor(
         pool, kind="group", name="tenants", display_name="Tenants"
     )
@@ -70,7 +70,7 @@ def call_form(csrf: str, **overrides: str) -> dict[str, Any]:
 
 
 async def count(ui: Any) -> int:
-    return int(await ui.app[keys.DB].fetchval("SELECT count(*) FROM objects"))
+    return int(await ui.app[appkeys.DB].fetchval("SELECT count(*) FROM objects"))
 
 
 async def test_signing_in_needs_a_valid_group_token(ui: Any) -> None:
@@ -117,7 +117,7 @@ async def test_publish_through_the_form_with_preview_errors_edit_and_delete(
 
     resp = await ui.post("/admin/call/new", data=form, allow_redirects=False)
     assert resp.status == 303
-    row = await ui.app[keys.DB].fetchrow("SELECT id, fields FROM objects")
+    row = await ui.app[appkeys.DB].fetchrow("SELECT id, fields FROM objects")
     assert row["fields"]["timezone"] == "Europe/Berlin"
     assert row["fields"]["startTime"].endswith(("+01:00", "+02:00"))
     assert (
@@ -134,7 +134,7 @@ async def test_publish_through_the_form_with_preview_errors_edit_and_delete(
         allow_redirects=False,
     )
     assert resp.status == 303
-    fields = await ui.app[keys.DB].fetchval("SELECT fields FROM objects")
+    fields = await ui.app[appkeys.DB].fetchval("SELECT fields FROM objects")
     assert fields["title"] == "Rent strike assembly (moved)"
 
     resp = await ui.post(

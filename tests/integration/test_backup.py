@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from node import keys
+from node.runtime import appkeys
 from node.storage import tokens
 from node.storage.db import with_database
 from tests.conftest import admin_exec, db_value, run_cli
@@ -78,8 +78,8 @@ async def test_backup_and_restore_lose_nothing(
     make_client: Any, peer: Peer, empty_databases: Any, tmp_path: Path
 ) -> None:
     node = await make_client()
-    settings = node.app[keys.SETTINGS]
-    pool = node.app[keys.DB]
+    settings = node.app[appkeys.SETTINGS]
+    pool = node.app[appkeys.DB]
     for args in (
         ("group", "create", "tenants"),
         ("cluster", "create", "housing"),

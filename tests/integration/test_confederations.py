@@ -88,7 +88,7 @@ def boosts(reader: Peer, object_id: str) -> list[str]:
 
 async def state(node: Node, name: str) -> Any:
     """The node's own fold of the confederation's records (what `show` prints)."""
-    from node.services.confederations import state_of
+    from node.confederation.governance import state_of
     from node.storage import confederations as cstore
 
     conf = await cstore.by_name(node.db, name)
@@ -221,7 +221,7 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
 async def test_a_replica_that_was_offline_catches_up_from_decisions(
     nodes: Nodes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from node import worker
+    from node.runtime import worker
 
     a, b, c = await three_nodes(nodes)
     await a.found("cascadia", charter_file(tmp_path, "open"))

@@ -12,7 +12,7 @@ import pytest
 from federation.sig.keys import load_public
 from federation.sig.verify import verify_request
 from federation.types import HttpRequest
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 from node.storage import actors as store
 from tests.conftest import db_value, run_cli, until
@@ -26,7 +26,7 @@ AP = "application/activity+json"
 async def node(make_client: Any) -> Any:
     client = await make_client()
     await create_actor(
-        client.app[keys.DB],
+        client.app[appkeys.DB],
         kind="group",
         name="housing",
         display_name="Housing Justice",
@@ -35,7 +35,7 @@ async def node(make_client: Any) -> Any:
 
 
 def _base(node: Any) -> str:
-    return str(node.app[keys.SETTINGS].url)
+    return str(node.app[appkeys.SETTINGS].url)
 
 
 async def _send(
@@ -66,7 +66,7 @@ async def _verify_from_node(
 ) -> None:
     """The peer checks our signature the way a real server would: key from our actor, body digest."""
     path, headers, body = peer.received[index]
-    actor = await store.local_by_name(node.app[keys.DB], signer)
+    actor = await store.local_by_name(node.app[appkeys.DB], signer)
     assert actor is not None
     request = HttpRequest.build("POST", peer.base + path, headers, body)
     verdict = verify_request(
@@ -77,7 +77,7 @@ async def _verify_from_node(
 
 
 async def _post_via_cli(node: Any, text: str) -> str:
-    code, out, err = await run_cli(node.app[keys.SETTINGS], "post", "housing", text)
+    code, out, err = await run_cli(node.app[appkeys.SETTINGS], "post", "housing", text)
     assert code == 0, err
     return out.strip()
 
@@ -128,7 +128,7 @@ async def test_duplicate_activity_is_accepted_and_processed_once(
     await until(lambda: len(peer.activities("Accept")) >= 1)
     await asyncio.sleep(0.5)
     assert len(peer.activities("Accept")) == 1
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 1
+    assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 1
 
 
 async def test_undo_follow_stops_delivery(node: Any, peer: Peer) -> None:
@@ -140,7 +140,7 @@ async def test_undo_follow_stops_delivery(node: Any, peer: Peer) -> None:
         "object": follow,
     }
     assert (await _send(node, peer, undo)).status == 202
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     assert await db_value(pool, "SELECT count(*) FROM followers", 0) == 0
     await _post_via_cli(node, "Nobody should get this.")
     assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
@@ -156,7 +156,7 @@ async def test_spoofed_actor_is_401_and_nothing_is_stored(
     resp = await _send(node, peer, spoof, as_="mallory")
     assert resp.status == 401
     assert "not by the activity's actor" in (await resp.json())["error"]
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+    assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 0
 
 
 async def test_tampered_body_is_401_and_nothing_is_stored(
@@ -169,7 +169,7 @@ async def test_tampered_body_is_401_and_nothing_is_stored(
         "/actors/housing/inbox", data=body.replace(b"Follow", b"Block"), headers=headers
     )
     assert resp.status == 401
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+    assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 0
 
 
 async def test_wrong_content_type_and_garbage_are_refused(
@@ -184,25 +184,25 @@ async def test_wrong_content_type_and_garbage_are_refused(
     assert (
         await node.post("/actors/housing/inbox", data=body, headers=headers)
     ).status == 400
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+    assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 0
 
 
 async def test_blocked_domain_is_403_and_nothing_is_stored(
     node: Any, peer: Peer
 ) -> None:
-    await node.app[keys.DB].execute(
+    await node.app[appkeys.DB].execute(
         "INSERT INTO domain_blocks (host) VALUES ($1)", peer.base.split("://")[1]
     )
     resp = await _send(node, peer, _follow(node, peer))
     assert resp.status == 403
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+    assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 0
 
 
 async def test_peer_failing_with_500_gets_the_delivery_on_retry(
     node: Any, peer: Peer
 ) -> None:
     await _follow_accepted(node, peer)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     peer.inbox_statuses = [500]
     row = None
     await _post_via_cli(node, "Retry me.")
@@ -218,14 +218,14 @@ async def test_peer_failing_with_500_gets_the_delivery_on_retry(
     assert row["attempts"] == 1
     assert row["later"], "rescheduled with backoff"
     await pool.execute("UPDATE deliveries SET next_attempt_at = now()")  # time passes
-    node.app[keys.DELIVERY_WORKER].notify()
+    node.app[appkeys.DELIVERY_WORKER].notify()
     await until(lambda: len(peer.activities("Create")) == 2)
     assert await db_value(pool, "SELECT count(*) FROM deliveries", 0) == 0
 
 
 async def test_410_gone_removes_the_follower(node: Any, peer: Peer) -> None:
     await _follow_accepted(node, peer)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     peer.inbox_statuses = [410]
     await _post_via_cli(node, "Anyone there?")
     await until(lambda: len(peer.activities("Create")) == 1)
@@ -242,17 +242,17 @@ async def test_given_up_delivery_is_listed_and_retried_from_the_cli(
     node: Any, peer: Peer
 ) -> None:
     await _follow_accepted(node, peer)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     peer.inbox_statuses = [404]
     await _post_via_cli(node, "Lost and found.")
     assert await db_value(pool, "SELECT count(*) FROM dead_deliveries", 1) == 1
     assert await pool.fetchval("SELECT reason FROM dead_deliveries") == "HTTP 404"
-    settings = node.app[keys.SETTINGS]
+    settings = node.app[appkeys.SETTINGS]
     _code, out, _err = await run_cli(settings, "deliveries", "dead")
     assert "HTTP 404" in out
     _code, out, _err = await run_cli(settings, "deliveries", "retry")
     assert out.startswith("1 ")
-    node.app[keys.DELIVERY_WORKER].notify()
+    node.app[appkeys.DELIVERY_WORKER].notify()
     await until(lambda: len(peer.activities("Create")) == 2)
 
 
@@ -261,10 +261,10 @@ async def test_domain_block_from_the_cli_drops_followers_and_refuses(
 ) -> None:
     await _follow_accepted(node, peer)
     host = peer.base.split("://")[1]
-    code, out, _err = await run_cli(node.app[keys.SETTINGS], "domain", "block", host)
+    code, out, _err = await run_cli(node.app[appkeys.SETTINGS], "domain", "block", host)
     assert code == 0
     assert "1 follower(s) removed" in out
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     assert await pool.fetchval("SELECT count(*) FROM followers") == 0
     assert (await _send(node, peer, _follow(node, peer))).status == 403
 
@@ -273,9 +273,9 @@ async def test_allowlist_mode_refuses_unlisted_hosts_and_delivers_to_listed(
     make_client: Any, peer: Peer
 ) -> None:
     client = await make_client(federation_mode="allowlist")
-    await create_actor(client.app[keys.DB], kind="group", name="housing")
+    await create_actor(client.app[appkeys.DB], kind="group", name="housing")
     assert (await _send(client, peer, _follow(client, peer))).status == 403
-    await client.app[keys.DB].execute(
+    await client.app[appkeys.DB].execute(
         "INSERT INTO domain_allows (host) VALUES ($1)", peer.base.split("://")[1]
     )
     assert (await _send(client, peer, _follow(client, peer))).status == 202
@@ -292,7 +292,7 @@ async def test_oversize_inbox_body_is_413_and_nothing_is_stored(
     )
     assert resp.status == 413
     assert "error" in await resp.json()
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM inbox") == 0
+    assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 0
 
 
 async def test_mentioned_actor_receives_the_post_with_a_mention_tag(
@@ -300,7 +300,7 @@ async def test_mentioned_actor_receives_the_post_with_a_mention_tag(
 ) -> None:
     handle = f"alice@{peer.base.split('://')[1]}"
     code, _out, err = await run_cli(
-        node.app[keys.SETTINGS],
+        node.app[appkeys.SETTINGS],
         "post",
         "housing",
         f"Thanks @{handle} for the venue!",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 from node.services.publish import post_note
 from tests.conftest import run_cli, until
@@ -21,12 +21,12 @@ AP = "application/activity+json"
 @pytest.fixture
 async def node(make_client: Any) -> Any:
     client = await make_client()
-    await create_actor(client.app[keys.DB], kind="group", name="housing")
+    await create_actor(client.app[appkeys.DB], kind="group", name="housing")
     return client
 
 
 def _base(node: Any) -> str:
-    return str(node.app[keys.SETTINGS].url)
+    return str(node.app[appkeys.SETTINGS].url)
 
 
 async def _send(
@@ -40,7 +40,7 @@ async def _send(
 
 
 async def _settled(node: Any) -> None:
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     for _ in range(200):
         if (
             await pool.fetchval("SELECT count(*) FROM inbox WHERE processed_at IS NULL")
@@ -83,7 +83,7 @@ async def test_reply_edit_delete_like_and_announce_of_a_local_note(
 ) -> None:
     peer.add("mallory")
     create = await post_note(
-        node.app[keys.DB],
+        node.app[appkeys.DB],
         base_url=_base(node),
         actor_name="housing",
         text="Meeting Thursday.",
@@ -108,7 +108,7 @@ async def test_reply_edit_delete_like_and_announce_of_a_local_note(
     forged = {**reply, "content": "<p>forged</p>"}
     await _send(node, peer, _act(peer, "Update", forged, as_="mallory"), as_="mallory")
     await _settled(node)
-    body = await node.app[keys.DB].fetchval(
+    body = await node.app[appkeys.DB].fetchval(
         "SELECT body FROM remote_objects WHERE id = $1", reply["id"]
     )
     assert body["content"] == "<p>count me in, with two friends</p>"
@@ -142,7 +142,7 @@ async def test_reply_edit_delete_like_and_announce_of_a_local_note(
     doc = await (await _object(node, peer, note_id)).json()
     assert doc["replies"]["totalItems"] == 0
     assert doc["likes"]["totalItems"] == 0
-    stored = await node.app[keys.DB].fetchrow(
+    stored = await node.app[appkeys.DB].fetchrow(
         "SELECT body, deleted_at FROM remote_objects WHERE id = $1", reply["id"]
     )
     assert stored["body"] == {"id": reply["id"], "type": "Tombstone"}
@@ -156,7 +156,9 @@ async def test_unrelated_posts_are_not_stored(node: Any, peer: Peer) -> None:
         _act(peer, "Create", _reply(peer, "https://elsewhere.example/notes/1")),
     )
     await _settled(node)
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+    assert (
+        await node.app[appkeys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+    )
 
 
 async def test_embedded_object_of_someone_else_is_not_trusted(
@@ -164,7 +166,7 @@ async def test_embedded_object_of_someone_else_is_not_trusted(
 ) -> None:
     peer.add("mallory")
     create = await post_note(
-        node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
+        node.app[appkeys.DB], base_url=_base(node), actor_name="housing", text="Hello"
     )
     fake = {
         **_reply(peer, create["object"]["id"]),
@@ -173,14 +175,16 @@ async def test_embedded_object_of_someone_else_is_not_trusted(
     }
     await _send(node, peer, _act(peer, "Create", fake, as_="mallory"), as_="mallory")
     await _settled(node)
-    assert await node.app[keys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+    assert (
+        await node.app[appkeys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+    )
 
 
 async def test_unsigned_object_fetch_is_refused_under_authorized_fetch(
     node: Any,
 ) -> None:
     create = await post_note(
-        node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
+        node.app[appkeys.DB], base_url=_base(node), actor_name="housing", text="Hello"
     )
     resp = await node.get(
         create["object"]["id"].removeprefix(_base(node)), headers={"Accept": AP}
@@ -194,7 +198,7 @@ async def test_move_of_a_follower_follows_the_new_account_when_confirmed(
     follow = _act(peer, "Follow", f"{_base(node)}/actors/housing")
     await _send(node, peer, follow)
     await _settled(node)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     peer.add("alice2", extra={"alsoKnownAs": [peer.actor_id("alice")]})
     peer.add("stranger")
     await _send(
@@ -225,14 +229,14 @@ async def test_move_of_a_follower_follows_the_new_account_when_confirmed(
 
 async def test_deleted_actor_loses_follows_and_content(node: Any, peer: Peer) -> None:
     create = await post_note(
-        node.app[keys.DB], base_url=_base(node), actor_name="housing", text="Hello"
+        node.app[appkeys.DB], base_url=_base(node), actor_name="housing", text="Hello"
     )
     await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
     await _send(node, peer, _act(peer, "Create", _reply(peer, create["object"]["id"])))
     await _settled(node)
     await _send(node, peer, _act(peer, "Delete", peer.actor_id("alice")))
     await _settled(node)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     assert await pool.fetchval("SELECT count(*) FROM followers") == 0
     assert (
         await pool.fetchval(
@@ -248,7 +252,7 @@ async def test_unknown_activity_types_are_accepted_and_ignored(
     await _send(node, peer, _act(peer, "Flag", f"{_base(node)}/actors/housing"))
     await _settled(node)
     assert (
-        await node.app[keys.DB].fetchval(
+        await node.app[appkeys.DB].fetchval(
             "SELECT count(*) FROM inbox WHERE processed_at IS NOT NULL"
         )
         == 1
@@ -256,7 +260,7 @@ async def test_unknown_activity_types_are_accepted_and_ignored(
 
 
 async def _attempts(node: Any, activity_id: str) -> Any:
-    return await node.app[keys.DB].fetchrow(
+    return await node.app[appkeys.DB].fetchrow(
         "SELECT attempts, processed_at, retry_at > now() + interval '20 seconds' AS later FROM inbox WHERE activity_id = $1",
         activity_id,
     )
@@ -281,11 +285,11 @@ async def test_a_failed_activity_waits_before_it_is_tried_again(
     assert (row["attempts"], row["processed_at"], row["later"]) == (1, None, True)
 
     peer.add("ghost", extra={"alsoKnownAs": [peer.actor_id("alice")]})
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     await pool.execute(
         "UPDATE inbox SET retry_at = now() WHERE activity_id = $1", move["id"]
     )
-    node.app[keys.INBOX_WAKEUP].set()
+    node.app[appkeys.INBOX_WAKEUP].set()
     await _settled(node)
     assert await pool.fetchval("SELECT follower FROM followers") == peer.actor_id(
         "ghost"
@@ -313,7 +317,7 @@ async def test_a_slow_activity_holds_up_its_own_actor_only(
     await _send(node, peer, move, as_="bob")
     await _send(node, peer, bob_follow, as_="bob")
     await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     followers: list[str] = []
     for _ in range(
         100
@@ -337,7 +341,7 @@ async def test_a_slow_activity_holds_up_its_own_actor_only(
 
 
 async def _settled_except(node: Any, failing_id: str) -> None:
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     for _ in range(200):
         if not await pool.fetchval(
             "SELECT count(*) FROM inbox WHERE processed_at IS NULL AND activity_id <> $1",
@@ -354,7 +358,7 @@ async def test_given_up_activity_is_listed_and_processed_again_from_the_cli(
     await _send(node, peer, _act(peer, "Follow", f"{_base(node)}/actors/housing"))
     move = {**_act(peer, "Move", peer.actor_id("alice")), "target": peer.actor_id("x")}
     await _send(node, peer, move)
-    pool, settings = node.app[keys.DB], node.app[keys.SETTINGS]
+    pool, settings = node.app[appkeys.DB], node.app[appkeys.SETTINGS]
     await until(lambda: pool.fetchval("SELECT attempts FROM inbox WHERE type = 'Move'"))
     await pool.execute("UPDATE inbox SET attempts = 5 WHERE type = 'Move'")  # gave up
     code, out, _err = await run_cli(settings, "inbox", "failed")

@@ -16,9 +16,9 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from node import keys
-from node.app import POOL_SIZE
 from node.config import Settings
+from node.runtime import appkeys
+from node.runtime.app import POOL_SIZE
 from node.services.actors import create_actor
 from node.storage import tokens
 from tests.conftest import free_port, run_cli, until
@@ -46,7 +46,7 @@ def value(found: dict[Any, float], name: str, **labels: str) -> float:
 
 async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
     node = await make_client(metrics_token=TOKEN)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     await create_actor(pool, kind="group", name="tenants")
     for cluster in ("housing", "transport"):
         await create_actor(pool, kind="cluster", name=cluster)
@@ -137,12 +137,12 @@ async def test_given_up_inbox_activities_count_as_failed_not_pending(
     make_client: Any, peer: Peer
 ) -> None:
     node = await make_client(metrics_token=TOKEN)
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     await create_actor(pool, kind="group", name="tenants")
     alice = peer.actor_id("alice")
     move = {"id": f"{alice}#move", "type": "Move", "actor": alice, "object": alice}
     body = json.dumps({**move, "target": peer.actor_id("nobody")}).encode()
-    url = f"{node.app[keys.SETTINGS].url}/inbox"
+    url = f"{node.app[appkeys.SETTINGS].url}/inbox"
     resp = await node.post(
         "/inbox", data=body, headers=peer.sign_post("alice", url, body)
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 from node.storage import tokens
 from tests.conftest import db_value, run_cli, until
@@ -65,7 +65,7 @@ PROPOSAL = {
 @pytest.fixture
 async def node(make_client: Any) -> Any:
     client = await make_client()
-    pool = client.app[keys.DB]
+    pool = client.app[appkeys.DB]
     await create_actor(pool, kind="group", name="tenants", display_name="Tenants Union")
     for cluster in ("housing", "transport"):
         await create_actor(pool, kind="cluster", name=cluster, display_name=cluster)
@@ -74,7 +74,7 @@ async def node(make_client: Any) -> Any:
 
 @pytest.fixture
 async def token(node: Any) -> str:
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     row = await pool.fetchrow("SELECT id FROM local_actors WHERE name = 'tenants'")
     _id, secret = await tokens.create(pool, local_actor_id=row["id"], label="tests")
     return secret
@@ -85,7 +85,7 @@ def _auth(token: str) -> dict[str, str]:
 
 
 def _base(node: Any) -> str:
-    return str(node.app[keys.SETTINGS].url)
+    return str(node.app[appkeys.SETTINGS].url)
 
 
 async def _publish(node: Any, token: str, collection: str, data: Any) -> Any:
@@ -93,7 +93,7 @@ async def _publish(node: Any, token: str, collection: str, data: Any) -> Any:
 
 
 async def _stored(node: Any) -> tuple[int, int, int]:
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     return (
         await pool.fetchval("SELECT count(*) FROM objects"),
         await pool.fetchval("SELECT count(*) FROM outbox"),
@@ -409,7 +409,7 @@ async def test_openapi_is_generated_from_the_schemas(node: Any) -> None:
 async def test_cli_token_and_publish_validate_with_the_same_schemas(
     node: Any, tmp_path: Any
 ) -> None:
-    settings = node.app[keys.SETTINGS]
+    settings = node.app[appkeys.SETTINGS]
     code, out, err = await run_cli(
         settings, "token", "create", "--actor", "tenants", "--label", "phone"
     )
@@ -486,7 +486,7 @@ async def test_votes_from_mastodon_are_counted_once_per_actor_and_tallies_go_out
     assert counts == {"Yes": 1, "No": 1, "Later": 0}
     assert tallied["votersCount"] == 2
     assert "alice" not in json.dumps(tallied), "who voted is never published"
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     replies = await pool.fetchval("SELECT count(*) FROM remote_objects")
     assert replies == 0, "votes are not stored as replies"
 
@@ -498,7 +498,7 @@ async def test_late_votes_are_ignored(node: Any, token: str, peer: Peer) -> None
         "object"
     ]
     await _vote(node, peer, "alice", question["id"], "Yes")
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     done = await db_value(
         pool, "SELECT count(*) FROM inbox WHERE processed_at IS NULL", 0
     )
@@ -572,7 +572,7 @@ async def test_a_poll_closes_at_its_end_time_with_one_final_update(
     assert served["closed"] == final["closed"]
 
     await _vote(node, peer, "bob", question["id"], "Yes")  # too late
-    pool = node.app[keys.DB]
+    pool = node.app[appkeys.DB]
     await db_value(pool, "SELECT count(*) FROM inbox WHERE processed_at IS NULL", 0)
     assert await pool.fetchval("SELECT count(*) FROM poll_votes") == 1
     uid = question["id"].rsplit("/", 1)[1]
@@ -584,12 +584,12 @@ async def test_a_poll_closes_at_its_end_time_with_one_final_update(
 
 
 async def test_a_cluster_name_must_be_a_whole_hashtag(node: Any) -> None:
-    settings = node.app[keys.SETTINGS]
+    settings = node.app[appkeys.SETTINGS]
     code, _out, err = await run_cli(settings, "cluster", "create", "digital-security")
     assert code != 0
     assert "no '-'" in err
     count = "SELECT count(*) FROM local_actors WHERE name = 'digital-security'"
-    assert await node.app[keys.DB].fetchval(count) == 0
+    assert await node.app[appkeys.DB].fetchval(count) == 0
     code, _out, err = await run_cli(settings, "cluster", "create", "digital_security")
     assert code == 0, err
 
@@ -604,7 +604,7 @@ async def test_export_writes_the_groups_objects_and_followers(
     assert (
         await node.delete(f"/api/v1/offers/{uid}", headers=_auth(token))
     ).status == 204
-    settings = node.app[keys.SETTINGS]
+    settings = node.app[appkeys.SETTINGS]
     out_file = tmp_path / "tenants.json"
     code, out, err = await run_cli(
         settings, "export", "tenants", "--output", str(out_file)

@@ -10,7 +10,7 @@ import feedparser
 import icalendar
 import pytest
 
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 from node.storage import tokens
 from tests.integration.test_movement import CALL, OFFER, VISION
@@ -33,7 +33,7 @@ def call_in(days: int, **extra: Any) -> dict[str, Any]:
 async def site(make_client: Any) -> Any:
     """A node with a group, two clusters, and public and followers-only objects."""
     client = await make_client(place="Seattle")
-    pool = client.app[keys.DB]
+    pool = client.app[appkeys.DB]
     group = await create_actor(
         pool, kind="group", name="tenants", display_name="Tenants Union"
     )

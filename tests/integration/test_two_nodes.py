@@ -10,8 +10,8 @@ import pytest
 import structlog
 from aiohttp import web
 
-from node import keys
-from node.app import create_app
+from node.runtime import appkeys
+from node.runtime.app import create_app
 from node.services.actors import create_actor
 from node.storage import actors as store
 from tests.conftest import free_port, run_cli
@@ -55,7 +55,7 @@ async def two_nodes(
 
 
 async def _cli(node: RunningNode, *args: str) -> tuple[int, str, str]:
-    return await run_cli(node.app[keys.SETTINGS], *args, private=True)
+    return await run_cli(node.app[appkeys.SETTINGS], *args, private=True)
 
 
 async def test_a_resolves_group_on_b_by_handle_and_b_verifies_a(
@@ -63,7 +63,7 @@ async def test_a_resolves_group_on_b_by_handle_and_b_verifies_a(
 ) -> None:
     a, b = two_nodes
     await create_actor(
-        b.app[keys.DB],
+        b.app[appkeys.DB],
         kind="group",
         name="housing",
         display_name="Housing Justice",
@@ -89,15 +89,16 @@ async def test_a_resolves_group_on_b_by_handle_and_b_verifies_a(
     assert signed[-1].get("signer") == f"{a.url}/actor"
     # A cached the actor and its key; B cached A's instance actor and key
     assert (
-        await store.remote_actor(a.app[keys.DB], f"{b.url}/actors/housing") is not None
-    )
-    assert (
-        await store.remote_key(a.app[keys.DB], f"{b.url}/actors/housing#main-key")
+        await store.remote_actor(a.app[appkeys.DB], f"{b.url}/actors/housing")
         is not None
     )
-    assert (await store.remote_key(b.app[keys.DB], f"{a.url}/actor#main-key")) == (
+    assert (
+        await store.remote_key(a.app[appkeys.DB], f"{b.url}/actors/housing#main-key")
+        is not None
+    )
+    assert (await store.remote_key(b.app[appkeys.DB], f"{a.url}/actor#main-key")) == (
         f"{a.url}/actor",
-        (await store.local_by_name(a.app[keys.DB], "actor")).public_key_pem,  # type: ignore[union-attr]
+        (await store.local_by_name(a.app[appkeys.DB], "actor")).public_key_pem,  # type: ignore[union-attr]
     )
 
 
@@ -117,28 +118,28 @@ async def test_group_on_a_follows_group_on_b_and_b_accepts(
     two_nodes: list[RunningNode],
 ) -> None:
     a, b = two_nodes
-    await create_actor(a.app[keys.DB], kind="group", name="tenants")
-    await create_actor(b.app[keys.DB], kind="group", name="housing")
+    await create_actor(a.app[appkeys.DB], kind="group", name="tenants")
+    await create_actor(b.app[appkeys.DB], kind="group", name="housing")
     code, out, err = await _cli(
         a, "follow", "tenants", f"housing@{b.url.split('://', 1)[1]}"
     )
     assert code == 0, err
     assert "pending" in out
-    tenants = await store.local_by_name(a.app[keys.DB], "tenants")
+    tenants = await store.local_by_name(a.app[appkeys.DB], "tenants")
     assert tenants is not None
     state = None
     for _ in range(200):
-        state = await a.app[keys.DB].fetchval(
+        state = await a.app[appkeys.DB].fetchval(
             "SELECT state FROM following WHERE local_actor_id = $1", tenants.id
         )
         if state == "accepted":
             break
         await asyncio.sleep(0.05)
     assert state == "accepted"
-    housing = await store.local_by_name(b.app[keys.DB], "housing")
+    housing = await store.local_by_name(b.app[appkeys.DB], "housing")
     assert housing is not None
     assert (
-        await b.app[keys.DB].fetchval(
+        await b.app[appkeys.DB].fetchval(
             "SELECT state FROM followers WHERE local_actor_id = $1 AND follower = $2",
             housing.id,
             f"{a.url}/actors/tenants",
@@ -179,20 +180,20 @@ async def test_a_call_on_b_reaches_a_follower_on_a_with_every_field_intact(
     from tests.integration.test_movement import CALL
 
     a, b = two_nodes
-    await create_actor(a.app[keys.DB], kind="group", name="tenants")
-    housing = await create_actor(b.app[keys.DB], kind="group", name="housing")
+    await create_actor(a.app[appkeys.DB], kind="group", name="tenants")
+    housing = await create_actor(b.app[appkeys.DB], kind="group", name="housing")
     for cluster in ("housing_c", "transport"):
-        await create_actor(b.app[keys.DB], kind="cluster", name=cluster)
+        await create_actor(b.app[appkeys.DB], kind="cluster", name=cluster)
     code, _out, err = await _cli(
         a, "follow", "tenants", f"housing@{b.url.split('://', 1)[1]}"
     )
     assert code == 0, err
     accepted = await db_value(
-        a.app[keys.DB], "SELECT state FROM following", "accepted", timeout=15
+        a.app[appkeys.DB], "SELECT state FROM following", "accepted", timeout=15
     )
     assert accepted == "accepted"
     _id, token = await tokens.create(
-        b.app[keys.DB], local_actor_id=housing.id, label="t"
+        b.app[appkeys.DB], local_actor_id=housing.id, label="t"
     )
     call = CALL | {"clusters": ["housing_c", "transport"]}
     auth = {"Authorization": f"Bearer {token}"}
@@ -200,7 +201,7 @@ async def test_a_call_on_b_reaches_a_follower_on_a_with_every_field_intact(
         async with session.post(f"{b.url}/api/v1/calls", json=call, headers=auth) as r:
             assert r.status == 201, await r.text()
             object_id = (await r.json())["id"]
-        pool = a.app[keys.DB]
+        pool = a.app[appkeys.DB]
         sql = f"SELECT fields FROM remote_objects WHERE id = '{object_id}'"
         assert await db_value(pool, sql, call, timeout=15) == call
         row = await pool.fetchrow(
@@ -241,24 +242,24 @@ async def test_a_followers_only_offer_from_b_is_visible_on_a_only_to_its_followe
     from tests.integration.test_movement import OFFER
 
     a, b = two_nodes
-    tenants = await create_actor(a.app[keys.DB], kind="group", name="tenants")
-    other = await create_actor(a.app[keys.DB], kind="group", name="cyclists")
-    legal = await create_actor(b.app[keys.DB], kind="group", name="legal")
+    tenants = await create_actor(a.app[appkeys.DB], kind="group", name="tenants")
+    other = await create_actor(a.app[appkeys.DB], kind="group", name="cyclists")
+    legal = await create_actor(b.app[appkeys.DB], kind="group", name="legal")
     code, _out, err = await _cli(
         a, "follow", "tenants", f"legal@{b.url.split('://', 1)[1]}"
     )
     assert code == 0, err
     await db_value(
-        a.app[keys.DB], "SELECT state FROM following", "accepted", timeout=15
+        a.app[appkeys.DB], "SELECT state FROM following", "accepted", timeout=15
     )
     _id, b_token = await tokens.create(
-        b.app[keys.DB], local_actor_id=legal.id, label="t"
+        b.app[appkeys.DB], local_actor_id=legal.id, label="t"
     )
     _id, follower_token = await tokens.create(
-        a.app[keys.DB], local_actor_id=tenants.id, label="t"
+        a.app[appkeys.DB], local_actor_id=tenants.id, label="t"
     )
     _id, stranger_token = await tokens.create(
-        a.app[keys.DB], local_actor_id=other.id, label="t"
+        a.app[appkeys.DB], local_actor_id=other.id, label="t"
     )
     async with aiohttp.ClientSession() as session:
         async with session.post(
@@ -269,7 +270,7 @@ async def test_a_followers_only_offer_from_b_is_visible_on_a_only_to_its_followe
             assert r.status == 201, await r.text()
             object_id = (await r.json())["id"]
         stored = f"SELECT public FROM remote_objects WHERE id = '{object_id}'"
-        assert await db_value(a.app[keys.DB], stored, False, timeout=15) is False
+        assert await db_value(a.app[appkeys.DB], stored, False, timeout=15) is False
 
         async def look(token: str | None) -> int:
             headers = {} if token is None else {"Authorization": f"Bearer {token}"}
@@ -329,7 +330,7 @@ async def _publish_offer(a: RunningNode, b: RunningNode, token: str) -> None:
         assert r.status == 201, await r.text()
         object_id = (await r.json())["id"]
     stored = f"SELECT count(*) FROM remote_objects WHERE id = '{object_id}'"
-    assert await db_value(b.app[keys.DB], stored, 1, timeout=15) == 1
+    assert await db_value(b.app[appkeys.DB], stored, 1, timeout=15) == 1
 
 
 async def test_key_rotation_b_keeps_verifying_a_and_a_leaked_key_stops(
@@ -339,23 +340,23 @@ async def test_key_rotation_b_keeps_verifying_a_and_a_leaked_key_stops(
     from tests.conftest import db_value
 
     a, b = two_nodes
-    tenants = await create_actor(a.app[keys.DB], kind="group", name="tenants")
-    await create_actor(b.app[keys.DB], kind="group", name="watchers")
+    tenants = await create_actor(a.app[appkeys.DB], kind="group", name="tenants")
+    await create_actor(b.app[appkeys.DB], kind="group", name="watchers")
     handle = f"tenants@{a.url.split('://', 1)[1]}"
     code, _out, err = await _cli(b, "follow", "watchers", handle)
     assert code == 0, err
     await db_value(
-        b.app[keys.DB], "SELECT state FROM following", "accepted", timeout=15
+        b.app[appkeys.DB], "SELECT state FROM following", "accepted", timeout=15
     )
     _id, token = await tokens.create(
-        a.app[keys.DB], local_actor_id=tenants.id, label="t"
+        a.app[appkeys.DB], local_actor_id=tenants.id, label="t"
     )
     await _publish_offer(a, b, token)  # A's worker now holds the first key in its cache
     me = f"{a.url}/actors/tenants"
     b_keys = f"SELECT array_agg(key_id ORDER BY key_id) FROM remote_keys WHERE owner = '{me}'"
-    assert await b.app[keys.DB].fetchval(b_keys) == [f"{me}#main-key"]
+    assert await b.app[appkeys.DB].fetchval(b_keys) == [f"{me}#main-key"]
     private_sql = "SELECT private_key_pem FROM local_actors WHERE name = 'tenants'"
-    leaked = await a.app[keys.DB].fetchval(private_sql)
+    leaked = await a.app[appkeys.DB].fetchval(private_sql)
 
     # the first key leaks: rotate with no grace
     code, out, err = await _cli(a, "keys", "rotate", "tenants", "--grace", "0")
@@ -365,7 +366,7 @@ async def test_key_rotation_b_keeps_verifying_a_and_a_leaked_key_stops(
     assert "Update of the actor queued for 1 inbox" in out
     # B took the Update (signed with the new key), re-read the actor and dropped the old key
     only_new = [f"{me}#key-2"]
-    assert await db_value(b.app[keys.DB], b_keys, only_new, timeout=15) == only_new
+    assert await db_value(b.app[appkeys.DB], b_keys, only_new, timeout=15) == only_new
     # A's delivery worker dropped its cached key: what it sends now verifies at B
     await _publish_offer(a, b, token)
     watchers = f"{b.url}/actors/watchers"
@@ -373,13 +374,13 @@ async def test_key_rotation_b_keeps_verifying_a_and_a_leaked_key_stops(
 
     # a routine rotation: requests signed with the previous key just before it still
     # verify during the grace period, even where that key was not cached
-    previous = await a.app[keys.DB].fetchval(private_sql)
+    previous = await a.app[appkeys.DB].fetchval(private_sql)
     code, out, err = await _cli(a, "keys", "rotate", "tenants")
     assert code == 0, err
     assert f"old key {me}#key-2 verifies until" in out
     both = [f"{me}#key-2", f"{me}#key-3"]
-    assert await db_value(b.app[keys.DB], b_keys, both, timeout=15) == both
-    await b.app[keys.DB].execute("DELETE FROM remote_keys WHERE owner = $1", me)
+    assert await db_value(b.app[appkeys.DB], b_keys, both, timeout=15) == both
+    await b.app[appkeys.DB].execute("DELETE FROM remote_keys WHERE owner = $1", me)
     assert await _signed_get_status(watchers, f"{me}#key-2", previous) == 200
     assert await _signed_get_status(watchers, f"{me}#main-key", leaked) == 401
     await _publish_offer(a, b, token)

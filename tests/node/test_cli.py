@@ -163,7 +163,7 @@ def test_help_lists_commands(tmp_path: Path) -> None:
 
 
 def test_deploy_example_toml_is_what_init_writes() -> None:
-    from node.cli import render_config
+    from node.cli.server import render_config
     from node.config import Settings
 
     example = Path(__file__).resolve().parents[2] / "deploy" / "example.toml"

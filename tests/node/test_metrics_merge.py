@@ -10,7 +10,7 @@ from prometheus_client import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from node.metrics import merge_expositions
+from node.runtime.metrics import merge_expositions
 
 
 def _process(delivered: int, gone: int, latency: float, depth: int) -> bytes:

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from federation.sig.keys import generate_rsa
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 from node.storage import actors as store
 from tests.peer import Peer
@@ -19,7 +19,7 @@ AP = "application/activity+json"
 async def node(make_client: Any) -> Any:
     client = await make_client()
     await create_actor(
-        client.app[keys.DB],
+        client.app[appkeys.DB],
         kind="group",
         name="housing",
         display_name="Housing Justice",
@@ -29,7 +29,7 @@ async def node(make_client: Any) -> Any:
 
 
 def _url(client: Any, path: str) -> str:
-    return str(client.app[keys.SETTINGS].url) + path
+    return str(client.app[appkeys.SETTINGS].url) + path
 
 
 async def test_unknown_actor_is_404(node: Any) -> None:
@@ -74,7 +74,10 @@ async def test_authorized_fetch_off_serves_full_document_unsigned(
 ) -> None:
     client = await make_client(authorized_fetch=False)
     await create_actor(
-        client.app[keys.DB], kind="group", name="transit", display_name="Transit Riders"
+        client.app[appkeys.DB],
+        kind="group",
+        name="transit",
+        display_name="Transit Riders",
     )
     doc = await (await client.get("/actors/transit", headers={"Accept": AP})).json()
     assert doc["name"] == "Transit Riders"
@@ -112,7 +115,7 @@ async def test_signed_get_gets_full_document_with_everything_mastodon_reads(
     assert doc["preferredUsername"] == "housing"
     assert doc["endpoints"]["sharedInbox"] == _url(node, "/inbox")
     assert "PRIVATE" not in str(doc)
-    cached = await store.remote_key(node.app[keys.DB], peer.key_id("alice"))
+    cached = await store.remote_key(node.app[appkeys.DB], peer.key_id("alice"))
     assert cached is not None
     assert cached[0] == peer.actor_id("alice")
 
@@ -140,7 +143,7 @@ async def test_key_owned_by_another_actor_is_401(node: Any, peer: Peer) -> None:
     url = _url(node, "/actors/housing")
     resp = await node.get("/actors/housing", headers=peer.sign_get("mallory", url))
     assert resp.status == 401
-    assert await store.remote_key(node.app[keys.DB], peer.key_id("mallory")) is None
+    assert await store.remote_key(node.app[appkeys.DB], peer.key_id("mallory")) is None
 
 
 async def test_rotated_key_is_refetched_once_and_accepted(

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from node import keys
+from node.runtime import appkeys
 from node.services.actors import create_actor
 
 pytestmark = pytest.mark.db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.db
 async def node(make_client: Any) -> Any:
     client = await make_client(place="Seattle")
     await create_actor(
-        client.app[keys.DB],
+        client.app[appkeys.DB],
         kind="group",
         name="housing",
         display_name="Housing Justice",
@@ -24,7 +24,7 @@ async def node(make_client: Any) -> Any:
 
 
 def _base(client: Any) -> str:
-    return str(client.app[keys.SETTINGS].url)
+    return str(client.app[appkeys.SETTINGS].url)
 
 
 def _host(client: Any) -> str:

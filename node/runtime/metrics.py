@@ -24,7 +24,7 @@ from prometheus_client import (
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from node import keys
+from node.runtime import appkeys
 from node.storage import inbox
 
 log = structlog.get_logger(__name__)
@@ -211,10 +211,10 @@ async def _scrape(ports: Iterable[int]) -> list[str]:
 async def _exposition(
     request: web.Request, *, with_workers: bool = False
 ) -> web.Response:
-    metrics = request.app[keys.METRICS]
-    await metrics.refresh(request.app[keys.DB])
+    metrics = request.app[appkeys.METRICS]
+    await metrics.refresh(request.app[appkeys.DB])
     body = generate_latest(metrics.registry)
-    workers = request.app.get(keys.WORKER_METRICS) if with_workers else None
+    workers = request.app.get(appkeys.WORKER_METRICS) if with_workers else None
     if workers:
         body = merge_expositions(body, await _scrape(workers.values()))
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -224,7 +224,7 @@ async def metrics_with_token(request: web.Request) -> web.Response:
     """GET /metrics on the public port: only with `Authorization: Bearer <metrics_token>`;
     404 when no token is configured (metrics are off the public internet by default). The
     counters include those of the worker processes `serve` started."""
-    expected = request.app[keys.SETTINGS].metrics_token
+    expected = request.app[appkeys.SETTINGS].metrics_token
     if expected is None:
         raise web.HTTPNotFound(reason="not found")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
@@ -248,8 +248,8 @@ def metrics_site_ctx(port: int) -> Callable[[web.Application], AsyncIterator[Non
         async def handler(request: web.Request) -> web.Response:
             return await _exposition(request)
 
-        side[keys.METRICS] = app[keys.METRICS]
-        side[keys.DB] = app[keys.DB]
+        side[appkeys.METRICS] = app[appkeys.METRICS]
+        side[appkeys.DB] = app[appkeys.DB]
         side.router.add_get("/metrics", handler)
         runner = web.AppRunner(side, access_log=None)
         await runner.setup()

@@ -15,11 +15,11 @@ from aiohttp import web
 from federation.delivery.pgqueue import NOTIFY_CHANNEL, PgDeliveryQueue
 from federation.delivery.worker import DeliveryWorker
 from federation.sig.knock import SigningKey
-from node import keys
+from node.runtime import appkeys
 from node.services import movement, polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
-from node.services.keys import KEYS_CHANNEL
+from node.services.key_rotation import KEYS_CHANNEL
 from node.storage import domains, follows
 
 log = structlog.get_logger(__name__)
@@ -32,12 +32,12 @@ INBOX_PROCESSORS = 4
 
 
 async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
-    settings, wakeup = app[keys.SETTINGS], app[keys.INBOX_WAKEUP]
+    settings, wakeup = app[appkeys.SETTINGS], app[appkeys.INBOX_WAKEUP]
     while not stop.is_set():
         wakeup.clear()  # before looking: a row stored from now on sets it again
         try:
             handled = await process_pending(
-                app[keys.DB], base_url=settings.url, remote=app[keys.REMOTE]
+                app[appkeys.DB], base_url=settings.url, remote=app[appkeys.REMOTE]
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("inbox_loop_error", error=str(exc))
@@ -65,7 +65,7 @@ async def _polls_loop(
 ) -> None:
     """Close proposals as their endTime passes: sleep until the next one ends (at most a
     minute), or until something was published (a new proposal may end sooner)."""
-    settings, pool, clock = app[keys.SETTINGS], app[keys.DB], app[keys.CLOCK]
+    settings, pool, clock = app[appkeys.SETTINGS], app[appkeys.DB], app[appkeys.CLOCK]
     while not stop.is_set():
         wakeup.clear()
         try:
@@ -84,7 +84,7 @@ async def _polls_loop(
 async def _catch_up_loop(app: web.Application, stop: asyncio.Event) -> None:
     """Every confederation catches up from one of its replicas after start and then every
     CATCH_UP_EVERY seconds, so a replica that missed records converges without anyone."""
-    from node.services.joining import catch_up
+    from node.confederation.joining import catch_up
 
     wait = CATCH_UP_FIRST
     while not stop.is_set():
@@ -95,10 +95,10 @@ async def _catch_up_loop(app: web.Application, stop: asyncio.Event) -> None:
         wait = CATCH_UP_EVERY
         try:
             await catch_up(
-                app[keys.DB],
-                base_url=app[keys.SETTINGS].url,
-                remote=app[keys.REMOTE],
-                clock=app[keys.CLOCK],
+                app[appkeys.DB],
+                base_url=app[appkeys.SETTINGS].url,
+                remote=app[appkeys.REMOTE],
+                clock=app[appkeys.CLOCK],
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("catch_up_loop_error", error=str(exc))
@@ -106,7 +106,7 @@ async def _catch_up_loop(app: web.Application, stop: asyncio.Event) -> None:
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """Run the inbox processor and delivery workers for the app's lifetime (role worker/all)."""
-    settings, pool = app[keys.SETTINGS], app[keys.DB]
+    settings, pool = app[appkeys.SETTINGS], app[appkeys.DB]
     key_cache: dict[str, SigningKey] = {}
     key_lock = asyncio.Lock()
 
@@ -129,16 +129,16 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     queue = PgDeliveryQueue(pool, worker_id=secrets.randbelow(2**31 - 1) + 1)
     worker = DeliveryWorker(
         queue,
-        app[keys.HTTP],
+        app[appkeys.HTTP],
         key_for=key_for,
         on_gone=on_gone,
-        clock=app[keys.CLOCK],
+        clock=app[appkeys.CLOCK],
         allow_private=settings.allow_private_network,
         host_allowed=host_allowed,
-        on_outcome=app[keys.METRICS].record_delivery,
+        on_outcome=app[appkeys.METRICS].record_delivery,
     )
-    app[keys.DELIVERY_WORKER] = worker
-    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
+    app[appkeys.DELIVERY_WORKER] = worker
+    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[appkeys.DSN])
     await queue.register(listener)
     reclaimed = await queue.reclaim_orphans()
     polls_wakeup = asyncio.Event()
@@ -150,7 +150,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     await listener.add_listener(NOTIFY_CHANNEL, on_queued)
     await listener.add_listener(KEYS_CHANNEL, lambda *_: key_cache.clear())
     await listener.add_listener(movement.POLLS_CHANNEL, lambda *_: polls_wakeup.set())
-    await listener.add_listener("inbox", lambda *_: app[keys.INBOX_WAKEUP].set())
+    await listener.add_listener("inbox", lambda *_: app[appkeys.INBOX_WAKEUP].set())
     stop = asyncio.Event()
     tasks = [
         *(asyncio.create_task(_inbox_loop(app, stop)) for _ in range(INBOX_PROCESSORS)),
@@ -165,7 +165,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         stop.set()
         worker.notify()
         polls_wakeup.set()
-        app[keys.INBOX_WAKEUP].set()
+        app[appkeys.INBOX_WAKEUP].set()
         _done, pending = await asyncio.wait(tasks, timeout=10)
         for task in pending:
             task.cancel()

@@ -17,7 +17,7 @@ from node.config import Settings
 from node.services.remote import RemoteActors
 
 if TYPE_CHECKING:
-    from node.metrics import Metrics  # noqa: F401 (named in METRICS below)
+    from node.runtime.metrics import Metrics  # noqa: F401 (named in METRICS below)
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", asyncpg.Pool)
@@ -28,6 +28,8 @@ FETCHER = web.AppKey("fetcher", Fetcher)
 REMOTE = web.AppKey("remote", RemoteActors)
 INBOX_WAKEUP = web.AppKey("inbox_wakeup", asyncio.Event)
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
-METRICS = web.AppKey["Metrics"]("metrics")  # by name: node.metrics imports this module
+METRICS = web.AppKey["Metrics"](
+    "metrics"
+)  # by name: node.runtime.metrics imports this module
 # slot -> 127.0.0.1 port where each worker process `serve` started serves its metrics
 WORKER_METRICS = web.AppKey[dict[int, int]]("worker_metrics")

@@ -1,4 +1,4 @@
-"""The movement-node command line: init, serve, db, and actor administration."""
+"""Commands that run the node and its database: init, serve, db."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import argparse
 import asyncio
 import os
 import signal
-import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -15,47 +14,14 @@ import structlog
 from aiohttp import web
 
 from node import __version__
-from node.cli_actors import CliError, add_actor_commands, add_federation_commands
-from node.cli_confederation import add_confederation_commands
-from node.cli_federation import add_follow_commands
-from node.cli_movement import add_movement_commands
-from node.cli_ops import add_ops_commands
-from node.config import (
-    SETTINGS_DOC,
-    ConfigError,
-    Settings,
-    default_config_path,
-    load_settings,
-    worker_count,
-)
-from node.logging import configure_logging
+from node.cli.base import CommandError
+from node.config import SETTINGS_DOC, Settings, default_config_path, worker_count
 
 log = structlog.get_logger(__name__)
-EXIT_USAGE = 2
 
 
-class CommandError(Exception):
-    """A command cannot do what was asked; the message is shown as is."""
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="movement-node",
-        description="A federated ActivityPub node for movement groups.",
-        epilog="Settings come from an optional TOML file (see `init`) and MOVEMENT_NODE_* "
-        "environment variables; DATABASE_URL selects an external PostgreSQL.",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"movement-node {__version__}"
-    )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="TOML settings file (default: DATA_DIR/movement-node.toml)",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """`init`, `serve` and `db`."""
     p_init = sub.add_parser(
         "init",
         help="write a commented TOML settings file",
@@ -94,14 +60,6 @@ def _build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("migrate", help="apply pending migrations").set_defaults(
         func=cmd_db_migrate
     )
-
-    add_actor_commands(sub)
-    add_federation_commands(sub)
-    add_follow_commands(sub)
-    add_confederation_commands(sub)
-    add_movement_commands(sub)
-    add_ops_commands(sub)
-    return parser
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace) -> int:
@@ -143,8 +101,8 @@ def render_config(defaults: Settings) -> str:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from node.app import create_app
-    from node.supervisor import spawned_workers_ctx
+    from node.runtime.app import create_app
+    from node.runtime.supervisor import spawned_workers_ctx
 
     role = getattr(args, "role", "all")
     log.info(
@@ -187,7 +145,7 @@ def _cpus() -> int | None:
 async def _run_headless(app: web.Application) -> None:
     """Run the app's resources and workers with no HTTP listener until SIGINT/SIGTERM (or,
     when a supervisor started it, until that process is gone)."""
-    from node.supervisor import watch_parent
+    from node.runtime.supervisor import watch_parent
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -213,16 +171,10 @@ async def _with_db(
 
 
 def cmd_db_status(settings: Settings, args: argparse.Namespace) -> int:
-    import asyncpg
-
     from node.storage import migrate
 
     async def show(dsn: str) -> int:
-        conn = await asyncpg.connect(dsn)
-        try:
-            state = await migrate.status(conn)
-        finally:
-            await conn.close()
+        state = await migrate.status_dsn(dsn)
         for version, name in state.applied:
             print(f"applied  {version:04d}_{name}")
         for version, name in state.pending:
@@ -244,26 +196,3 @@ def cmd_db_migrate(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_db(settings, run))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    try:
-        settings = (
-            Settings()
-            if args.func is cmd_init
-            else load_settings(config_path=args.config)
-        )
-    except ConfigError as exc:
-        print(f"movement-node: error: setting {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    configure_logging(json=settings.log_format == "json", level=settings.log_level)
-    try:
-        result: int = args.func(settings, args)
-    except (CommandError, CliError) as exc:
-        print(f"movement-node: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return result

@@ -20,8 +20,8 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from node import keys
 from node.config import ENV_PREFIX, Settings
+from node.runtime import appkeys
 
 log = structlog.get_logger(__name__)
 PARENT_ENV = ENV_PREFIX + "SUPERVISOR_PID"  # set in each worker: the pid to outlive not
@@ -123,16 +123,18 @@ def spawned_workers_ctx(
     it after the database context: it needs the DSN, and stops before the database)."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        settings, stop = app[keys.SETTINGS], asyncio.Event()
+        settings, stop = app[appkeys.SETTINGS], asyncio.Event()
         argv = worker_argv(config)
         ports = {slot: metrics_port_of(settings, slot) for slot in range(1, count + 1)}
-        app[keys.WORKER_METRICS] = {slot: p for slot, p in ports.items() if p}
+        app[appkeys.WORKER_METRICS] = {slot: p for slot, p in ports.items() if p}
         tasks = [
             asyncio.create_task(
                 _supervise(
                     slot,
                     argv,
-                    worker_env(dict(os.environ), dsn=app[keys.DSN], metrics_port=port),
+                    worker_env(
+                        dict(os.environ), dsn=app[appkeys.DSN], metrics_port=port
+                    ),
                     stop,
                 )
             )

@@ -7,10 +7,9 @@ import json
 import tomllib
 from typing import Any
 
-import asyncpg
-
-from node.cli_actors import CliError, _run, remote_actors
+from node.cli.base import CommandError, remote_actors, run
 from node.config import Settings
+from node.storage.db import Pool
 
 
 async def _conf_named(conn: Any, name: str) -> Any:
@@ -19,13 +18,13 @@ async def _conf_named(conn: Any, name: str) -> Any:
     conf = await cstore.by_name(conn, name)
     if conf is None:
         msg = f"no confederation {name!r} on this node"
-        raise CliError(msg)
+        raise CommandError(msg)
     return conf
 
 
 def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
     from node.clock import utcnow
-    from node.services.confederations import (
+    from node.confederation.governance import (
         ConfederationError,
         describe,
         found,
@@ -37,10 +36,10 @@ def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
             fields = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         msg = f"cannot read the charter {args.charter}: {exc}"
-        raise CliError(msg) from None
+        raise CommandError(msg) from None
     fields["name"] = args.name
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         try:
             async with pool.acquire() as conn, conn.transaction():
                 member = await member_identity(conn, args.as_actor, settings.node_name)
@@ -53,20 +52,20 @@ def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 shown = await describe(conn, settings.url, conf)
         except ConfederationError as exc:
-            raise CliError(str(exc)) from None
+            raise CommandError(str(exc)) from None
         print(json.dumps(shown, indent=2))
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def cmd_join(settings: Settings, args: argparse.Namespace) -> int:
     from federation.errors import FederationError
     from node.clock import utcnow
-    from node.services.confederations import ConfederationError, member_identity
-    from node.services.joining import ask_to_join, fetch_history
+    from node.confederation.governance import ConfederationError, member_identity
+    from node.confederation.joining import ask_to_join, fetch_history
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         async with remote_actors(settings, pool) as remote:
             try:
                 replica = (
@@ -76,7 +75,7 @@ def cmd_join(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 if not isinstance(replica.get("decisions"), str):
                     msg = f"{args.replica} is not a confederation replica"
-                    raise CliError(msg)
+                    raise CommandError(msg)
                 history = await fetch_history(remote, replica["decisions"])
                 async with pool.acquire() as conn, conn.transaction():
                     member = await member_identity(
@@ -93,11 +92,11 @@ def cmd_join(settings: Settings, args: argparse.Namespace) -> int:
                     )
             except (FederationError, ValueError, ConfederationError) as exc:
                 msg = f"cannot join {args.replica}: {exc}"
-                raise CliError(msg) from None
+                raise CommandError(msg) from None
         print(f"asked to join {conf.id} through {replica['id']}")
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def _record_command(action_of: Any) -> Any:
@@ -105,13 +104,13 @@ def _record_command(action_of: Any) -> Any:
 
     def command(settings: Settings, args: argparse.Namespace) -> int:
         from node.clock import utcnow
-        from node.services.confederations import (
+        from node.confederation.governance import (
             ConfederationError,
             author_record,
             describe,
         )
 
-        async def action(pool: asyncpg.Pool[Any]) -> int:
+        async def action(pool: Pool) -> int:
             kind, target = action_of(args)
             async with remote_actors(settings, pool) as remote:
                 try:
@@ -128,20 +127,20 @@ def _record_command(action_of: Any) -> Any:
                         )
                         shown = await describe(conn, settings.url, conf, state)
                 except ConfederationError as exc:
-                    raise CliError(str(exc)) from None
+                    raise CommandError(str(exc)) from None
             print(json.dumps(shown, indent=2))
             return 0
 
-        return _run(settings, action)
+        return run(settings, action)
 
     return command
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
-    from node.services.confederations import describe
+    from node.confederation.governance import describe
     from node.storage import confederations as cstore
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         confs = (
             [await _conf_named(pool, args.name)]
             if args.name
@@ -151,20 +150,20 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(shown[0] if args.name else shown, indent=2))
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     from node.clock import utcnow
-    from node.services.confederations import ConfederationError
-    from node.services.joining import sources, sync_from_any
+    from node.confederation.governance import ConfederationError
+    from node.confederation.joining import sources, sync_from_any
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         conf = await _conf_named(pool, args.name)
         candidates = [args.source] if args.source else await sources(pool, conf)
         if not candidates:
             msg = "no replica known to catch up from; give one with --from"
-            raise CliError(msg)
+            raise CommandError(msg)
         async with (
             remote_actors(settings, pool) as remote,
             pool.acquire() as conn,
@@ -181,13 +180,13 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
                     report=print,
                 )
             except ConfederationError as exc:
-                raise CliError(str(exc)) from None
+                raise CommandError(str(exc)) from None
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
-def add_confederation_commands(sub: argparse._SubParsersAction[Any]) -> None:
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     conf = sub.add_parser(
         "confederation",
         help="found, join and govern confederations of nodes",

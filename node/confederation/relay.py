@@ -19,10 +19,10 @@ from federation.fetch.client import FetchStatusError
 from federation.inbox import IncomingActivity, id_of
 from federation.origin import same_origin
 from federation.vocab import activities
+from node.confederation import cluster_actors
 from node.confederation.records import read_charter
 from node.domain.actors import LocalActor, actor_url
 from node.movement.incoming import read_object
-from node.services import confederation_clusters
 from node.services.publish import announce, send_activity
 from node.services.remote import RemoteActors
 from node.storage import actors as store, confederations as cstore
@@ -92,7 +92,7 @@ async def _announce_in_clusters(
 ) -> int:
     """Each of the replica's cluster actors for `clusters` announces the object once."""
     queued = 0
-    made = await confederation_clusters.ensure(
+    made = await cluster_actors.ensure(
         conn, confederation=conf_id, replica=replica, clusters=clusters
     )
     for actor in made.values():

@@ -1,47 +1,20 @@
-"""CLI commands for following out, the delivery dead-letter list and failed inbox activities."""
+"""The queues: deliveries (pending, dead letters, retry) and failed inbox activities."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-import asyncpg
-
-from node.cli_actors import CliError, _resolve, _run
+from node.cli.base import CommandError, run
 from node.config import Settings
-
-
-def cmd_follow(settings: Settings, args: argparse.Namespace) -> int:
-    """A local actor follows a remote actor: resolve it, store the follow, queue a signed Follow."""
-    from federation.delivery.plan import recipient_of
-    from node.services.follow import follow_out
-    from node.storage import actors as store
-
-    async def action(pool: asyncpg.Pool[Any]) -> int:
-        local = await store.local_by_name(pool, args.local)
-        if local is None or local.kind == "instance":
-            msg = f"no local actor {args.local!r}"
-            raise CliError(msg)
-        target = await _resolve(settings, pool, args.remote)
-        async with pool.acquire() as conn, conn.transaction():
-            await follow_out(
-                conn,
-                base_url=settings.url,
-                local=local,
-                target=target["id"],
-                recipient=recipient_of(target),
-            )
-        print(f"{args.local} follows {target['id']} (pending until they accept)")
-        return 0
-
-    return _run(settings, action)
+from node.storage.db import Pool
 
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     """List deliveries that gave up, or put them back in the queue."""
     from federation.delivery.pgqueue import PgDeliveryQueue
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         if args.deliveries_command == "dead":
             rows = await pool.fetch(
                 "SELECT id, inbox, attempts, died_at, reason FROM dead_deliveries ORDER BY died_at DESC LIMIT 200"
@@ -65,14 +38,14 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{moved} delivery(ies) queued again")
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """List received activities whose processing failed, or make them due again."""
     from node.storage import inbox
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         if args.inbox_command == "failed":
             for r in await inbox.failed(pool):
                 when = (
@@ -88,22 +61,15 @@ def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
         try:
             count = await inbox.retry_failed(pool, args.ids or None)
         except LookupError as exc:
-            raise CliError(str(exc)) from exc
+            raise CommandError(str(exc)) from exc
         print(f"{count} activity(ies) to be processed again")
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
-def add_follow_commands(sub: argparse._SubParsersAction[Any]) -> None:
-    follow = sub.add_parser(
-        "follow",
-        help="make a local actor follow a remote one",
-        description="Follow a remote actor (user@host or URL) as a local actor; tracked until it accepts or rejects.",
-    )
-    follow.add_argument("local", help="local actor name")
-    follow.add_argument("remote", help="user@host, acct:user@host, or an actor URL")
-    follow.set_defaults(func=cmd_follow)
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """`deliveries` and `inbox`."""
     deliveries = sub.add_parser(
         "deliveries",
         help="delivery queue: pending, dead, retry",

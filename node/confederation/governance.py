@@ -16,10 +16,9 @@ from federation.delivery.plan import Recipient, recipient_of
 from federation.errors import FederationError
 from federation.inbox import id_of
 from federation.vocab import activities
-from node.confederation import records as rec
+from node.confederation import cluster_actors, records as rec
 from node.confederation.membership import State, fold
 from node.domain.actors import LocalActor, actor_url, local_name
-from node.services import confederation_clusters
 from node.services.actors import ActorExistsError, create_actor, sign_document
 from node.services.follow import follow_out, new_activity_id
 from node.services.publish import enqueue
@@ -98,7 +97,7 @@ async def found(
     )
     await cstore.set_members(conn, signed["id"], {actor_url(base_url, member)})
     conf = Confederation(signed["id"], signed, member.id, replica.id, [], None)
-    await confederation_clusters.for_new_replica(conn, conf.id, conf.charter, replica)
+    await cluster_actors.for_new_replica(conn, conf.id, conf.charter, replica)
     log.info("confederation_founded", confederation=conf.id, replica=replica.name)
     return conf, replica
 
@@ -129,7 +128,7 @@ async def describe(
         "quorum": charter.quorum,
         "relays": {"kinds": list(charter.kinds), "clusters": list(charter.clusters)},
         "replica": None if replica is None else actor_url(base_url, replica),
-        "cluster_actors": await confederation_clusters.urls(conn, base_url, conf.id),
+        "cluster_actors": await cluster_actors.urls(conn, base_url, conf.id),
         "members": sorted(state.members),
         "proposals": [p.as_json() for p in state.proposals.values()],
     }
@@ -207,9 +206,7 @@ async def apply(
     if me in state.members and replica_id is None:
         replica = await _make_replica(conn, state)
         await cstore.set_replica(conn, conf.id, replica.id)
-        await confederation_clusters.for_new_replica(
-            conn, conf.id, conf.charter, replica
-        )
+        await cluster_actors.for_new_replica(conn, conf.id, conf.charter, replica)
         replica_id, added = replica.id, set(state.members)
         log.info("confederation_admitted", confederation=conf.id, replica=replica.name)
     if replica_id is not None:

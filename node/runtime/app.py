@@ -13,20 +13,20 @@ import structlog
 from aiohttp import web
 
 from federation.fetch.client import Fetcher, create_session
-from node import keys
 from node.clock import utcnow
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
-from node.metrics import Metrics, metrics_site_ctx
+from node.runtime import appkeys
+from node.runtime.metrics import Metrics, metrics_site_ctx
+from node.runtime.worker import worker_ctx
 from node.services.actors import ensure_system_actors, signing_key
-from node.services.keys import KEYS_CHANNEL
+from node.services.key_rotation import KEYS_CHANNEL
 from node.services.remote import RemoteActors
 from node.storage import db, migrate
 from node.storage.server import database_server
 from node.web.middleware import request_context
 from node.web.pages import setup_templates
 from node.web.routes import setup_routes
-from node.worker import worker_ctx
 
 log = structlog.get_logger(__name__)
 MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
@@ -51,19 +51,21 @@ async def open_node_database(
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    async with open_node_database(app[keys.SETTINGS]) as (dsn, pool):
-        app[keys.DSN], app[keys.DB] = dsn, pool
+    async with open_node_database(app[appkeys.SETTINGS]) as (dsn, pool):
+        app[appkeys.DSN], app[appkeys.DB] = dsn, pool
         yield
 
 
 async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     """The one outgoing HTTP session, the safe fetcher (signing as the instance actor), the remote cache."""
-    settings = app[keys.SETTINGS]
+    settings = app[appkeys.SETTINGS]
     session = create_session(allow_private=settings.allow_private_network)
-    instance_key = [await signing_key(app[keys.DB], settings.url, INSTANCE_NAME)]
+    instance_key = [await signing_key(app[appkeys.DB], settings.url, INSTANCE_NAME)]
 
     async def reload_instance_key() -> None:
-        instance_key[0] = await signing_key(app[keys.DB], settings.url, INSTANCE_NAME)
+        instance_key[0] = await signing_key(
+            app[appkeys.DB], settings.url, INSTANCE_NAME
+        )
 
     reloads: set[asyncio.Task[None]] = set()
 
@@ -72,21 +74,21 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[keys.DSN])
+    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[appkeys.DSN])
     await listener.add_listener(KEYS_CHANNEL, on_key_rotated)
-    app[keys.HTTP] = session
-    app[keys.FETCHER] = Fetcher(
+    app[appkeys.HTTP] = session
+    app[appkeys.FETCHER] = Fetcher(
         session,
         lambda: instance_key[0],
         allow_private=settings.allow_private_network,
-        clock=app[keys.CLOCK],
+        clock=app[appkeys.CLOCK],
     )
-    app[keys.REMOTE] = RemoteActors(
-        app[keys.DB],
-        app[keys.FETCHER],
+    app[appkeys.REMOTE] = RemoteActors(
+        app[appkeys.DB],
+        app[appkeys.FETCHER],
         base_url=settings.url,
         allow_private=settings.allow_private_network,
-        clock=app[keys.CLOCK],
+        clock=app[appkeys.CLOCK],
     )
     try:
         yield
@@ -100,13 +102,13 @@ def create_app(
 ) -> web.Application:
     """Build the application; resources start when the app starts."""
     app = web.Application(middlewares=[request_context], client_max_size=MAX_BODY)
-    app[keys.SETTINGS] = settings
-    app[keys.CLOCK] = clock
-    app[keys.METRICS] = Metrics()
+    app[appkeys.SETTINGS] = settings
+    app[appkeys.CLOCK] = clock
+    app[appkeys.METRICS] = Metrics()
     app.cleanup_ctx.append(database_ctx)
     if settings.metrics_port:
         app.cleanup_ctx.append(metrics_site_ctx(settings.metrics_port))
-    app[keys.INBOX_WAKEUP] = asyncio.Event()
+    app[appkeys.INBOX_WAKEUP] = asyncio.Event()
     app.cleanup_ctx.append(federation_ctx)
     if role in ("all", "worker"):
         app.cleanup_ctx.append(worker_ctx)

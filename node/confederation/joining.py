@@ -15,9 +15,7 @@ from federation.delivery.plan import recipient_of
 from federation.errors import FederationError
 from federation.inbox import IncomingActivity, id_of
 from node.confederation import records as rec
-from node.domain.actors import LocalActor, actor_url
-from node.services.actors import sign_document
-from node.services.confederations import (
+from node.confederation.governance import (
     ConfederationError,
     _local,
     _publish_record,
@@ -25,6 +23,8 @@ from node.services.confederations import (
     apply,
     state_of,
 )
+from node.domain.actors import LocalActor, actor_url
+from node.services.actors import sign_document
 from node.services.follow import new_activity_id
 from node.services.publish import enqueue
 from node.services.remote import RemoteActors

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
-from node.cli_actors import CliError, _run
+from node.cli.base import CommandError, resolve, run
 from node.config import Settings
+from node.storage.db import Pool
 
 PUBLISH_KINDS = {
     "vision": "vision",
@@ -21,21 +20,21 @@ PUBLISH_KINDS = {
 }
 
 
-async def _author(pool: asyncpg.Pool[Any], name: str) -> Any:
+async def _author(pool: Pool, name: str) -> Any:
     from node.services.movement import AUTHOR_KINDS
     from node.storage import actors as store
 
     actor = await store.local_by_name(pool, name)
     if actor is None or actor.kind not in AUTHOR_KINDS:
         msg = f"no local group {name!r}"
-        raise CliError(msg)
+        raise CommandError(msg)
     return actor
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     from node.storage import tokens
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         if args.tokens_do == "create":
             actor = await _author(pool, args.actor)
             token_id, token = await tokens.create(
@@ -47,7 +46,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         if args.tokens_do == "revoke":
             if not await tokens.revoke(pool, args.id):
                 msg = f"no live token {args.id}"
-                raise CliError(msg)
+                raise CommandError(msg)
             print(f"token {args.id} revoked")
             return 0
         for row in await tokens.listing(pool):
@@ -55,19 +54,19 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{row['id']}\t{row['name']}\t{row['label']}\t{state}")
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def _input(args: argparse.Namespace) -> Any:
     if args.file is None:
         msg = "give the object as JSON with --file FILE (or --file - for stdin)"
-        raise CliError(msg)
+        raise CommandError(msg)
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
     try:
         return json.loads(text)
     except ValueError as exc:
         msg = f"{args.file}: not JSON: {exc}"
-        raise CliError(msg) from None
+        raise CommandError(msg) from None
 
 
 def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
@@ -76,7 +75,7 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
 
     data = _input(args)
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         actor = await _author(pool, args.as_)
         try:
             obj = await movement.create_object(
@@ -91,14 +90,24 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
             for error in exc.errors:
                 print(f"{error.field or '(object)'}: {error.message}", file=sys.stderr)
             msg = f"invalid {args.kind}: nothing published"
-            raise CliError(msg) from None
+            raise CommandError(msg) from None
         print(obj["id"])
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
-def add_movement_commands(sub: argparse._SubParsersAction[Any]) -> None:
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """`token`, `publish` and `post`."""
+    post = sub.add_parser(
+        "post",
+        help="publish a public note as a local actor",
+        description="Publish a public Note and deliver it to the actor's followers.",
+    )
+    post.add_argument("name", help="local actor name")
+    post.add_argument("text", help="plain text; blank lines separate paragraphs")
+    post.set_defaults(func=cmd_post)
+
     token = sub.add_parser("token", help="authoring API tokens")
     tsub = token.add_subparsers(dest="tokens_do", required=True)
     create = tsub.add_parser("create", help="a new token for a group (printed once)")
@@ -118,3 +127,28 @@ def add_movement_commands(sub: argparse._SubParsersAction[Any]) -> None:
         "--file", help="the object as JSON (schemas/*.schema.json); - for stdin"
     )
     publish.set_defaults(func=cmd_publish)
+
+
+def cmd_post(settings: Settings, args: argparse.Namespace) -> int:
+    """Publish a public Note as a local actor and queue its delivery to followers."""
+    from node.services.publish import find_mentions, post_note
+
+    async def action(pool: Pool) -> int:
+        mentions = [
+            (handle, await resolve(settings, pool, handle))
+            for handle in find_mentions(args.text)
+        ]
+        try:
+            create = await post_note(
+                pool,
+                base_url=settings.url,
+                actor_name=args.name,
+                text=args.text,
+                mentions=mentions,
+            )
+        except (LookupError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        print(create["object"]["id"])
+        return 0
+
+    return run(settings, action)

@@ -10,11 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
-from node.cli_actors import CliError, _run
-from node.cli_progress import progress
+from node.cli.base import CommandError, run
+from node.cli.progress import progress
 from node.config import Settings
+from node.storage.db import Pool
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -27,7 +26,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
                 async with progress("dumping the database"):
                     size = await backup.dump(dsn, args.file)
             except backup.BackupError as exc:
-                raise CliError(str(exc)) from None
+                raise CommandError(str(exc)) from None
         print(f"wrote {args.file} ({size} bytes); it holds private keys: keep it safe")
         return 0
 
@@ -44,7 +43,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
                 async with progress(f"restoring {args.file}"):
                     await backup.restore(dsn, args.file)
             except backup.BackupError as exc:
-                raise CliError(str(exc)) from None
+                raise CommandError(str(exc)) from None
             applied = await migrate.apply_dsn(dsn)
         print(
             f"restored {args.file}"
@@ -57,14 +56,14 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     from node.clock import utcnow
-    from node.services.keys import rotate_key
+    from node.services.key_rotation import rotate_key
 
     grace = settings.signature_window if args.grace is None else args.grace
     if grace < 0:
         msg = "--grace: a number of seconds, 0 or more"
-        raise CliError(msg)
+        raise CommandError(msg)
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         try:
             done = await rotate_key(
                 pool,
@@ -74,7 +73,7 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
                 now=utcnow(),
             )
         except LookupError as exc:
-            raise CliError(str(exc)) from None
+            raise CommandError(str(exc)) from None
         print(f"new key {done.new_key_id}")
         if grace:
             print(
@@ -85,20 +84,20 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Update of the actor queued for {done.deliveries} inbox(es)")
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from node.services.export import export_actor
 
-    async def action(pool: asyncpg.Pool[Any]) -> int:
+    async def action(pool: Pool) -> int:
         try:
             async with progress(f"exporting {args.group}"):
                 document = await export_actor(
                     pool, base_url=settings.url, name=args.group
                 )
         except LookupError as exc:
-            raise CliError(str(exc)) from None
+            raise CommandError(str(exc)) from None
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         if args.output is None:
             sys.stdout.write(text)
@@ -111,7 +110,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             )
         return 0
 
-    return _run(settings, action)
+    return run(settings, action)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -121,7 +120,7 @@ def _write_private(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def add_ops_commands(sub: Any) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "backup",
         help="write a consistent dump of the node's database to FILE",

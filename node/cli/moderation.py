@@ -1,0 +1,51 @@
+"""Moderation: whole hosts blocked, unblocked or allowed."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from node.cli.base import CommandError, run
+from node.config import Settings
+from node.storage.db import Pool
+
+
+def cmd_domain(settings: Settings, args: argparse.Namespace) -> int:
+    from node.storage import domains
+
+    async def action(pool: Pool) -> int:
+        if args.domain_command == "list":
+            for host in await domains.blocked(pool):
+                print(host)
+        elif args.domain_command == "block":
+            removed = await domains.block(pool, args.host.lower())
+            print(f"blocked {args.host} ({removed} follower(s) removed)")
+        elif args.domain_command == "unblock":
+            if not await domains.unblock(pool, args.host.lower()):
+                msg = f"{args.host} was not blocked"
+                raise CommandError(msg)
+            print(f"unblocked {args.host}")
+        else:
+            await domains.allow(pool, args.host.lower())
+            print(f"allowed {args.host}")
+        return 0
+
+    return run(settings, action)
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """`domain`."""
+    d = sub.add_parser(
+        "domain",
+        help="moderation: block, unblock, list, allow hosts",
+        description="Refuse or allow whole hosts.",
+    )
+    dsub = d.add_subparsers(dest="domain_command", metavar="ACTION", required=True)
+    for verb, blurb in (
+        ("block", "refuse HOST's activities, drop its followers and deliveries"),
+        ("unblock", "lift a block"),
+        ("allow", "add HOST to the allow-list (federation_mode = allowlist)"),
+    ):
+        dsub.add_parser(verb, help=blurb).add_argument("host")
+    dsub.add_parser("list", help="list blocked hosts")
+    d.set_defaults(func=cmd_domain)
