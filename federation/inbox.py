@@ -7,6 +7,7 @@ from typing import Any
 
 from federation.errors import DocumentError, OriginMismatchError, SignatureInvalidError
 from federation.origin import origin_of, same_origin
+from federation.vocab.read import id_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,20 +17,6 @@ class IncomingActivity:
     actor: str
     object_id: str | None
     raw: dict[str, Any]
-
-
-def id_of(value: Any) -> str | None:
-    """The id of a reference that is either a string or an object with `id`."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
-
-
-def as_list(value: Any) -> list[Any]:
-    """An AS2 property that may be absent, one value or an array, as a list."""
-    return value if isinstance(value, list) else ([] if value is None else [value])
 
 
 def accept(activity: Any, *, signer: str) -> IncomingActivity:

@@ -6,7 +6,7 @@ again (at-least-once). Rows are deleted only after a 2xx, or moved to dead_deliv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -28,7 +28,7 @@ async def enqueue_many(
     conn: Connection,
     *,
     activity_id: str,
-    body: dict[str, Any],
+    body: Mapping[str, Any],
     signer: str,
     inboxes: Iterable[str],
 ) -> int:
@@ -177,3 +177,18 @@ class PgDeliveryQueue:
                     r["body"],
                 )
         return len(moved)
+
+    async def dead(self, *, limit: int = 200) -> list[asyncpg.Record]:
+        """Deliveries that gave up, newest first (id, inbox, attempts, died_at, reason)."""
+        return await self._pool.fetch(
+            """SELECT id, inbox, attempts, died_at, reason FROM dead_deliveries
+               ORDER BY died_at DESC LIMIT $1""",
+            limit,
+        )
+
+    async def pending(self) -> tuple[int, datetime | None]:
+        """How many deliveries wait (or are in flight), and since when the oldest."""
+        row = await self._pool.fetchrow(
+            "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries"
+        )
+        return (0, None) if row is None else (int(row["n"]), row["oldest"])

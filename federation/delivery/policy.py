@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-BASE_DELAY = timedelta(seconds=60)
-MAX_DELAY = timedelta(hours=12)
+from federation import retry
+
 GIVE_UP_AFTER = timedelta(days=7)
 MAX_RETRY_AFTER = timedelta(days=1)
-_JITTER = random.Random()  # noqa: S311 (jitter, not secrecy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +45,9 @@ Outcome = Done | Retry | GiveUp | RemoveRecipient
 
 
 def backoff(attempt: int, *, rng: random.Random | None = None) -> timedelta:
-    """Delay before attempt `attempt + 1` (attempt counts from 1): full jitter over the exponential cap."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** min(attempt - 1, 20)))
-    source = rng if rng is not None else _JITTER
-    fraction: float = source.uniform(0.5, 1.0)
-    return timedelta(seconds=ceiling.total_seconds() * fraction)
+    """Delay before attempt `attempt + 1` (attempt counts from 1): full jitter over the
+    exponential cap (federation.retry.DELIVERY)."""
+    return timedelta(seconds=retry.DELIVERY.delay(attempt, rng=rng))
 
 
 def retry_after(value: str | None, now: datetime) -> datetime | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from federation.vocab.shapes import Activity, Tombstone
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -13,7 +16,7 @@ def iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def follow(*, id: str, actor: str, target: str) -> dict[str, Any]:
+def follow(*, id: str, actor: str, target: str) -> Activity:
     return {
         "@context": AS_CONTEXT,
         "id": id,
@@ -23,7 +26,7 @@ def follow(*, id: str, actor: str, target: str) -> dict[str, Any]:
     }
 
 
-def undo(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+def undo(*, id: str, actor: str, obj: Mapping[str, Any]) -> Activity:
     """Take back an earlier activity of `actor` (a Follow, a Like…), embedded."""
     return {
         "@context": AS_CONTEXT,
@@ -34,14 +37,14 @@ def undo(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def embedded(document: dict[str, Any]) -> dict[str, Any]:
+def embedded(document: Mapping[str, Any]) -> dict[str, Any]:
     """A document as embedded in another one: without its own `@context`."""
     return {k: v for k, v in document.items() if k != "@context"}
 
 
 def _answer(
-    type_: str, id: str, actor: str, follow_activity: dict[str, Any]
-) -> dict[str, Any]:
+    type_: str, id: str, actor: str, follow_activity: Mapping[str, Any]
+) -> Activity:
     return {
         "@context": AS_CONTEXT,
         "id": id,
@@ -51,12 +54,12 @@ def _answer(
     }
 
 
-def accept(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
+def accept(*, id: str, actor: str, follow_activity: Mapping[str, Any]) -> Activity:
     """Accept a Follow, embedding the Follow as Mastodon expects (`accept.rb`)."""
     return _answer("Accept", id, actor, follow_activity)
 
 
-def reject(*, id: str, actor: str, follow_activity: dict[str, Any]) -> dict[str, Any]:
+def reject(*, id: str, actor: str, follow_activity: Mapping[str, Any]) -> Activity:
     return _answer("Reject", id, actor, follow_activity)
 
 
@@ -82,7 +85,7 @@ def note(
     }
 
 
-def create(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
+def create(*, id: str, actor: str, obj: dict[str, Any]) -> Activity:
     """`obj` created; the activity carries the object's @context (its terms included)."""
     return {
         "@context": obj.get("@context", AS_CONTEXT),
@@ -96,7 +99,7 @@ def create(*, id: str, actor: str, obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def object_id(activity: dict[str, Any]) -> str | None:
+def object_id(activity: Mapping[str, Any]) -> str | None:
     """The id of an activity's object, embedded or by reference."""
     obj = activity.get("object")
     if isinstance(obj, dict):
@@ -105,15 +108,15 @@ def object_id(activity: dict[str, Any]) -> str | None:
 
 
 def announce(
-    *, id: str, actor: str, obj: dict[str, Any] | str, to: list[str], cc: list[str]
-) -> dict[str, Any]:
+    *, id: str, actor: str, obj: Mapping[str, Any] | str, to: list[str], cc: list[str]
+) -> Activity:
     """`actor` relays `obj` (an activity, FEP-1b12; or an object id, as Mastodon boosts)."""
     return {
         "@context": AS_CONTEXT,
         "id": id,
         "type": "Announce",
         "actor": actor,
-        "object": embedded(obj) if isinstance(obj, dict) else obj,
+        "object": obj if isinstance(obj, str) else embedded(obj),
         "to": to,
         "cc": cc,
     }
@@ -126,7 +129,7 @@ def update(
     obj: dict[str, Any],
     to: list[str] | None = None,
     cc: list[str] | None = None,
-) -> dict[str, Any]:
+) -> Activity:
     """`obj` changed; addressed like `obj` unless `to`/`cc` say otherwise (an actor
     document has no addressing of its own)."""
     return {
@@ -141,8 +144,8 @@ def update(
 
 
 def delete(
-    *, id: str, actor: str, tombstone: dict[str, Any], to: list[str], cc: list[str]
-) -> dict[str, Any]:
+    *, id: str, actor: str, tombstone: Tombstone, to: list[str], cc: list[str]
+) -> Activity:
     return {
         "@context": AS_CONTEXT,
         "id": id,

@@ -11,6 +11,7 @@ from node.storage.db import Pool
 
 
 def cmd_domain(settings: Settings, args: argparse.Namespace) -> int:
+    from node.services import moderation
     from node.storage import domains
 
     async def action(pool: Pool) -> int:
@@ -18,15 +19,15 @@ def cmd_domain(settings: Settings, args: argparse.Namespace) -> int:
             for host in await domains.blocked(pool):
                 print(host)
         elif args.domain_command == "block":
-            removed = await domains.block(pool, args.host.lower())
+            removed = await moderation.block(pool, args.host)
             print(f"blocked {args.host} ({removed} follower(s) removed)")
         elif args.domain_command == "unblock":
-            if not await domains.unblock(pool, args.host.lower()):
+            if not await moderation.unblock(pool, args.host):
                 msg = f"{args.host} was not blocked"
                 raise CommandError(msg)
             print(f"unblocked {args.host}")
         else:
-            await domains.allow(pool, args.host.lower())
+            await moderation.allow(pool, args.host)
             print(f"allowed {args.host}")
         return 0
 

@@ -32,19 +32,20 @@ async def _author(pool: Pool, name: str) -> Any:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from node.services import access
     from node.storage import tokens
 
     async def action(pool: Pool) -> int:
         if args.tokens_do == "create":
             actor = await _author(pool, args.actor)
-            token_id, token = await tokens.create(
-                pool, local_actor_id=actor.id, label=args.label
+            token_id, token = await access.create_token(
+                pool, actor=actor, label=args.label
             )
             print(f"token {token_id} for {actor.name} ({args.label}); shown only now:")
             print(token)
             return 0
         if args.tokens_do == "revoke":
-            if not await tokens.revoke(pool, args.id):
+            if not await access.revoke_token(pool, args.id):
                 msg = f"no live token {args.id}"
                 raise CommandError(msg)
             print(f"token {args.id} revoked")

@@ -12,29 +12,23 @@ from node.storage.db import Pool
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     """List deliveries that gave up, or put them back in the queue."""
-    from federation.delivery.pgqueue import PgDeliveryQueue
+    from node.services import queues
 
     async def action(pool: Pool) -> int:
         if args.deliveries_command == "dead":
-            rows = await pool.fetch(
-                "SELECT id, inbox, attempts, died_at, reason FROM dead_deliveries ORDER BY died_at DESC LIMIT 200"
-            )
-            for r in rows:
+            for r in await queues.dead_deliveries(pool):
                 print(
                     f"{r['id']}\t{r['inbox']}\t{r['attempts']}\t{r['died_at']:%Y-%m-%d %H:%M}\t{r['reason']}"
                 )
             return 0
         if args.deliveries_command == "pending":
-            row = await pool.fetchrow(
-                "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries"
-            )
-            count, oldest = (row["n"], row["oldest"]) if row else (0, None)
+            count, oldest = await queues.pending_deliveries(pool)
             print(
                 f"{count} pending"
                 + (f", oldest since {oldest:%Y-%m-%d %H:%M:%S}" if oldest else "")
             )
             return 0
-        moved = await PgDeliveryQueue(pool).retry_dead(args.ids or None)
+        moved = await queues.retry_dead_deliveries(pool, args.ids or None)
         print(f"{moved} delivery(ies) queued again")
         return 0
 
@@ -43,14 +37,15 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """List received activities whose processing failed, or make them due again."""
-    from node.storage import inbox
+    from node.services import queues
+    from node.storage.inbox import MAX_ATTEMPTS
 
     async def action(pool: Pool) -> int:
         if args.inbox_command == "failed":
-            for r in await inbox.failed(pool):
+            for r in await queues.failed_activities(pool):
                 when = (
                     "given up"
-                    if r["attempts"] >= inbox.MAX_ATTEMPTS
+                    if r["attempts"] >= MAX_ATTEMPTS
                     else f"next try {r['retry_at']:%Y-%m-%d %H:%M:%S}"
                 )
                 print(
@@ -59,7 +54,7 @@ def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         try:
-            count = await inbox.retry_failed(pool, args.ids or None)
+            count = await queues.retry_failed_activities(pool, args.ids or None)
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         print(f"{count} activity(ies) to be processed again")

@@ -14,8 +14,8 @@ import structlog
 
 from federation.delivery.plan import Recipient, recipient_of
 from federation.errors import FederationError
-from federation.inbox import id_of
 from federation.vocab import activities
+from federation.vocab.read import id_of
 from node.confederation import cluster_actors, records as rec
 from node.confederation.membership import State, fold
 from node.domain.actors import LocalActor, actor_url, local_name

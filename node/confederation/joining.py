@@ -13,7 +13,8 @@ import structlog
 from federation import proofs
 from federation.delivery.plan import recipient_of
 from federation.errors import FederationError
-from federation.inbox import IncomingActivity, id_of
+from federation.inbox import IncomingActivity
+from federation.vocab.read import id_of
 from node.confederation import records as rec
 from node.confederation.governance import (
     ConfederationError,
@@ -25,6 +26,7 @@ from node.confederation.governance import (
 )
 from node.domain.actors import LocalActor, actor_url
 from node.services.actors import sign_document
+from node.services.context import Context
 from node.services.follow import new_activity_id
 from node.services.publish import enqueue
 from node.services.remote import RemoteActors
@@ -97,13 +99,11 @@ async def ask_to_join(
 async def handle_join(
     conn: Connection,
     act: IncomingActivity,
-    *,
-    base_url: str,
-    remote: RemoteActors,
-    now: datetime,
+    ctx: Context,
 ) -> None:
     """A node asks a replica of ours to join: answer with a proposal to admit it (which an
     open charter carries at once), sent to every member and to the node."""
+    base_url, remote, now = ctx.base_url, ctx.remote, ctx.now()
     conf = (
         None
         if act.object_id is None
@@ -268,13 +268,12 @@ async def catch_up(
     return fresh
 
 
-async def receive_record(
-    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
-) -> bool:
+async def receive_record(conn: Connection, act: IncomingActivity, ctx: Context) -> bool:
     """A record from a member (or applicant) for a confederation we know; False if none.
 
     The record that admits this node carries no history: a newly admitted node catches up
     at once from the replica it joined through (members admitted meanwhile, votes…)."""
+    base_url, remote = ctx.base_url, ctx.remote
     conf_id = rec.confederation_of(act.raw)
     conf = None if conf_id is None else await cstore.get(conn, conf_id, lock=True)
     if conf is None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from federation.errors import FederationError
-from federation.inbox import id_of
+from federation.vocab.read import id_of
 from node.confederation.records import (
     Charter,
     RecordError,

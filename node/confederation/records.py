@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from federation import proofs
 from federation.errors import FederationError
-from federation.inbox import id_of
 from federation.vocab.actors import ACTOR_CONTEXT, MULTIKEY_CONTEXT
+from federation.vocab.read import id_of
 from node.movement.schemas import FieldError, load, validate
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"

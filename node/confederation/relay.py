@@ -16,16 +16,23 @@ from typing import Any
 import structlog
 
 from federation.fetch.client import FetchStatusError
-from federation.inbox import IncomingActivity, id_of
+from federation.inbox import IncomingActivity
 from federation.origin import same_origin
 from federation.vocab import activities
+from federation.vocab.read import id_of
 from node.confederation import cluster_actors
 from node.confederation.records import read_charter
 from node.domain.actors import LocalActor, actor_url
 from node.movement.incoming import read_object
+from node.services.context import Context
 from node.services.publish import announce, send_activity
-from node.services.remote import RemoteActors
-from node.storage import actors as store, confederations as cstore
+from node.storage import (
+    actors as store,
+    confederations as cstore,
+    inbox,
+    objects,
+    remote_objects,
+)
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -116,9 +123,10 @@ def _announced_object(raw: dict[str, Any]) -> tuple[Any, Any]:
 
 
 async def handle_announce(
-    conn: Connection, act: IncomingActivity, *, base_url: str, remote: RemoteActors
+    conn: Connection, act: IncomingActivity, ctx: Context
 ) -> None:
     """A member's Announce reaching a replica of ours: relay the original object once."""
+    base_url, remote = ctx.base_url, ctx.remote
     replicas = await cstore.replicas_relaying(conn, act.actor)
     if not replicas:
         return
@@ -130,19 +138,11 @@ async def handle_announce(
         c
         for c in replicas
         if c.replica_actor_id is not None
-        and not await conn.fetchval(
-            "SELECT 1 FROM confederation_announced WHERE replica_actor_id = $1 AND object_id = $2",
-            c.replica_actor_id,
-            object_id,
-        )
+        and not await cstore.is_announced(conn, c.replica_actor_id, object_id)
     ]
     if not pending:
         return
-    known = await conn.fetchrow(
-        """SELECT kind, clusters FROM remote_objects
-           WHERE id = $1 AND public AND kind IS NOT NULL AND deleted_at IS NULL""",
-        object_id,
-    )
+    known = await remote_objects.known_movement(conn, object_id)
     if known is not None:  # checked when stored (another path brought it first)
         await relay(
             conn,
@@ -170,17 +170,13 @@ async def handle_announce(
             "relay_ignored", object_id=object_id, reason="not a public movement object"
         )
         return
-    await conn.execute(
-        """INSERT INTO remote_objects (id, actor, type, in_reply_to, body, kind, fields, clusters, public)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true) ON CONFLICT (id) DO NOTHING""",
-        object_id,
-        author,
-        document.get("type"),
-        id_of(document.get("inReplyTo")),
-        received.body,
-        received.kind,
-        received.fields,
-        received.clusters,
+    await remote_objects.insert(
+        conn,
+        object_id=object_id,
+        actor=author,
+        type_=document.get("type"),
+        in_reply_to=id_of(document.get("inReplyTo")),
+        received=received,
     )
     await relay(
         conn,
@@ -199,28 +195,14 @@ async def _brought_later(conn: Connection, actor: str, object_id: str) -> bool:
     (Each actor's activities are applied in order, so that row comes after this one.)"""
     if not same_origin(object_id, actor):
         return False
-    return bool(
-        await conn.fetchval(
-            """SELECT 1 FROM inbox WHERE actor = $1 AND processed_at IS NULL
-                 AND type = 'Announce' AND body->'object'->>'type' = 'Create'
-                 AND body->'object'->'object'->>'id' = $2 LIMIT 1""",
-            actor,
-            object_id,
-        )
-    )
+    return await inbox.holds_announce_create(conn, actor, object_id)
 
 
 async def withdraw(conn: Connection, *, base_url: str, object_id: str) -> int:
     """Each local actor that announced `object_id` (replicas, their cluster actors) sends
     its followers an Undo of that Announce, so their servers drop the boost; the object stays
     marked announced, so it is never announced again. Returns the deliveries queued."""
-    rows = await conn.fetch(
-        """SELECT o.local_actor_id, o.body FROM outbox o
-             JOIN confederation_announced n
-               ON n.replica_actor_id = o.local_actor_id AND n.object_id = o.object_id
-            WHERE o.object_id = $1 AND o.type = 'Announce'""",
-        object_id,
-    )
+    rows = await objects.relayed_announces(conn, object_id)
     queued = 0
     for row in rows:
         relayer = await store.local_by_id(conn, row["local_actor_id"])
@@ -248,14 +230,13 @@ async def handle_undo_announce(
     conn: Connection,
     act: IncomingActivity,
     inner: dict[str, Any],
-    *,
-    base_url: str,
-    remote: RemoteActors,
+    ctx: Context,
 ) -> None:
     """A member takes back its Announce of an object our replicas relayed. The Undo itself
     proves nothing about the object, so its origin is asked: gone (404, 410, a Tombstone)
     means deleted here too, and our announces are withdrawn; there (the member only took
     back its boost), nothing changes."""
+    base_url, remote = ctx.base_url, ctx.remote
     object_id = id_of(inner.get("object"))
     if (
         object_id is None
@@ -265,12 +246,7 @@ async def handle_undo_announce(
         or not await cstore.replicas_relaying(conn, act.actor)
     ):
         return
-    relayed = await conn.fetchval(
-        """SELECT 1 FROM remote_objects r WHERE id = $1 AND deleted_at IS NULL
-             AND EXISTS (SELECT 1 FROM confederation_announced n WHERE n.object_id = r.id)""",
-        object_id,
-    )
-    if not relayed:
+    if not await remote_objects.is_relayed(conn, object_id):
         return
     try:
         gone = (await remote.fetch_object(object_id)).document.get(
@@ -293,14 +269,7 @@ async def delete_remote(
 ) -> bool:
     """A remote object (by `author`, when given) is gone: a Tombstone here, and the
     announces of our replicas withdrawn. False when there was nothing to delete."""
-    done = await conn.execute(
-        """UPDATE remote_objects SET body = jsonb_build_object('id', id, 'type', 'Tombstone'),
-             deleted_at = now()
-           WHERE id = $1 AND ($2::text IS NULL OR actor = $2) AND deleted_at IS NULL""",
-        object_id,
-        author,
-    )
-    if done == "UPDATE 0":
+    if not await remote_objects.tombstone(conn, object_id, author):
         return False
     await withdraw(conn, base_url=base_url, object_id=object_id)
     return True

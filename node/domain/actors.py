@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from federation.vocab.actors import ActorInfo
@@ -81,3 +82,11 @@ def to_actor_info(
         graced_keys=graced_keys,
         proof_multikey=actor.proof_public,
     )
+
+
+class FollowState(StrEnum):
+    """Where a follow stands (of a remote follower, or of a local actor following out)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"

@@ -8,15 +8,13 @@ from typing import Any
 
 import structlog
 
-from federation.inbox import as_list
+from federation.audience import Audience
 from federation.jsonld import NormalizationError, bundled, normalize
-from federation.vocab.activities import PUBLIC
 from node.movement.render import sanitize_html
 from node.movement.schemas import context_terms, validate
 from node.movement.wire import AS_CONTEXT, SECURITY_CONTEXT, context, movement_part
 
 log = structlog.get_logger(__name__)
-PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +24,6 @@ class Received:
     kind: str | None = None
     fields: dict[str, Any] | None = None
     clusters: list[str] = field(default_factory=list)
-
-
-def _audience(obj: dict[str, Any]) -> set[str]:
-    return {
-        v for key in ("to", "cc") for v in as_list(obj.get(key)) if isinstance(v, str)
-    }
 
 
 def sanitized(obj: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +42,7 @@ def read_object(obj: dict[str, Any], activity_context: Any = None) -> Received:
     if "@context" not in obj and activity_context is not None:
         obj = {"@context": activity_context, **obj}
     body = sanitized(obj)
-    public = bool(_audience(obj) & PUBLIC_FORMS)
+    public = Audience.of(obj).public
     try:
         normalized = normalize(
             obj,

@@ -15,8 +15,8 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from federation.inbox import as_list
 from federation.vocab.activities import PUBLIC, iso
+from federation.vocab.read import as_list
 from node.movement.render import markdown_html, paragraph
 from node.movement.schemas import context_terms
 

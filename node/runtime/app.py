@@ -20,9 +20,10 @@ from node.runtime import appkeys
 from node.runtime.metrics import Metrics, metrics_site_ctx
 from node.runtime.worker import worker_ctx
 from node.services.actors import ensure_system_actors, signing_key
-from node.services.key_rotation import KEYS_CHANNEL
+from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import db, migrate
+from node.storage.channels import Channel
 from node.storage.server import database_server
 from node.web.middleware import request_context
 from node.web.pages import setup_templates
@@ -75,7 +76,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         task.add_done_callback(reloads.discard)
 
     listener: asyncpg.Connection[Any] = await asyncpg.connect(app[appkeys.DSN])
-    await listener.add_listener(KEYS_CHANNEL, on_key_rotated)
+    await listener.add_listener(Channel.KEYS, on_key_rotated)
     app[appkeys.HTTP] = session
     app[appkeys.FETCHER] = Fetcher(
         session,
@@ -89,6 +90,9 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         base_url=settings.url,
         allow_private=settings.allow_private_network,
         clock=app[appkeys.CLOCK],
+    )
+    app[appkeys.CONTEXT] = Context(
+        settings.url, app[appkeys.REMOTE], clock=app[appkeys.CLOCK]
     )
     try:
         yield

@@ -25,7 +25,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 from node.runtime import appkeys
-from node.storage import inbox
+from node.runtime.loops import LoopState
+from node.storage import status
 
 log = structlog.get_logger(__name__)
 
@@ -97,6 +98,27 @@ class Metrics:
             registry=r,
         )
 
+        self.loop_errors = Counter(
+            "movement_background_loop_errors",
+            "Exceptions raised by a round of a background loop (each loop goes on after a backoff)",
+            ["loop"],
+            registry=r,
+        )
+        self.loops_running = Gauge(
+            "movement_background_loops_running",
+            "Background loops of this process that are running (1) or not (0)",
+            ["loop"],
+            registry=r,
+        )
+        self._loops: list[LoopState] = []
+
+    def watch_loops(self, states: Iterable[LoopState]) -> None:
+        """Report these loops (of this process) at each scrape."""
+        self._loops = list(states)
+
+    def record_loop_error(self, loop: str) -> None:
+        self.loop_errors.labels(_loop_family(loop)).inc()
+
     def record_delivery(
         self, outcome: str, status: int | None, error: str | None
     ) -> None:
@@ -104,21 +126,7 @@ class Metrics:
 
     async def refresh(self, pool: asyncpg.Pool[Any]) -> None:
         """Read the shared state (queue, inbox, breakers) from PostgreSQL."""
-        row = await pool.fetchrow(
-            """SELECT (SELECT count(*) FROM deliveries) AS depth,
-                      (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)
-                         FROM deliveries) AS oldest,
-                      (SELECT count(*) FROM dead_deliveries) AS dead,
-                      (SELECT count(*) FILTER (WHERE attempts < $1) FROM inbox
-                         WHERE processed_at IS NULL) AS inbox,
-                      (SELECT count(*) FILTER (WHERE attempts >= $1) FROM inbox
-                         WHERE processed_at IS NULL) AS inbox_failed,
-                      (SELECT count(*) FROM host_breakers WHERE open_until > now()) AS open,
-                      (SELECT count(*) FROM host_breakers
-                         WHERE failures > 0 AND (open_until IS NULL OR open_until <= now()))
-                         AS failing""",
-            inbox.MAX_ATTEMPTS,
-        )
+        row = await status.queues(pool)
         if row is None:  # pragma: no cover - a SELECT of aggregates always has a row
             return
         self.queue_depth.set(row["depth"])
@@ -128,10 +136,21 @@ class Metrics:
         self.inbox_failed.set(row["inbox_failed"])
         self.breakers.labels("open").set(row["open"])
         self.breakers.labels("failing").set(row["failing"])
+        running: dict[str, int] = {}
+        for state in self._loops:
+            family = _loop_family(state.name)
+            running[family] = running.get(family, 0) + int(state.running)
+        for family, count in running.items():
+            self.loops_running.labels(family).set(count)
         size, idle = pool.get_size(), pool.get_idle_size()
         self.pool.labels("in_use").set(size - idle)
         self.pool.labels("idle").set(idle)
         self.pool.labels("max").set(pool.get_max_size())
+
+
+def _loop_family(name: str) -> str:
+    """`inbox_2` -> `inbox`: one label per kind of loop, whatever their number."""
+    return name.rstrip("0123456789").rstrip("_") or name
 
 
 def answer_class(status: int | None, error: str | None) -> str:

@@ -1,9 +1,8 @@
-"""Background work: the inbox processor and the delivery workers, with graceful stop."""
+"""Background work: the inbox processors, the delivery worker, closing polls and the\nconfederations' catch-up, each a supervised loop (node.runtime.loops), with graceful stop."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,15 +11,16 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from federation.delivery.pgqueue import NOTIFY_CHANNEL, PgDeliveryQueue
+from federation.delivery.pgqueue import PgDeliveryQueue
 from federation.delivery.worker import DeliveryWorker
 from federation.sig.knock import SigningKey
-from node.runtime import appkeys
-from node.services import movement, polls
+from node.confederation.joining import catch_up
+from node.runtime import appkeys, loops
+from node.services import polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
-from node.services.key_rotation import KEYS_CHANNEL
 from node.storage import domains, follows
+from node.storage.channels import Channel
 
 log = structlog.get_logger(__name__)
 POLL_SWEEP_MAX = 60.0
@@ -31,77 +31,56 @@ CATCH_UP_EVERY = 900.0
 INBOX_PROCESSORS = 4
 
 
-async def _inbox_loop(app: web.Application, stop: asyncio.Event) -> None:
-    settings, wakeup = app[appkeys.SETTINGS], app[appkeys.INBOX_WAKEUP]
-    while not stop.is_set():
-        wakeup.clear()  # before looking: a row stored from now on sets it again
-        try:
-            handled = await process_pending(
-                app[appkeys.DB], base_url=settings.url, remote=app[appkeys.REMOTE]
-            )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("inbox_loop_error", error=str(exc))
-            handled = 0
-        if handled:
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout=1.0)
+def _inbox_round(app: web.Application) -> loops.Round:
+    ctx = app[appkeys.CONTEXT]
+
+    async def round_() -> float:
+        handled = await process_pending(app[appkeys.DB], ctx)
+        return 0.0 if handled else 1.0
+
+    return round_
 
 
-async def _delivery_loop(
+def _delivery_round(
     worker: DeliveryWorker, queue: PgDeliveryQueue, stop: asyncio.Event
-) -> None:
-    while not stop.is_set():
-        try:
-            await queue.reclaim_orphans()
-            await worker.run(stop, max_idle_rounds=30)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("delivery_loop_error", error=str(exc))
-            await asyncio.sleep(1.0)
+) -> loops.Round:
+    async def round_() -> float:
+        await queue.reclaim_orphans()
+        await worker.run(stop, max_idle_rounds=30)
+        return 0.0
+
+    return round_
 
 
-async def _polls_loop(
-    app: web.Application, stop: asyncio.Event, wakeup: asyncio.Event
-) -> None:
+def _polls_round(app: web.Application) -> loops.Round:
     """Close proposals as their endTime passes: sleep until the next one ends (at most a
     minute), or until something was published (a new proposal may end sooner)."""
     settings, pool, clock = app[appkeys.SETTINGS], app[appkeys.DB], app[appkeys.CLOCK]
-    while not stop.is_set():
-        wakeup.clear()
-        try:
-            await polls.close_due_polls(pool, base_url=settings.url, now=clock())
-            end = await polls.next_poll_end(pool)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("polls_loop_error", error=str(exc))
-            end = None
-        wait = POLL_SWEEP_MAX
-        if end is not None:
-            wait = min(wait, max((end - clock()).total_seconds(), 0.0) + 0.01)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout=wait)
+
+    async def round_() -> float:
+        await polls.close_due_polls(pool, base_url=settings.url, now=clock())
+        end = await polls.next_poll_end(pool)
+        if end is None:
+            return POLL_SWEEP_MAX
+        return min(POLL_SWEEP_MAX, max((end - clock()).total_seconds(), 0.0) + 0.01)
+
+    return round_
 
 
-async def _catch_up_loop(app: web.Application, stop: asyncio.Event) -> None:
+def _catch_up_round(app: web.Application) -> loops.Round:
     """Every confederation catches up from one of its replicas after start and then every
     CATCH_UP_EVERY seconds, so a replica that missed records converges without anyone."""
-    from node.confederation.joining import catch_up
 
-    wait = CATCH_UP_FIRST
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=wait)
-        if stop.is_set():
-            return
-        wait = CATCH_UP_EVERY
-        try:
-            await catch_up(
-                app[appkeys.DB],
-                base_url=app[appkeys.SETTINGS].url,
-                remote=app[appkeys.REMOTE],
-                clock=app[appkeys.CLOCK],
-            )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("catch_up_loop_error", error=str(exc))
+    async def round_() -> float:
+        await catch_up(
+            app[appkeys.DB],
+            base_url=app[appkeys.SETTINGS].url,
+            remote=app[appkeys.REMOTE],
+            clock=app[appkeys.CLOCK],
+        )
+        return CATCH_UP_EVERY
+
+    return round_
 
 
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -147,16 +126,38 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         worker.notify()
         polls_wakeup.set()
 
-    await listener.add_listener(NOTIFY_CHANNEL, on_queued)
-    await listener.add_listener(KEYS_CHANNEL, lambda *_: key_cache.clear())
-    await listener.add_listener(movement.POLLS_CHANNEL, lambda *_: polls_wakeup.set())
-    await listener.add_listener("inbox", lambda *_: app[appkeys.INBOX_WAKEUP].set())
+    await listener.add_listener(Channel.DELIVERIES, on_queued)
+    await listener.add_listener(Channel.KEYS, lambda *_: key_cache.clear())
+    await listener.add_listener(Channel.POLLS, lambda *_: polls_wakeup.set())
+    await listener.add_listener(
+        Channel.INBOX, lambda *_: app[appkeys.INBOX_WAKEUP].set()
+    )
     stop = asyncio.Event()
+    metrics = app[appkeys.METRICS]
+    inbox_wakeup = app[appkeys.INBOX_WAKEUP]
+    plan: list[tuple[str, loops.Round, asyncio.Event | None, float]] = [
+        *(
+            (f"inbox_{n}", _inbox_round(app), inbox_wakeup, 0.0)
+            for n in range(INBOX_PROCESSORS)
+        ),
+        ("delivery", _delivery_round(worker, queue, stop), None, 0.0),
+        ("polls", _polls_round(app), polls_wakeup, 0.0),
+        ("catch_up", _catch_up_round(app), None, CATCH_UP_FIRST),
+    ]
+    states = [loops.LoopState(name) for name, *_ in plan]
+    metrics.watch_loops(states)
     tasks = [
-        *(asyncio.create_task(_inbox_loop(app, stop)) for _ in range(INBOX_PROCESSORS)),
-        asyncio.create_task(_delivery_loop(worker, queue, stop)),
-        asyncio.create_task(_polls_loop(app, stop, polls_wakeup)),
-        asyncio.create_task(_catch_up_loop(app, stop)),
+        asyncio.create_task(
+            loops.run(
+                state,
+                round_,
+                stop,
+                wakeup=wakeup,
+                first_wait=first,
+                on_error=metrics.record_loop_error,
+            )
+        )
+        for state, (_name, round_, wakeup, first) in zip(states, plan, strict=True)
     ]
     log.info("workers_started", worker_id=queue.worker_id, reclaimed=reclaimed)
     try:

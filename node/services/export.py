@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from federation.vocab.actors import build_actor
 from node.clock import utcnow
 from node.domain.actors import actor_url, to_actor_info
 from node.movement.wire import context
-from node.storage import actors as store
+from node.storage import actors as store, follows, objects
+from node.storage.db import Pool
 
 
-async def export_actor(
-    pool: asyncpg.Pool[Any], *, base_url: str, name: str
-) -> dict[str, Any]:
+async def export_actor(pool: Pool, *, base_url: str, name: str) -> dict[str, Any]:
     """Everything a local actor published and who follows it.
 
     Raises:
@@ -29,35 +26,10 @@ async def export_actor(
     me = actor_url(base_url, actor)
     graced = await store.graced_keys(pool, actor.id, utcnow())
     document = build_actor(to_actor_info(base_url, actor, graced))
-    outbox = [
-        r["body"]
-        for r in await pool.fetch(
-            "SELECT body FROM outbox WHERE local_actor_id = $1 ORDER BY id", actor.id
-        )
-    ]
-    objects = [
-        r["body"]
-        for r in await pool.fetch(
-            "SELECT body FROM objects WHERE local_actor_id = $1 ORDER BY published_at, id",
-            actor.id,
-        )
-    ]
-    followers = [
-        r["follower"]
-        for r in await pool.fetch(
-            """SELECT follower FROM followers WHERE local_actor_id = $1 AND state = 'accepted'
-               ORDER BY created_at, follower""",
-            actor.id,
-        )
-    ]
-    following = [
-        r["target"]
-        for r in await pool.fetch(
-            """SELECT target FROM following WHERE local_actor_id = $1 AND state = 'accepted'
-               ORDER BY created_at, target""",
-            actor.id,
-        )
-    ]
+    outbox = await objects.outbox_bodies(pool, actor.id)
+    published = await objects.bodies_of(pool, actor.id)
+    followers = await follows.accepted_followers(pool, actor.id)
+    following = await follows.accepted_following(pool, actor.id)
     return {
         "@context": context(),
         "id": f"{me}#export",
@@ -70,7 +42,7 @@ async def export_actor(
             "totalItems": len(outbox),
             "orderedItems": outbox,
         },
-        "objects": objects,
+        "objects": published,
         "followers": {
             "id": f"{me}/followers",
             "type": "Collection",

@@ -8,9 +8,12 @@ from typing import Any
 import structlog
 
 from federation.delivery.plan import Recipient, recipient_of
-from federation.inbox import IncomingActivity, id_of
+from federation.inbox import IncomingActivity
 from federation.vocab import activities
-from node.domain.actors import LocalActor, actor_url, local_name
+from federation.vocab.read import id_of
+from federation.vocab.shapes import Activity
+from node.domain.actors import FollowState, LocalActor, actor_url, local_name
+from node.services.context import Context
 from node.services.publish import enqueue
 from node.storage import actors as store, follows
 from node.storage.db import Connection
@@ -40,7 +43,7 @@ async def follow_out(
     local: LocalActor,
     target: str,
     recipient: Recipient,
-) -> dict[str, Any]:
+) -> Activity:
     """`local` follows remote actor `target`: the follow is stored (pending until they
     accept) and a signed Follow queued, in the caller's transaction; returns the Follow."""
     follow = activities.follow(
@@ -58,14 +61,19 @@ async def follow_out(
 
 
 async def handle_follow(
-    conn: Connection, act: IncomingActivity, *, base_url: str, actor_doc: dict[str, Any]
+    conn: Connection, act: IncomingActivity, ctx: Context, *, actor_doc: dict[str, Any]
 ) -> None:
+    base_url = ctx.base_url
     target = await local_target(conn, base_url, act.object_id)
     if target is None:
         log.info("follow_ignored", reason="not a local actor", object=act.object_id)
         return
     recipient = recipient_of(actor_doc)
-    state = "pending" if target.manually_approves_followers else "accepted"
+    state = (
+        FollowState.PENDING
+        if target.manually_approves_followers
+        else FollowState.ACCEPTED
+    )
     await follows.upsert_follower(
         conn,
         local_actor_id=target.id,
@@ -77,7 +85,7 @@ async def handle_follow(
     )
     if (
         await follows.follower_state(conn, local_actor_id=target.id, follower=act.actor)
-        == "accepted"
+        == FollowState.ACCEPTED
     ):
         accept = activities.accept(
             id=new_activity_id(base_url, target),
@@ -102,11 +110,11 @@ async def decide_pending(
     """Approve or reject a pending follow (manually approving groups); sends Accept/Reject."""
     if (
         await follows.follower_state(conn, local_actor_id=target.id, follower=follower)
-        != "pending"
+        != FollowState.PENDING
     ):
         return False
     follow_id = await follows.set_follower_state(
-        conn, local_actor_id=target.id, follower=follower, state="accepted"
+        conn, local_actor_id=target.id, follower=follower, state=FollowState.ACCEPTED
     )
     follow_activity = activities.follow(
         id=follow_id or f"{follower}#follow",
@@ -131,9 +139,8 @@ async def decide_pending(
     return True
 
 
-async def handle_undo(
-    conn: Connection, act: IncomingActivity, *, base_url: str
-) -> None:
+async def handle_undo(conn: Connection, act: IncomingActivity, ctx: Context) -> None:
+    base_url = ctx.base_url
     inner = act.raw.get("object")
     if not isinstance(inner, dict) or inner.get("type") != "Follow":
         log.info(
@@ -155,7 +162,7 @@ async def handle_accept_or_reject(conn: Connection, act: IncomingActivity) -> No
     follow_id = id_of(act.raw.get("object"))
     if follow_id is None:
         return
-    state = "accepted" if act.type == "Accept" else "rejected"
+    state = FollowState.ACCEPTED if act.type == "Accept" else FollowState.REJECTED
     if await follows.settle_following(
         conn, follow_id=follow_id, target=act.actor, state=state
     ):

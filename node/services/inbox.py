@@ -7,12 +7,14 @@ from typing import Any
 import asyncpg
 import structlog
 
+from federation import retry
 from federation.errors import FederationError
-from federation.inbox import IncomingActivity, id_of
-from node.clock import utcnow
+from federation.inbox import IncomingActivity
+from federation.vocab.read import id_of
 from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
 from node.services import follow, interactions
+from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
 from node.storage.db import Connection
@@ -30,37 +32,27 @@ async def _actor_doc(
 async def route(
     conn: Connection,
     act: IncomingActivity,
-    *,
-    base_url: str,
-    remote: RemoteActors,
+    ctx: Context,
 ) -> None:
     """Apply one activity; unknown types are logged and ignored."""
-    if act.type in RECORD_TYPES and await joining.receive_record(
-        conn, act, base_url=base_url, remote=remote
-    ):
+    remote = ctx.remote
+    if act.type in RECORD_TYPES and await joining.receive_record(conn, act, ctx):
         return
     match act.type:
         case "Follow":
             await follow.handle_follow(
-                conn,
-                act,
-                base_url=base_url,
-                actor_doc=await _actor_doc(conn, remote, act.actor),
+                conn, act, ctx, actor_doc=await _actor_doc(conn, remote, act.actor)
             )
         case "Undo":
             inner = act.raw.get("object")
             if isinstance(inner, dict) and inner.get("type") in ("Like", "Announce"):
                 await interactions.undo_reaction(conn, act, inner)
                 if inner.get("type") == "Announce":
-                    await relay.handle_undo_announce(
-                        conn, act, inner, base_url=base_url, remote=remote
-                    )
+                    await relay.handle_undo_announce(conn, act, inner, ctx)
             else:
-                await follow.handle_undo(conn, act, base_url=base_url)
+                await follow.handle_undo(conn, act, ctx)
         case "Create":
-            await interactions.handle_create(
-                conn, act, base_url=base_url, remote=remote
-            )
+            await interactions.handle_create(conn, act, ctx)
         case "Update" if act.object_id == act.actor:
             # a profile or key change: read the actor again from its origin (a rotated-out
             # key stops verifying here)
@@ -71,25 +63,23 @@ async def route(
             await interactions.handle_reaction(conn, act)
         case "Announce":
             await interactions.handle_reaction(conn, act)
-            await relay.handle_announce(conn, act, base_url=base_url, remote=remote)
+            await relay.handle_announce(conn, act, ctx)
         case "Join":
-            await joining.handle_join(
-                conn, act, base_url=base_url, remote=remote, now=utcnow()
-            )
+            await joining.handle_join(conn, act, ctx)
         case "Move":
-            await interactions.handle_move(conn, act, remote=remote)
+            await interactions.handle_move(conn, act, ctx)
         case "Accept" | "Reject":
             await follow.handle_accept_or_reject(conn, act)
         case "Delete" if act.object_id == act.actor:
-            await interactions.handle_actor_deleted(conn, act, base_url=base_url)
+            await interactions.handle_actor_deleted(conn, act, ctx)
         case "Delete":
-            await interactions.handle_delete(conn, act, base_url=base_url)
+            await interactions.handle_delete(conn, act, ctx)
         case _:
             log.info("activity_ignored", type=act.type, activity_id=act.id)
 
 
 async def process_pending(
-    pool: asyncpg.Pool[Any], *, base_url: str, remote: RemoteActors, limit: int = 50
+    pool: asyncpg.Pool[Any], ctx: Context, *, limit: int = 50
 ) -> int:
     """Process up to `limit` stored rows, one transaction each; returns how many were handled."""
     handled = 0
@@ -114,7 +104,7 @@ async def process_pending(
                 try:
                     # a savepoint: a failing handler leaves no half-work
                     async with conn.transaction():
-                        await route(conn, act, base_url=base_url, remote=remote)
+                        await route(conn, act, ctx)
                         await inbox.mark_processed(conn, row["id"])
                 except (
                     FederationError,
@@ -136,9 +126,9 @@ async def process_pending(
                     error=failed[1],
                     attempt=failed[2],
                     retry_in=(
-                        inbox.retry_delay(failed[2])
-                        if failed[2] < inbox.MAX_ATTEMPTS
-                        else "never"
+                        "never"
+                        if retry.INBOX.exhausted(failed[2])
+                        else retry.INBOX.delay(failed[2])
                     ),
                 )
         handled += 1

@@ -22,9 +22,6 @@ from node.services.publish import send_activity
 from node.storage import actors as store
 
 log = structlog.get_logger(__name__)
-KEYS_CHANNEL = (
-    "keys"  # NOTIFY: a key changed; processes drop the signing keys they cached
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +47,7 @@ async def rotate_key(
     """
     private, public = await new_keypair()
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "SELECT 1 FROM local_actors WHERE name = $1 FOR UPDATE", name
-        )
+        await store.lock_local(conn, name)
         actor = await store.local_by_name(conn, name)
         if actor is None:
             msg = f"no local actor {name!r}"
@@ -60,23 +55,15 @@ async def rotate_key(
         me = actor_url(base_url, actor)
         old_key_id = key_id(me, actor.key_serial)
         valid_until = now + grace
-        await conn.execute(
-            """INSERT INTO retired_keys (key_id, local_actor_id, public_key_pem, retired_at, valid_until)
-               VALUES ($1, $2, $3, $4, $5)""",
-            old_key_id,
-            actor.id,
-            actor.public_key_pem,
-            now,
-            valid_until,
+        await store.retire_key(
+            conn,
+            key_id=old_key_id,
+            local_actor_id=actor.id,
+            public_key_pem=actor.public_key_pem,
+            retired_at=now,
+            valid_until=valid_until,
         )
-        await conn.execute(
-            """UPDATE local_actors SET private_key_pem = $2, public_key_pem = $3,
-                 key_serial = key_serial + 1 WHERE id = $1""",
-            actor.id,
-            private,
-            public,
-        )
-        await conn.execute(f"NOTIFY {KEYS_CHANNEL}")
+        await store.replace_key(conn, actor.id, private_pem=private, public_pem=public)
         rotated = dataclasses.replace(
             actor, public_key_pem=public, key_serial=actor.key_serial + 1
         )

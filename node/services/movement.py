@@ -14,20 +14,19 @@ import structlog
 
 from federation.vocab import activities
 from federation.vocab.activities import PUBLIC, iso
+from federation.vocab.shapes import Activity, Tombstone
 from node.confederation.relay import relay
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
 from node.services.publish import announce, send_activity, store_and_create
-from node.storage import actors as store
-from node.storage.db import Connection
+from node.storage import actors as store, confederations as cstore, objects
+from node.storage.channels import Channel, notify
+from node.storage.db import Connection, Pool
 from node.storage.polls import count_votes
 
 log = structlog.get_logger(__name__)
 AUTHOR_KINDS = frozenset({"group", "node", "cluster"})
-POLLS_CHANNEL = (
-    "polls"  # NOTIFY: a proposal was published (it may close sooner than planned)
-)
 
 
 class InvalidInputError(Exception):
@@ -97,7 +96,7 @@ async def _announce(
     *,
     base_url: str,
     relayer: LocalActor,
-    activity: dict[str, Any],
+    activity: Activity,
     object_id: str,
 ) -> int:
     """FEP-1b12 Announce{activity} and the plain Announce{object id} to the relayer's followers."""
@@ -108,7 +107,7 @@ async def _announce(
 
 
 async def create_object(
-    pool: asyncpg.Pool[Any],
+    pool: Pool,
     *,
     base_url: str,
     actor: LocalActor,
@@ -136,7 +135,7 @@ async def create_object(
             published=now,
         )
         if kind == "proposal":
-            await conn.execute(f"NOTIFY {POLLS_CHANNEL}")
+            await notify(conn, Channel.POLLS)
         if public:
             for relayer in await _relayers(conn, clusters):
                 queued += await _announce(
@@ -164,18 +163,11 @@ async def create_object(
 async def _own_row(
     conn: Connection, actor: LocalActor, object_id: str
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        """SELECT id, kind, fields, public, published_at, clusters, closed_at FROM objects
-           WHERE id = $1 AND local_actor_id = $2 AND kind IS NOT NULL AND deleted_at IS NULL
-           FOR UPDATE""",
-        object_id,
-        actor.id,
-    )
+    row = await objects.lock_own(conn, actor.id, object_id)
     if row is None:
         msg = f"no object {object_id}"
         raise ObjectNotFoundError(msg)
-    found: asyncpg.Record = row
-    return found
+    return row
 
 
 async def _everyone_who_saw_it(
@@ -191,14 +183,10 @@ async def _everyone_who_saw_it(
     if not public:
         return [actor.id]
     clusters = await clusters_named(conn, cluster_names)
-    announcers = await conn.fetch(
-        "SELECT replica_actor_id FROM confederation_announced WHERE object_id = $1",
-        object_id,
-    )
     return [
         actor.id,
         *(r.id for r in await _relayers(conn, clusters)),
-        *(r["replica_actor_id"] for r in announcers),
+        *await cstore.announcers_of(conn, object_id),
     ]
 
 
@@ -233,15 +221,8 @@ async def republish(
         )
     else:
         obj = build_object(kind, data, at)
-    await conn.execute(
-        """UPDATE objects SET type = $2, body = $3, fields = $4, clusters = $5, updated_at = $6
-           WHERE id = $1""",
-        object_id,
-        obj["type"],
-        obj,
-        data,
-        list(clusters),
-        now,
+    await objects.replace(
+        conn, obj=obj, fields=data, clusters=list(clusters), updated=now
     )
     update = activities.update(
         id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj
@@ -260,7 +241,7 @@ async def republish(
 
 
 async def update_object(
-    pool: asyncpg.Pool[Any],
+    pool: Pool,
     *,
     base_url: str,
     actor: LocalActor,
@@ -288,7 +269,7 @@ async def update_object(
                 [FieldError("endTime", "the poll has closed; it can no longer change")]
             )
         if kind == "proposal":
-            await conn.execute(f"NOTIFY {POLLS_CHANNEL}")
+            await notify(conn, Channel.POLLS)
         obj, queued = await republish(
             conn,
             base_url=base_url,
@@ -307,7 +288,7 @@ async def update_object(
 
 
 async def delete_object(
-    pool: asyncpg.Pool[Any],
+    pool: Pool,
     *,
     base_url: str,
     actor: LocalActor,
@@ -317,13 +298,12 @@ async def delete_object(
     """Leave a Tombstone at the object's URL (410 from then on) and publish a Delete."""
     async with pool.acquire() as conn, conn.transaction():
         row = await _own_row(conn, actor, object_id)
-        tombstone = {"id": object_id, "type": "Tombstone", "deleted": iso(now)}
-        await conn.execute(
-            "UPDATE objects SET body = $2, fields = NULL, deleted_at = $3 WHERE id = $1",
-            object_id,
-            tombstone,
-            now,
-        )
+        tombstone: Tombstone = {
+            "id": object_id,
+            "type": "Tombstone",
+            "deleted": iso(now),
+        }
+        await objects.tombstone(conn, object_id, tombstone, now)
         me = actor_url(base_url, actor)
         public = bool(row["public"])
         delete = activities.delete(

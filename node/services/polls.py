@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import structlog
 
 from federation.inbox import IncomingActivity
-from node.clock import utcnow
 from node.services import movement
-from node.storage import actors as store
-from node.storage.db import Connection
+from node.services.context import Context
+from node.storage import actors as store, objects, polls as poll_votes
+from node.storage.db import Connection, Pool
 
 log = structlog.get_logger(__name__)
 
@@ -29,26 +28,19 @@ async def is_vote(
         or obj.get("content")
     ):
         return False
-    return bool(
-        await conn.fetchval(
-            "SELECT 1 FROM objects WHERE id = $1 AND kind = 'proposal' AND deleted_at IS NULL",
-            in_reply_to,
-        )
-    )
+    return await objects.is_live_proposal(conn, in_reply_to)
 
 
 async def record_vote(
-    conn: Connection, act: IncomingActivity, obj: dict[str, Any], *, base_url: str
+    conn: Connection, act: IncomingActivity, obj: dict[str, Any], ctx: Context
 ) -> None:
+    base_url = ctx.base_url
     question_id = str(obj["inReplyTo"])
-    row = await conn.fetchrow(
-        "SELECT fields FROM objects WHERE id = $1 FOR UPDATE", question_id
-    )
-    if row is None:
+    fields = await objects.lock_fields(conn, question_id)
+    if fields is None:
         return
-    fields: dict[str, Any] = row["fields"]
     choice = obj["name"]
-    now = utcnow()
+    now = ctx.now()
     if now >= datetime.fromisoformat(fields["endTime"]):
         log.info("vote_ignored", question=question_id, reason="the poll is closed")
         return
@@ -56,17 +48,14 @@ async def record_vote(
         log.info("vote_ignored", question=question_id, reason="not an option")
         return
     # oneOf: the first vote stands; anyOf: each option once per voter
-    done = await conn.execute(
-        """INSERT INTO poll_votes (question_id, voter, choices, activity_id) VALUES ($1, $2, ARRAY[$3], $4)
-           ON CONFLICT (question_id, voter) DO UPDATE SET choices = array_append(poll_votes.choices, $3)
-           WHERE $5 AND NOT $3 = ANY(poll_votes.choices)""",
-        question_id,
-        act.actor,
-        choice,
-        act.id,
-        bool(fields.get("multiple")),
-    )
-    if done.endswith(" 0"):
+    if not await poll_votes.add(
+        conn,
+        question_id=question_id,
+        voter=act.actor,
+        choice=choice,
+        activity_id=act.id,
+        multiple=bool(fields.get("multiple")),
+    ):
         log.info("vote_ignored", question=question_id, reason="already voted")
         return
     await republish_proposal(conn, base_url=base_url, object_id=question_id, now=now)
@@ -78,12 +67,7 @@ async def republish_proposal(
 ) -> None:
     """Send a proposal's current tallies (and `closed`, once past `endTime`) as an Update,
     inside the caller's transaction."""
-    row = await conn.fetchrow(
-        """SELECT o.fields, o.published_at, o.clusters, o.public, a.name
-           FROM objects o JOIN local_actors a ON a.id = o.local_actor_id
-           WHERE o.id = $1 AND o.kind = 'proposal' AND o.deleted_at IS NULL""",
-        object_id,
-    )
+    row = await objects.live_proposal(conn, object_id)
     actor = None if row is None else await store.local_by_name(conn, row["name"])
     if row is None or actor is None:
         msg = f"no local proposal {object_id}"
@@ -103,38 +87,24 @@ async def republish_proposal(
     )
 
 
-async def close_due_polls(
-    pool: asyncpg.Pool[Any], *, base_url: str, now: datetime
-) -> int:
+async def close_due_polls(pool: Pool, *, base_url: str, now: datetime) -> int:
     """Publish the final Update (with `closed`) of every proposal whose `endTime` has passed;
     each is closed once. Returns how many were closed."""
     closed = 0
     async with pool.acquire() as conn:
         while True:
             async with conn.transaction():
-                object_id = await conn.fetchval(
-                    """SELECT id FROM objects
-                       WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL
-                         AND (fields->>'endTime')::timestamptz <= $1
-                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED""",
-                    now,
-                )
+                object_id = await objects.claim_due_proposal(conn, now)
                 if object_id is None:
                     return closed
                 await republish_proposal(
                     conn, base_url=base_url, object_id=object_id, now=now
                 )
-                await conn.execute(
-                    "UPDATE objects SET closed_at = $2 WHERE id = $1", object_id, now
-                )
+                await objects.mark_closed(conn, object_id, now)
             closed += 1
             log.info("poll_closed", object_id=object_id)
 
 
-async def next_poll_end(pool: asyncpg.Pool[Any]) -> datetime | None:
+async def next_poll_end(pool: Pool) -> datetime | None:
     """When the next open proposal closes."""
-    end: datetime | None = await pool.fetchval(
-        """SELECT min((fields->>'endTime')::timestamptz) FROM objects
-           WHERE kind = 'proposal' AND deleted_at IS NULL AND closed_at IS NULL"""
-    )
-    return end
+    return await objects.next_proposal_end(pool)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -14,9 +15,10 @@ import structlog
 from federation.delivery import pgqueue
 from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
 from federation.vocab import activities
+from federation.vocab.shapes import Activity
 from node.clock import utcnow
 from node.domain.actors import LocalActor, actor_url
-from node.storage import actors as store, domains, follows
+from node.storage import actors as store, domains, follows, objects
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -53,7 +55,7 @@ async def send_activity(
     *,
     base_url: str,
     actor: LocalActor,
-    activity: dict[str, Any],
+    activity: Activity,
     public: bool,
     followers_of: list[int],
     extra_recipients: list[Recipient] | None = None,
@@ -61,15 +63,12 @@ async def send_activity(
     """Put `activity` in `actor`'s outbox and queue one delivery of it (signed by `actor`)
     per inbox of the accepted followers of the local actors `followers_of` (a shared inbox
     once), inside the caller's transaction; returns how many deliveries were queued."""
-    await conn.execute(
-        """INSERT INTO outbox (activity_id, local_actor_id, type, object_id, public, body)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
-        activity["id"],
-        actor.id,
-        activity["type"],
-        activities.object_id(activity),
-        public,
-        activity,
+    await objects.append_outbox(
+        conn,
+        activity=activity,
+        local_actor_id=actor.id,
+        object_id=activities.object_id(activity),
+        public=public,
     )
     recipients = list(extra_recipients or [])
     for local_actor_id in followers_of:
@@ -84,7 +83,7 @@ async def announce(
     *,
     base_url: str,
     relayer: LocalActor,
-    obj: dict[str, Any] | str,
+    obj: Mapping[str, Any] | str,
 ) -> int:
     """`relayer` announces `obj` (an activity, or an object id) publicly to its followers;
     returns how many deliveries were queued."""
@@ -111,7 +110,7 @@ async def enqueue(
     *,
     base_url: str,
     signer: LocalActor,
-    activity: dict[str, Any],
+    activity: Mapping[str, Any],
     to: list[Recipient],
 ) -> int:
     """Queue one delivery of `activity` per inbox of `to` (a shared inbox once; never our own
@@ -140,22 +139,19 @@ async def store_and_create(
     clusters: list[str] | None = None,
     published: datetime | None = None,
     to_followers: bool = True,
-) -> tuple[dict[str, Any], int]:
+) -> tuple[Activity, int]:
     """Store `obj` (with its movement `kind`/`fields`/`clusters`, if any) and send its Create
     to the actor's followers and `extra_recipients`, inside the caller's transaction;
     returns the Create and how many deliveries were queued."""
-    await conn.execute(
-        """INSERT INTO objects (id, local_actor_id, type, body, public, kind, fields, clusters, published_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))""",
-        obj["id"],
-        actor.id,
-        obj["type"],
-        obj,
-        public,
-        kind,
-        fields,
-        clusters or [],
-        published,
+    await objects.insert(
+        conn,
+        obj=obj,
+        local_actor_id=actor.id,
+        public=public,
+        kind=kind,
+        fields=fields,
+        clusters=clusters or [],
+        published=published,
     )
     create = activities.create(
         id=f"{obj['id']}/activity", actor=actor_url(base_url, actor), obj=obj
@@ -180,7 +176,7 @@ async def publish_object(
     obj: dict[str, Any],
     public: bool = True,
     extra_recipients: list[Recipient] | None = None,
-) -> dict[str, Any]:
+) -> Activity:
     """Store `obj`, its Create and one delivery per follower (and mentioned) inbox; returns the Create."""
     async with pool.acquire() as conn, conn.transaction():
         create, queued = await store_and_create(
@@ -202,7 +198,7 @@ async def post_note(
     actor_name: str,
     text: str,
     mentions: list[tuple[str, dict[str, Any]]] | None = None,
-) -> dict[str, Any]:
+) -> Activity:
     """Publish a public Note by a local actor (the minimal publishing path).
 
     `mentions` are (handle, resolved actor document) pairs: each gets a Mention tag, a

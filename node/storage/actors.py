@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from node.domain.actors import LocalActor
+from node.storage.channels import Channel, notify
 from node.storage.db import Connection
 
 Pool: TypeAlias = "asyncpg.Pool[Any] | Connection"
@@ -212,3 +213,48 @@ async def graced_keys(
         now,
     )
     return tuple((r["key_id"], r["public_key_pem"]) for r in rows)
+
+
+async def forget_remote(conn: Pool, uri: str) -> None:
+    """A remote actor that deleted itself: its cached document and keys go."""
+    await conn.execute("DELETE FROM remote_actors WHERE uri = $1", uri)
+
+
+async def lock_local(conn: Connection, name: str) -> None:
+    """Lock local actor `name`'s row for this transaction (key rotation)."""
+    await conn.execute("SELECT 1 FROM local_actors WHERE name = $1 FOR UPDATE", name)
+
+
+async def retire_key(
+    conn: Connection,
+    *,
+    key_id: str,
+    local_actor_id: int,
+    public_key_pem: str,
+    retired_at: datetime,
+    valid_until: datetime,
+) -> None:
+    """Keep a replaced key verifying until `valid_until` (a grace period)."""
+    await conn.execute(
+        """INSERT INTO retired_keys (key_id, local_actor_id, public_key_pem, retired_at, valid_until)
+           VALUES ($1, $2, $3, $4, $5)""",
+        key_id,
+        local_actor_id,
+        public_key_pem,
+        retired_at,
+        valid_until,
+    )
+
+
+async def replace_key(
+    conn: Connection, local_actor_id: int, *, private_pem: str, public_pem: str
+) -> None:
+    """A new key pair (and key serial, so a new key id); every process is told."""
+    await conn.execute(
+        """UPDATE local_actors SET private_key_pem = $2, public_key_pem = $3,
+             key_serial = key_serial + 1 WHERE id = $1""",
+        local_actor_id,
+        private_pem,
+        public_pem,
+    )
+    await notify(conn, Channel.KEYS)

@@ -254,3 +254,25 @@ async def of_cluster_actor(conn: Any, actor_id: int) -> tuple[str, str] | None:
         actor_id,
     )
     return None if row is None else (row["confederation"], row["cluster"])
+
+
+async def is_announced(conn: Any, replica_actor_id: int, object_id: str) -> bool:
+    """Whether a replica (or cluster actor) announced `object_id` already."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM confederation_announced WHERE replica_actor_id = $1 AND object_id = $2",
+            replica_actor_id,
+            object_id,
+        )
+    )
+
+
+async def announcers_of(conn: Any, object_id: str) -> list[int]:
+    """The local replicas and cluster actors that announced `object_id`."""
+    return [
+        r["replica_actor_id"]
+        for r in await conn.fetch(
+            "SELECT replica_actor_id FROM confederation_announced WHERE object_id = $1",
+            object_id,
+        )
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
@@ -40,3 +41,27 @@ def with_database(dsn: str, database: str) -> str:
     """The same server DSN pointing at another database."""
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path="/" + database))
+
+
+# What a database that cannot be reached, or that dropped a connection, raises.
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
+
+async def ping(pool: Pool, *, within: float) -> bool:
+    """Whether a pooled connection answers within `within` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+    except UNAVAILABLE as exc:
+        if isinstance(exc, asyncpg.InternalClientError):
+            # the driver lost track of a connection the server killed: drop pooled ones
+            await pool.expire_connections()
+        return False
+    return True

@@ -182,3 +182,67 @@ async def following_page(
         offset,
     )
     return total, [r["target"] for r in rows]
+
+
+async def is_followed(conn: Conn, target: str) -> bool:
+    """Whether any local actor follows `target` (accepted): its posts are ours to keep."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM following WHERE target = $1 AND state = 'accepted' LIMIT 1",
+            target,
+        )
+    )
+
+
+async def is_accepted_follower(conn: Conn, local_actor_id: int, follower: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT 1 FROM followers
+               WHERE local_actor_id = $1 AND follower = $2 AND state = 'accepted'""",
+            local_actor_id,
+            follower,
+        )
+    )
+
+
+async def move_follower(conn: Conn, *, old: str, new: str, recipient: Recipient) -> int:
+    """`old` moved to `new`: every follow of `old` becomes one of `new` (accepted, as it
+    was), and `old` follows nothing here any more. Returns the follows moved."""
+    rows = await conn.fetch(
+        "SELECT local_actor_id FROM followers WHERE follower = $1", old
+    )
+    for row in rows:
+        await conn.execute(
+            """INSERT INTO followers (local_actor_id, follower, state, inbox, shared_inbox)
+               VALUES ($1, $2, 'accepted', $3, $4) ON CONFLICT (local_actor_id, follower) DO NOTHING""",
+            row["local_actor_id"],
+            new,
+            recipient.inbox,
+            recipient.shared_inbox,
+        )
+    await conn.execute("DELETE FROM followers WHERE follower = $1", old)
+    return len(rows)
+
+
+async def accepted_followers(conn: Conn, local_actor_id: int) -> list[str]:
+    """An actor's accepted followers, oldest first (export)."""
+    return [
+        r["follower"]
+        for r in await conn.fetch(
+            """SELECT follower FROM followers WHERE local_actor_id = $1 AND state = 'accepted'
+               ORDER BY created_at, follower""",
+            local_actor_id,
+        )
+    ]
+
+
+async def accepted_following(conn: Conn, local_actor_id: int) -> list[str]:
+    """Whom an actor follows (accepted), oldest first (export)."""
+    return [
+        r["target"]
+        for r in await conn.fetch(
+            """SELECT target FROM following WHERE local_actor_id = $1 AND state = 'accepted'
+               ORDER BY created_at, target""",
+            local_actor_id,
+        )
+    ]

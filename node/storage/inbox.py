@@ -6,6 +6,8 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
+from federation import retry
+from node.storage.channels import Channel, notify
 from node.storage.db import Connection
 
 Pool: TypeAlias = "asyncpg.Pool[Any]"
@@ -18,16 +20,17 @@ async def insert(
     row = await pool.fetchval(
         """WITH ins AS (INSERT INTO inbox (activity_id, actor, type, body) VALUES ($1, $2, $3, $4)
                         ON CONFLICT (activity_id) DO NOTHING RETURNING id)
-           SELECT id FROM ins, pg_notify('inbox', '')""",
+           SELECT id FROM ins, pg_notify($5, '')""",
         activity_id,
         actor,
         type_,
         body,
+        Channel.INBOX.value,
     )
     return None if row is None else int(row)
 
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = retry.INBOX.attempts or 5
 
 
 ACTOR_LOCK_CLASS = (
@@ -63,11 +66,6 @@ async def claim_pending(conn: Connection) -> asyncpg.Record | None:
     return None
 
 
-def retry_delay(attempts: int) -> float:
-    """Seconds to wait after the `attempts`-th failure: 30 s, 2 min, 8 min, 32 min."""
-    return 30.0 * float(4 ** max(attempts - 1, 0))
-
-
 async def mark_processed(conn: Connection, row_id: int) -> None:
     await conn.execute(
         "UPDATE inbox SET processed_at = now(), error = NULL WHERE id = $1", row_id
@@ -75,14 +73,14 @@ async def mark_processed(conn: Connection, row_id: int) -> None:
 
 
 async def mark_failed(conn: Connection, row_id: int, error: str, attempts: int) -> None:
-    """Record the `attempts`-th failure and when the row is due again (after MAX_ATTEMPTS,
-    never: it stays, with its error, for an admin to see)."""
+    """Record the `attempts`-th failure and when the row is due again (federation.retry.
+    INBOX; after its last attempt, never: it stays, with its error, for an admin to see)."""
     await conn.execute(
         """UPDATE inbox SET attempts = attempts + 1, error = $2,
              retry_at = now() + make_interval(secs => $3) WHERE id = $1""",
         row_id,
         error[:2000],
-        retry_delay(attempts),
+        retry.INBOX.delay(attempts),
     )
 
 
@@ -113,5 +111,19 @@ async def retry_failed(pool: Pool, ids: list[int] | None) -> int:
             msg = f"no failed activity with id {', '.join(map(str, missing))}"
             raise LookupError(msg)
         if rows:
-            await conn.execute("SELECT pg_notify('inbox', '')")
+            await notify(conn, Channel.INBOX)
     return len(rows)
+
+
+async def holds_announce_create(conn: Connection, actor: str, object_id: str) -> bool:
+    """Whether `actor`'s unprocessed activities include an Announce{Create} of
+    `object_id`."""
+    return bool(
+        await conn.fetchval(
+            """SELECT 1 FROM inbox WHERE actor = $1 AND processed_at IS NULL
+                 AND type = 'Announce' AND body->'object'->>'type' = 'Create'
+                 AND body->'object'->'object'->>'id' = $2 LIMIT 1""",
+            actor,
+            object_id,
+        )
+    )

@@ -19,3 +19,27 @@ async def count_votes(conn: Connection, question_id: str) -> tuple[dict[str, int
         "SELECT count(*) FROM poll_votes WHERE question_id = $1", question_id
     )
     return tallies, voters
+
+
+async def add(
+    conn: Connection,
+    *,
+    question_id: str,
+    voter: str,
+    choice: str,
+    activity_id: str | None,
+    multiple: bool,
+) -> bool:
+    """Count `voter`'s `choice` (oneOf: the first vote stands; anyOf: each option once per
+    voter); False when it was not counted."""
+    done = await conn.execute(
+        """INSERT INTO poll_votes (question_id, voter, choices, activity_id) VALUES ($1, $2, ARRAY[$3], $4)
+           ON CONFLICT (question_id, voter) DO UPDATE SET choices = array_append(poll_votes.choices, $3)
+           WHERE $5 AND NOT $3 = ANY(poll_votes.choices)""",
+        question_id,
+        voter,
+        choice,
+        activity_id,
+        multiple,
+    )
+    return not done.endswith(" 0")

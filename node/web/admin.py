@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,14 +21,13 @@ from node.movement import wire
 from node.movement.present import KIND_LABELS, mastodon_preview
 from node.movement.schemas import validate
 from node.runtime import appkeys
-from node.services import movement
-from node.storage import actors as store, sessions, tokens
+from node.services import access, movement
+from node.storage import actors as store, objects, sessions
 from node.web import forms
 from node.web.api import COLLECTIONS, own_object, own_object_id
 from node.web.pages import render
 
 COOKIE = "movement_session"
-SESSION_DAYS = 14
 KINDS = {v: k for k, v in COLLECTIONS.items()}  # kind -> collection
 
 
@@ -82,8 +80,13 @@ async def login(request: web.Request) -> web.Response:
     _check_origin(request)
     form = await request.post()
     token = str(form.get("token", "")).strip()
-    actor = await tokens.actor_for(request.app[appkeys.DB], token) if token else None
-    if actor is None or actor.kind not in movement.AUTHOR_KINDS:
+    opened = await access.sign_in(
+        request.app[appkeys.DB],
+        token,
+        now=request.app[appkeys.CLOCK](),
+        kinds=movement.AUTHOR_KINDS,
+    )
+    if opened is None:
         response = render(
             request,
             "admin/login.html",
@@ -91,17 +94,12 @@ async def login(request: web.Request) -> web.Response:
         )
         response.set_status(401)
         return response
-    now = request.app[appkeys.CLOCK]()
-    secret, _csrf = await sessions.create(
-        request.app[appkeys.DB],
-        local_actor_id=actor.id,
-        expires_at=now + timedelta(days=SESSION_DAYS),
-    )
+    _actor, secret = opened
     response = web.HTTPSeeOther(location="/admin")
     response.set_cookie(
         COOKIE,
         secret,
-        max_age=SESSION_DAYS * 86400,
+        max_age=access.SESSION_DAYS * 86400,
         path="/",
         httponly=True,
         secure=_secure(request),
@@ -112,8 +110,10 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     _actor, _csrf, _form = await _posted(request)
-    await sessions.end(
-        request.app[appkeys.DB], request.cookies[COOKIE], request.app[appkeys.CLOCK]()
+    await access.sign_out(
+        request.app[appkeys.DB],
+        request.cookies[COOKIE],
+        now=request.app[appkeys.CLOCK](),
     )
     response = web.HTTPSeeOther(location="/admin/login")
     response.del_cookie(COOKIE, path="/")
@@ -123,12 +123,7 @@ async def logout(request: web.Request) -> web.Response:
 async def dashboard(request: web.Request) -> web.Response:
     """GET /admin: the group's objects, newest first, with edit and delete."""
     actor, csrf = await _signed_in(request)
-    rows = await request.app[appkeys.DB].fetch(
-        """SELECT id, kind, fields, public, published_at FROM objects
-           WHERE local_actor_id = $1 AND kind IS NOT NULL AND deleted_at IS NULL
-           ORDER BY published_at DESC LIMIT 100""",
-        actor.id,
-    )
+    rows = await objects.recent_own(request.app[appkeys.DB], actor.id)
     items = [
         {
             "id": r["id"],

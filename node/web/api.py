@@ -9,11 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.audience import Audience, Reader, can_read
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import KINDS
 from node.runtime import appkeys
 from node.services import movement
-from node.storage import tokens
+from node.storage import objects, remote_objects, tokens
 
 COLLECTIONS = {
     "visions": "vision",
@@ -160,17 +161,10 @@ async def delete(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-_ROW = "id, kind, fields, body, published_at"
-
-
 async def own_object(request: web.Request, actor: LocalActor, kind: str) -> Any:
     """`actor`'s live object of `kind` named by the path (404 for any other)."""
-    row = await request.app[appkeys.DB].fetchrow(
-        f"""SELECT {_ROW} FROM objects WHERE id = $1 AND local_actor_id = $2 AND kind = $3
-            AND deleted_at IS NULL""",
-        own_object_id(request, actor),
-        actor.id,
-        kind,
+    row = await objects.own(
+        request.app[appkeys.DB], actor.id, own_object_id(request, actor), kind
     )
     if row is None:
         raise web.HTTPNotFound(reason="no such object of this group")
@@ -200,13 +194,12 @@ def _when(request: web.Request, name: str) -> datetime | None:
 async def list_own(request: web.Request) -> web.Response:
     """The token's group's objects of one kind, newest first (paged by `before`)."""
     actor = await author(request)
-    rows = await request.app[appkeys.DB].fetch(
-        f"""SELECT {_ROW} FROM objects WHERE local_actor_id = $1 AND kind = $2 AND deleted_at IS NULL
-            AND ($3::timestamptz IS NULL OR published_at < $3)
-            ORDER BY published_at DESC LIMIT {PAGE}""",
+    rows = await objects.own_page(
+        request.app[appkeys.DB],
         actor.id,
         _kind(request),
-        _when(request, "before"),
+        before=_when(request, "before"),
+        limit=PAGE,
     )
     return web.json_response(_page([_view(r) for r in rows], request))
 
@@ -225,24 +218,13 @@ async def read_objects(request: web.Request) -> web.Response:
     if kind is not None and kind not in KINDS:
         raise web.HTTPBadRequest(reason=f"kind: must be one of {', '.join(KINDS)}")
     cluster = request.query.get("cluster")
-    rows = await request.app[appkeys.DB].fetch(
-        f"""SELECT * FROM (
-              SELECT {_ROW}, clusters, true AS local FROM objects
-              WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
-              UNION ALL
-              SELECT id, kind, fields, body, received_at AS published_at, clusters, false AS local
-              FROM remote_objects WHERE kind IS NOT NULL AND public AND deleted_at IS NULL
-                AND fields IS NOT NULL
-            ) o
-            WHERE ($1::text IS NULL OR o.kind = $1)
-              AND ($2::text IS NULL OR $2 = ANY(o.clusters))
-              AND ($3::timestamptz IS NULL OR o.published_at >= $3)
-              AND ($4::timestamptz IS NULL OR o.published_at < $4)
-            ORDER BY o.published_at DESC LIMIT {PAGE}""",
-        kind,
-        cluster,
-        _when(request, "since"),
-        _when(request, "before"),
+    rows = await objects.public_movement(
+        request.app[appkeys.DB],
+        kind=kind,
+        cluster=cluster,
+        since=_when(request, "since"),
+        before=_when(request, "before"),
+        limit=PAGE,
     )
     items = [{**_view(r), "local": r["local"]} for r in rows]
     return web.json_response(_page(items, request))
@@ -258,25 +240,20 @@ async def read_object(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason="id: the object's IRI is required")
     viewer = await bearer(request)
     pool = request.app[appkeys.DB]
-    row = await pool.fetchrow(
-        f"""SELECT {_ROW}, public, local_actor_id FROM objects
-            WHERE id = $1 AND kind IS NOT NULL AND deleted_at IS NULL""",
-        object_id,
-    )
+    base = request.app[appkeys.SETTINGS].url
+    reader = Reader(None if viewer is None else actor_url(base, viewer))
+    row = await objects.live_movement(pool, object_id)
     if row is not None:
-        if row["public"] or (viewer is not None and viewer.id == row["local_actor_id"]):
+        author = f"{base}/actors/{row['author']}"
+        if can_read(Audience(row["public"], author=author), reader):
             return web.json_response({**_view(row), "local": True})
         raise web.HTTPNotFound(reason="no such object")
-    row = await pool.fetchrow(
-        """SELECT r.id, r.kind, r.fields, r.body, r.received_at AS published_at, r.public,
-                  EXISTS (SELECT 1 FROM following f WHERE f.local_actor_id = $2
-                          AND f.target = r.actor AND f.state = 'accepted') AS followed
-           FROM remote_objects r
-           WHERE r.id = $1 AND r.kind IS NOT NULL AND r.fields IS NOT NULL
-             AND r.deleted_at IS NULL""",
-        object_id,
-        None if viewer is None else viewer.id,
+    row = await remote_objects.live_movement_for(
+        pool, object_id, None if viewer is None else viewer.id
     )
-    if row is None or not (row["public"] or row["followed"]):
+    if row is None or not can_read(
+        Audience(row["public"], to_followers=True),
+        Reader(reader.actor, follows_author=bool(row["followed"])),
+    ):
         raise web.HTTPNotFound(reason="no such object")
     return web.json_response({**_view(row), "local": False})

@@ -11,7 +11,7 @@ from aiohttp import web
 from federation.vocab import activities, collections as coll
 from node.domain.actors import actor_url
 from node.runtime import appkeys
-from node.storage import follows
+from node.storage import follows, objects
 from node.web.activitypub import activity_json, require_actor
 
 
@@ -53,22 +53,15 @@ async def outbox(request: web.Request) -> web.Response:
     pool = request.app[appkeys.DB]
     url = actor_url(request.app[appkeys.SETTINGS].url, actor) + "/outbox"
     number = page_number(request)
-    total = int(
-        await pool.fetchval(
-            "SELECT count(*) FROM outbox WHERE local_actor_id = $1 AND public", actor.id
-        )
-    )
+    total = await objects.public_outbox_count(pool, actor.id)
     if number is None:
         return activity_json(
             coll.collection(id=url, total=total, first=f"{url}?page=1")
         )
-    rows = await pool.fetch(
-        "SELECT body FROM outbox WHERE local_actor_id = $1 AND public ORDER BY id DESC LIMIT $2 OFFSET $3",
-        actor.id,
-        coll.PAGE_SIZE,
-        (number - 1) * coll.PAGE_SIZE,
+    bodies = await objects.public_outbox_page(
+        pool, actor.id, limit=coll.PAGE_SIZE, offset=(number - 1) * coll.PAGE_SIZE
     )
-    items = [activities.embedded(r["body"]) for r in rows]
+    items = [activities.embedded(body) for body in bodies]
     return activity_json(
         coll.page(collection_id=url, page_number=number, items=items, total=total)
     )

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
-import structlog
 from aiohttp import web
 
 from federation.errors import FederationError
-from federation.inbox import accept
 from federation.jsonshape import check_shape
-from federation.origin import authority
-from federation.sig.verify import claim_of
 from node.runtime import appkeys
-from node.storage import domains, inbox
+from node.services import intake
 from node.web.activitypub import require_actor
-from node.web.signatures import as_http_request, verified_signer
-
-log = structlog.get_logger(__name__)
+from node.web.signatures import as_http_request
 
 
 def _accepts_content_type(value: str) -> bool:
@@ -53,34 +48,18 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
         check_shape(activity)
     except ValueError:
         raise web.HTTPBadRequest(reason="body is not JSON") from None
-    claim = claim_of(message)
-    allowlist = settings.federation_mode == "allowlist"
-    urls = (claim.key_id, activity.get("actor") if isinstance(activity, dict) else None)
-    hosts = {
-        authority(u)
-        for u in urls
-        if isinstance(u, str) and u.startswith(("http://", "https://"))
-    }
-    for host in hosts:
-        if await domains.is_refused(pool, host, allowlist_mode=allowlist):
-            raise web.HTTPForbidden(
-                reason="this server does not federate with your domain"
-            )
-    signer = await verified_signer(request)
-    incoming = accept(activity, signer=signer)
-    stored = await inbox.insert(
-        pool,
-        activity_id=incoming.id,
-        actor=incoming.actor,
-        type_=incoming.type,
-        body=incoming.raw,
-    )
-    log.info(
-        "inbox_accepted" if stored else "inbox_duplicate",
-        type=incoming.type,
-        activity_id=incoming.id,
-        actor=incoming.actor,
-    )
-    if stored:
+    try:
+        received = await intake.receive(
+            pool,
+            message,
+            activity,
+            remote=app[appkeys.REMOTE],
+            allowlist=settings.federation_mode == "allowlist",
+            now=app[appkeys.CLOCK](),
+            window=timedelta(seconds=settings.signature_window),
+        )
+    except intake.DomainRefusedError as exc:
+        raise web.HTTPForbidden(reason=str(exc)) from None
+    if received.stored:
         app[appkeys.INBOX_WAKEUP].set()
-    return web.json_response({"status": "accepted"}, status=202), not stored
+    return web.json_response({"status": "accepted"}, status=202), not received.stored

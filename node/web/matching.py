@@ -3,41 +3,29 @@ group (a mention addressed to that actor alone)."""
 
 from __future__ import annotations
 
-import uuid
-from html import escape
 from typing import Any
 
 from aiohttp import web
 
-from federation.delivery.plan import recipient_of
 from federation.errors import FederationError
-from federation.vocab import activities
-from node.domain.actors import actor_url, local_name
+from node.domain.actors import actor_url
 from node.movement.matching import Offer, rank
 from node.movement.schemas import FieldError
 from node.runtime import appkeys
-from node.services.publish import plain_text_html, store_and_create
-from node.storage import actors as store
+from node.services import contact as contact_service
+from node.storage import objects
 from node.web.api import author, invalid, json_body
 
 MAX_MATCHES = 50
-OFFERS = """
-    SELECT o.id, a.name AS local_name, NULL AS actor, o.fields FROM objects o
-      JOIN local_actors a ON a.id = o.local_actor_id
-     WHERE o.kind = 'offer' AND o.public AND o.deleted_at IS NULL
-    UNION ALL
-    SELECT id, NULL, actor, fields FROM remote_objects
-     WHERE kind = 'offer' AND public AND deleted_at IS NULL"""
 
 
 async def _own_call(request: web.Request) -> tuple[Any, Any]:
     actor = await author(request)
     base = request.app[appkeys.SETTINGS].url
-    row = await request.app[appkeys.DB].fetchrow(
-        """SELECT id, fields, body FROM objects WHERE id = $1 AND local_actor_id = $2
-           AND kind = 'call' AND deleted_at IS NULL""",
-        f"{actor_url(base, actor)}/objects/{request.match_info['object_id']}",
+    row = await objects.live_call(
+        request.app[appkeys.DB],
         actor.id,
+        f"{actor_url(base, actor)}/objects/{request.match_info['object_id']}",
     )
     if row is None:
         raise web.HTTPNotFound(reason="no such call of this group")
@@ -45,16 +33,9 @@ async def _own_call(request: web.Request) -> tuple[Any, Any]:
 
 
 async def _offers(request: web.Request) -> list[Offer]:
-    base = request.app[appkeys.SETTINGS].url
-    rows = await request.app[appkeys.DB].fetch(OFFERS)
-    return [
-        Offer(
-            r["id"],
-            r["actor"] or f"{base}/actors/{r['local_name']}",
-            dict(r["fields"]),
-        )
-        for r in rows
-    ]
+    return await contact_service.known_offers(
+        request.app[appkeys.DB], request.app[appkeys.SETTINGS].url
+    )
 
 
 async def matches(request: web.Request) -> web.Response:
@@ -92,52 +73,17 @@ async def contact(request: web.Request) -> web.Response:
     offer = next((o for o in await _offers(request) if o.id == data["offer"]), None)
     if offer is None:
         raise web.HTTPNotFound(reason="this node knows no such capability offer")
-    settings = request.app[appkeys.SETTINGS]
-    pool = request.app[appkeys.DB]
-    target = offer.actor
-    if local_name(settings.url, target) is not None:
-        doc: dict[str, Any] = {"id": target, "inbox": f"{target}/inbox"}
-        handle = local_name(settings.url, target)
-    else:
-        cached = await store.remote_actor(pool, target)
-        if cached is not None:
-            doc = cached
-        else:
-            try:
-                doc = await request.app[appkeys.REMOTE].fetch_actor(target)
-            except FederationError as exc:
-                raise web.HTTPBadGateway(
-                    reason=f"cannot reach {target}: {exc}"
-                ) from None
-        handle = doc.get("preferredUsername", "group")
-    me = actor_url(settings.url, actor)
-    mention = (
-        f'<span class="h-card"><a href="{escape(target)}" class="u-url mention">'
-        f"@{escape(str(handle))}</a></span>"
-    )
-    about = f'<p>About our call: <a href="{escape(call["id"])}">{escape(call["body"].get("name", call["id"]))}</a></p>'
-    note = activities.note(
-        id=f"{me}/objects/{uuid.uuid4()}",
-        actor=me,
-        content_html=f"<p>{mention}</p>" + plain_text_html(data["text"]) + about,
-        published=request.app[appkeys.CLOCK](),
-        followers=f"{me}/followers",
-    )
-    note |= {
-        "@context": activities.AS_CONTEXT,
-        "to": [target],
-        "cc": [],
-        "inReplyTo": offer.id,
-        "tag": [{"type": "Mention", "href": target, "name": f"@{handle}"}],
-    }
-    async with pool.acquire() as conn, conn.transaction():
-        await store_and_create(
-            conn,
-            base_url=settings.url,
+    try:
+        note = await contact_service.contact_offer(
+            request.app[appkeys.DB],
+            base_url=request.app[appkeys.SETTINGS].url,
+            remote=request.app[appkeys.REMOTE],
             actor=actor,
-            obj=note,
-            public=False,
-            extra_recipients=[recipient_of(doc)],
-            to_followers=False,
+            call={"id": call["id"], "body": dict(call["body"])},
+            offer=offer,
+            text=data["text"],
+            now=request.app[appkeys.CLOCK](),
         )
-    return web.json_response({"id": note["id"], "to": target}, status=201)
+    except FederationError as exc:
+        raise web.HTTPBadGateway(reason=f"cannot reach {offer.actor}: {exc}") from None
+    return web.json_response({"id": note["id"], "to": offer.actor}, status=201)

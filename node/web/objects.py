@@ -6,8 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.inbox import as_list
+from federation.audience import Audience, Reader, can_read
 from node.runtime import appkeys
+from node.storage import follows as follows_store, objects, remote_objects
 from node.web import pages
 from node.web.activitypub import activity_json
 from node.web.middleware import wants_html
@@ -16,21 +17,9 @@ from node.web.signatures import is_signed, verified_signer
 
 async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
     pool = request.app[appkeys.DB]
-    replies = await pool.fetch(
-        "SELECT id FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL ORDER BY received_at LIMIT 50",
-        object_id,
-    )
-    reply_total = await pool.fetchval(
-        "SELECT count(*) FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL",
-        object_id,
-    )
-    reactions = {
-        r["type"]: r["n"]
-        for r in await pool.fetch(
-            "SELECT type, count(*) AS n FROM reactions WHERE object_id = $1 GROUP BY type",
-            object_id,
-        )
-    }
+    replies = await remote_objects.reply_ids(pool, object_id)
+    reply_total = await remote_objects.reply_count(pool, object_id)
+    reactions = await remote_objects.reaction_counts(pool, object_id)
     return {
         "replies": {
             "id": f"{object_id}/replies",
@@ -39,7 +28,7 @@ async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
             "first": {
                 "type": "CollectionPage",
                 "partOf": f"{object_id}/replies",
-                "items": [r["id"] for r in replies],
+                "items": replies,
             },
         },
         "likes": {
@@ -64,19 +53,11 @@ async def _may_see(
     if not is_signed(request):
         return False
     signer = await verified_signer(request)
-    audience = {*as_list(body.get("to")), *as_list(body.get("cc"))}
-    if signer in audience:
-        return True
-    if f"{body.get('attributedTo')}/followers" not in audience:
-        return False
-    return bool(
-        await request.app[appkeys.DB].fetchval(
-            """SELECT 1 FROM followers
-               WHERE local_actor_id = $1 AND follower = $2 AND state = 'accepted'""",
-            local_actor_id,
-            signer,
-        )
+    audience = Audience.of(body)
+    follows = audience.to_followers and await follows_store.is_accepted_follower(
+        request.app[appkeys.DB], local_actor_id, signer
     )
+    return can_read(audience, Reader(signer, follows_author=follows))
 
 
 async def get_object(request: web.Request) -> web.StreamResponse:
@@ -84,10 +65,7 @@ async def get_object(request: web.Request) -> web.StreamResponse:
     request from an accepted follower of its author (404 to everyone else, never as HTML)."""
     settings = request.app[appkeys.SETTINGS]
     object_id = f"{settings.url}{request.path}"
-    row = await request.app[appkeys.DB].fetchrow(
-        "SELECT body, public, deleted_at, local_actor_id FROM objects WHERE id = $1",
-        object_id,
-    )
+    row = await objects.served(request.app[appkeys.DB], object_id)
     if row is None:
         raise web.HTTPNotFound(reason="no such object")
     if not row["public"] and (

@@ -78,7 +78,7 @@ def mastodon_display(obj: dict[str, Any]) -> str:
     return shown
 
 
-def published_create(case: str) -> dict[str, Any]:
+def published_create(case: str) -> Any:
     kind, data, extra = CASES[case]
     assert validate(kind, data) == [], "golden inputs are valid authoring input"
     object_id = f"{GROUP}/objects/{case}"

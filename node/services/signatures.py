@@ -1,0 +1,45 @@
+"""Who signed a request: the signature verified against the signer's key (fetched once,
+refetched once when a cached key fails: the peer may have rotated it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import structlog
+
+from federation.errors import SignatureExpiredError, SignatureInvalidError
+from federation.sig.verify import claim_of, verify_request
+from federation.types import HttpRequest, SignatureClaim
+from node.services.remote import RemoteActors
+
+log = structlog.get_logger(__name__)
+
+
+async def verified_signer(
+    message: HttpRequest,
+    *,
+    remote: RemoteActors,
+    now: datetime,
+    window: timedelta,
+    claim: SignatureClaim | None = None,
+) -> str:
+    """The actor id whose key validly signed `message` (`claim`: its signature claim,
+    when the caller read it already).
+
+    Raises:
+        SignatureFormatError, SignatureInvalidError, FetchRefusedError, DocumentError.
+    """
+    claim = claim or claim_of(message)
+    resolved = await remote.key_for(claim.key_id)
+    try:
+        verify_request(message, resolved.public_key, now=now, window=window)
+    except SignatureExpiredError:
+        raise
+    except SignatureInvalidError:
+        if not resolved.cached:
+            raise
+        log.info("signature_key_refetch", key_id=claim.key_id)
+        resolved = await remote.key_for(claim.key_id, refresh=True)
+        verify_request(message, resolved.public_key, now=now, window=window)
+    structlog.contextvars.bind_contextvars(signer=resolved.owner)
+    return resolved.owner
