@@ -289,3 +289,34 @@ async def test_the_token_endpoint_counts_the_deliveries_of_serves_worker_process
     delivered = {"outcome": "delivered", "answer": "2xx"}
     assert value(by_worker, "movement_deliveries_total", **delivered) > 0
     assert value(merged, "movement_deliveries_total", **delivered) == FOLLOWERS
+
+
+async def test_an_inbox_processor_survives_a_driver_error_and_is_counted(
+    make_client: Any, peer: Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncpg's InternalClientError (neither OSError nor PostgresError) used to end an
+    inbox processor for good; now each failing round is counted and the loop goes on."""
+    import asyncpg
+
+    from node.storage import inbox
+
+    real_claim = inbox.claim_pending
+    failures = {"left": 4}
+
+    async def flaky_claim(conn: Any) -> Any:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise asyncpg.InternalClientError("cannot switch to state 15")
+        return await real_claim(conn)
+
+    monkeypatch.setattr(inbox, "claim_pending", flaky_claim)
+    node = await make_client(metrics_token=TOKEN)
+    pool = node.app[appkeys.DB]
+    await create_actor(pool, kind="group", name="tenants")
+    await _follow(node, peer, "alice", "tenants")  # processed once the loops recover
+    resp = await node.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    found = samples(await resp.text())
+    assert failures["left"] == 0
+    assert value(found, "movement_background_loop_errors_total", loop="inbox") == 4
+    assert value(found, "movement_background_loops_running", loop="inbox") == 4
+    assert value(found, "movement_background_loops_running", loop="delivery") == 1
