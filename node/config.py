@@ -18,6 +18,8 @@ from node.names import InvalidNameError, check_name
 ENV_PREFIX = "MOVEMENT_NODE_"
 APP_NAME = "movement-node"
 CONFIG_FILE_NAME = "movement-node.toml"
+# where the systemd unit reads its settings; admin commands find the running node there
+SYSTEM_CONFIG = Path("/etc/movement-node") / CONFIG_FILE_NAME
 LOG_FORMATS = ("console", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 FEDERATION_MODES = ("open", "allowlist")
@@ -59,6 +61,8 @@ class Settings:
     metrics_port: int = 0
     metrics_token: str | None = None
     worker_processes: int | None = None  # None: auto (worker_count)
+    # the TOML file these settings came from (None: defaults and environment only)
+    source: Path | None = None
 
     @property
     def host_name(self) -> str:
@@ -242,8 +246,30 @@ def default_config_path(env: Mapping[str, str]) -> Path:
     return Path(data_dir).expanduser() / CONFIG_FILE_NAME
 
 
+def config_file(
+    env: Mapping[str, str],
+    config_path: Path | None = None,
+    *,
+    system: Path = SYSTEM_CONFIG,
+) -> tuple[Path | None, bool]:
+    """The settings file to read and whether it was named (then it must exist): `--config`,
+    else MOVEMENT_NODE_CONFIG, else DATA_DIR/movement-node.toml when it exists, else the
+    system-wide file the systemd unit reads when it exists, else none."""
+    if config_path is not None:
+        return config_path, True
+    if env.get(ENV_PREFIX + "CONFIG"):
+        return Path(env[ENV_PREFIX + "CONFIG"]).expanduser(), True
+    for candidate in (default_config_path(env), system):
+        if candidate.is_file():
+            return candidate, False
+    return None, False
+
+
 def load_settings(
-    env: Mapping[str, str] | None = None, config_path: Path | None = None
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+    *,
+    system: Path = SYSTEM_CONFIG,
 ) -> Settings:
     """Build Settings from an optional TOML file and the environment (which wins).
 
@@ -251,12 +277,9 @@ def load_settings(
         ConfigError: naming the first bad setting.
     """
     env = os.environ if env is None else env
-    explicit = config_path or (
-        Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None
-    )
-    path = explicit or default_config_path(env)
+    path, _named = config_file(env, config_path, system=system)
     values: dict[str, Any] = {}
-    if explicit is not None or path.is_file():
+    if path is not None:
         for key, raw in _read_toml(path).items():
             if key not in SETTINGS_DOC:
                 msg = f"{key} (in {path})"
@@ -268,4 +291,4 @@ def load_settings(
             values[key] = _convert(env_name, kind, raw_env)
     if "url" not in values:
         values["url"] = f"http://localhost:{values.get('port', DEFAULT_PORT)}"
-    return Settings(**values)
+    return Settings(**values, source=path)

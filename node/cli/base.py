@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,35 @@ class CommandError(Exception):
     """A command cannot do what was asked: shown to the operator as one line, exit code 1."""
 
 
+NO_NODE_HINT = (
+    "Is this the node you meant? Name its settings with --config FILE (or "
+    "MOVEMENT_NODE_CONFIG; the systemd unit's are in /etc/movement-node/movement-node.toml, "
+    "found by itself), or create this one with `movement-node db init` or `movement-node serve`"
+)
+
+
+def no_node(exc: Exception) -> CommandError:
+    """The one error of a command that found no node database where its settings point."""
+    return CommandError(f"{exc}. {NO_NODE_HINT}")
+
+
 def run(settings: Settings, action: Callable[[Pool], Awaitable[int]]) -> int:
+    """Run `action` on the node's existing database, saying on stderr which node that is;
+    never creates a database (`serve`, `db init` and `restore` do)."""
     from node.runtime.app import open_node_database
+    from node.storage.server import NoDatabaseError, describe
+
+    print(f"movement-node: {describe(settings)}", file=sys.stderr)
 
     async def main() -> int:
-        async with open_node_database(settings, max_size=2) as (_dsn, pool):
-            return await action(pool)
+        try:
+            async with open_node_database(settings, max_size=2, create=False) as (
+                _dsn,
+                pool,
+            ):
+                return await action(pool)
+        except NoDatabaseError as exc:
+            raise no_node(exc) from None
 
     return asyncio.run(main())
 

@@ -38,12 +38,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"movement-node {__version__}"
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="TOML settings file (default: DATA_DIR/movement-node.toml)",
-    )
+    _common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     for register in (
@@ -57,7 +52,49 @@ def _build_parser() -> argparse.ArgumentParser:
         ops.register,
     ):
         register(sub)
+    for command in _subcommands(parser):
+        _common_options(command, top=False)
     return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--config and -v, accepted before the command or after it (`serve --config F`);
+    below the top, an option not given leaves the top's value alone."""
+    unset: dict[str, object] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="TOML settings file (default: DATA_DIR/movement-node.toml, else "
+        "/etc/movement-node/movement-node.toml)",
+        **unset,  # type: ignore[arg-type]
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        help="more log lines on stderr (-v: info, -vv: debug); commands other than "
+        "serve log only warnings and errors by default",
+        **({"default": 0} if top else unset),
+    )
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every (nested) sub-command parser below `parser`."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_subcommands(child)]
+    return found
+
+
+def _log_level(settings: Settings, args: argparse.Namespace) -> str:
+    """serve logs at its setting; any other command is quiet (its answer is on stdout)
+    unless asked for more."""
+    if args.func is server.cmd_serve:
+        return settings.log_level
+    return {0: "warning", 1: "info"}.get(args.verbose, "debug")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"movement-node: error: setting {exc}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(json=settings.log_format == "json", level=settings.log_level)
+    configure_logging(
+        json=settings.log_format == "json", level=_log_level(settings, args)
+    )
     try:
         result: int = args.func(settings, args)
     except CommandError as exc:

@@ -17,16 +17,23 @@ from node.storage.db import Pool
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from node.cli.base import no_node
     from node.storage import backup
-    from node.storage.server import database_server
+    from node.storage.server import NoDatabaseError, database_server, describe
+
+    print(f"movement-node: {describe(settings)}", file=sys.stderr)
 
     async def run() -> int:
-        async with database_server(settings) as dsn:
-            try:
-                async with progress("dumping the database"):
-                    size = await backup.dump(dsn, args.file)
-            except backup.BackupError as exc:
-                raise CommandError(str(exc)) from None
+        try:
+            async with (
+                database_server(settings, create=False) as dsn,
+                progress("dumping the database"),
+            ):
+                size = await backup.dump(dsn, args.file)
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        except NoDatabaseError as exc:
+            raise no_node(exc) from None
         print(f"wrote {args.file} ({size} bytes); it holds private keys: keep it safe")
         return 0
 

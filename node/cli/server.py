@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     p_db = sub.add_parser(
         "db",
-        help="database: status, migrate",
-        description="Inspect or migrate the node's database.",
+        help="database: init, status, migrate",
+        description="Create, inspect or migrate the node's database.",
     )
     db_sub = p_db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "init",
+        help="create the node's database (the only command but serve and restore that may)",
+    ).set_defaults(func=cmd_db_init)
     db_sub.add_parser(
         "status", help="list applied and pending migrations"
     ).set_defaults(func=cmd_db_status)
@@ -164,10 +169,30 @@ async def _run_headless(app: web.Application) -> None:
 async def _with_db(
     settings: Settings, action: Callable[[str], Coroutine[Any, Any, int]]
 ) -> int:
-    from node.storage.server import database_server
+    """`action` on the node's database server; never initialises an embedded cluster."""
+    from node.cli.base import no_node
+    from node.storage.server import NoDatabaseError, database_server, describe
 
-    async with database_server(settings) as dsn:
-        return await action(dsn)
+    print(f"movement-node: {describe(settings)}", file=sys.stderr)
+    try:
+        async with database_server(settings, create=False) as dsn:
+            return await action(dsn)
+    except NoDatabaseError as exc:
+        raise no_node(exc) from None
+
+
+def cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
+    """Create (or reach) the node's database, migrate it and make its system actors."""
+    from node.runtime.app import open_node_database
+    from node.storage.server import describe
+
+    async def init() -> int:
+        async with open_node_database(settings, max_size=2):
+            pass
+        print(f"ready: {describe(settings)}")
+        return 0
+
+    return asyncio.run(init())
 
 
 def cmd_db_status(settings: Settings, args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import db, migrate
 from node.storage.channels import Channel
-from node.storage.server import database_server
+from node.storage.server import NoDatabaseError, database_server, describe
 from node.web.middleware import request_context
 from node.web.pages import setup_templates
 from node.web.routes import setup_routes
@@ -37,11 +37,19 @@ POOL_SIZE = 20
 
 @asynccontextmanager
 async def open_node_database(
-    settings: Settings, *, max_size: int = POOL_SIZE
+    settings: Settings, *, max_size: int = POOL_SIZE, create: bool = True
 ) -> AsyncIterator[tuple[str, asyncpg.Pool[Any]]]:
     """Start (or reach) PostgreSQL, migrate it, open a pool, make sure the system actors
-    exist; undo all on exit. Shared by the server and the CLI commands."""
-    async with database_server(settings) as dsn:
+    exist; undo all on exit. Shared by the server and the CLI commands.
+
+    Raises:
+        NoDatabaseError: `create` is false and there is no node database there yet (an
+            admin command pointed at the wrong settings must not make a second node).
+    """
+    async with database_server(settings, create=create) as dsn:
+        if not create and not (await migrate.status_dsn(dsn)).applied:
+            msg = f"no node database at {describe(settings).split('database: ')[1]}"
+            raise NoDatabaseError(msg)
         await migrate.apply_dsn(dsn)
         pool = await db.create_pool(dsn, max_size=max_size)
         try:

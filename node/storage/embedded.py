@@ -67,12 +67,16 @@ class EmbeddedPostgres:
     _server: PostgresServer | None = None
     created: bool = False
 
+    def exists(self) -> bool:
+        """Whether a cluster was initialised in `pgdata`."""
+        return (self.pgdata / "PG_VERSION").exists()
+
     def start(self) -> str:
         """Initialise (first time only) and start the server; return its DSN."""
         server_cls = _server_module()
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)
-        self.created = not (self.pgdata / "PG_VERSION").exists()
+        self.created = not self.exists()
         _forget_dead_handles(self.pgdata)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
