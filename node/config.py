@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from node.movement import zones
 from node.names import InvalidNameError, check_name
 
 ENV_PREFIX = "MOVEMENT_NODE_"
@@ -56,6 +57,7 @@ class Settings:
     authorized_fetch: bool = True
     signature_window: int = 3600
     place: str = ""
+    timezone: str = "UTC"
     node_name: str = "node"
     federation_mode: str = "open"
     metrics_port: int = 0
@@ -96,6 +98,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "accepted clock skew of signed requests, in seconds",
     ),
     "place": ("str", "the city or bioregion this node serves (shown in NodeInfo)"),
+    "timezone": (
+        "timezone",
+        "the node's IANA time zone (the publishing forms' default), e.g. Europe/Berlin",
+    ),
     "node_name": ("name", "handle of the node's own actor"),
     "federation_mode": (
         "federation_mode",
@@ -212,6 +218,11 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             return _parse_name(setting, raw)
         case "dsn":
             return _parse_dsn(setting, raw)
+        case "timezone":
+            try:
+                return zones.check(str(raw)).key
+            except zones.UnknownZoneError as exc:
+                raise ConfigError(setting, str(exc)) from None
         case "worker_processes":
             if str(raw).strip().lower() == "auto":
                 return None

@@ -77,6 +77,9 @@ def icalendar(
         for cluster in item.clusters:
             event.add("categories", cluster)
         calendar.add_component(event)
+    # each event's times are in its IANA zone (TZID=America/Los_Angeles): the calendar
+    # carries those zones' definitions (VTIMEZONE), so no reader has to guess them
+    calendar.add_missing_timezones()
     document: bytes = calendar.to_ical()
     return document
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from html import escape
 from typing import Any
 
+from node.movement import zones
 from node.movement.render import sanitize_html
 from node.movement.wire import (
     ASK_LABELS,
@@ -82,6 +83,15 @@ def _details(kind: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def _zone(name: object) -> tzinfo:
+    """The object's IANA zone (a calendar shows its times there); UTC for a name this
+    machine does not know."""
+    try:
+        return zones.check(str(name))
+    except zones.UnknownZoneError:
+        return UTC
+
+
 def view(row: Any) -> ObjectView:
     """A stored object row (id, kind, fields, body, clusters, published, author)."""
     body: Mapping[str, Any] = row["body"] or {}
@@ -89,8 +99,13 @@ def view(row: Any) -> ObjectView:
     start = end = None
     when = where = ""
     if row["kind"] == "call" and "startTime" in data and "timezone" in data:
-        start = datetime.fromisoformat(data["startTime"])
-        end = datetime.fromisoformat(data["endTime"]) if "endTime" in data else None
+        zone = _zone(data["timezone"])
+        start = datetime.fromisoformat(data["startTime"]).astimezone(zone)
+        end = (
+            datetime.fromisoformat(data["endTime"]).astimezone(zone)
+            if "endTime" in data
+            else None
+        )
         when = when_text(data)
         where = where_text(data["location"]) if "location" in data else ""
     return ObjectView(

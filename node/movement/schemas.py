@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -18,6 +17,8 @@ from typing import Any
 
 import jsonschema
 import referencing
+
+from node.movement import zones
 
 KINDS = ("vision", "call", "offer", "proposal")
 DOCUMENTS = (
@@ -72,14 +73,12 @@ def _is_date_time(value: object) -> bool:
 
 def _is_timezone(value: object) -> bool:
     if isinstance(value, str):
-        zoneinfo.ZoneInfo(value)
+        zones.check(value)
     return True
 
 
 FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
-FORMATS.checks("timezone", raises=(ValueError, zoneinfo.ZoneInfoNotFoundError))(
-    _is_timezone
-)
+FORMATS.checks("timezone", raises=zones.UnknownZoneError)(_is_timezone)
 
 
 @functools.cache

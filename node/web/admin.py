@@ -191,7 +191,11 @@ def _form_page(
 async def new_form(request: web.Request) -> web.Response:
     _actor, csrf = await _signed_in(request)
     kind = _kind(request)
-    form = forms.Form(kind, await _fields(request, kind), {"audience": "public"})
+    form = forms.Form(
+        kind,
+        await _fields(request, kind),
+        {"audience": "public", "timezone": request.app[appkeys.SETTINGS].timezone},
+    )
     return _form_page(
         request, form=form, csrf=csrf, action=f"/admin/{kind}/new", editing=False
     )

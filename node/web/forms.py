@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from node.movement import zones
 from node.movement.schemas import FieldError, load
 from node.movement.wire import ASK_LABELS, CAPABILITY_LABELS
 
@@ -71,8 +72,9 @@ def fields_for(kind: str, clusters: list[str]) -> list[Field]:
     zone = Field(
         "timezone",
         "Time zone",
-        "text",
-        help="An IANA time zone, e.g. America/Los_Angeles or Europe/Berlin.",
+        "select",
+        options=tuple((z, z.replace("_", " ")) for z in zones.choices()),
+        help="Where the times above are local (the node's own zone unless you pick another).",
     )
     capabilities = _labelled(
         load("common.schema.json")["$defs"]["capabilityKind"]["enum"], CAPABILITY_LABELS
@@ -177,9 +179,9 @@ def form_to_data(
     zone: ZoneInfo | None = None
     if zone_name:
         try:
-            zone = ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            errors.append(FieldError("timezone", f"unknown time zone {zone_name!r}"))
+            zone = zones.check(zone_name)
+        except zones.UnknownZoneError as exc:
+            errors.append(FieldError("timezone", str(exc)))
     for spec in fields:
         if spec.widget == "checkboxes":
             chosen = [str(v) for v in form.getall(spec.name, [])]  # type: ignore[attr-defined]

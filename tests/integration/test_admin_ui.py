@@ -11,23 +11,9 @@ from typing import Any
 import pytest
 
 from node.runtime import appkeys
-from node.services.actors import create_actor
-from node.storage import tokens
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-async def ui(make_client: Any) -> Any:
-    client = await make_client()
-    pool = client.app[appkeys.DB]
-    group = await create_actor(
-        pool, kind="group", name="tenants", display_name="Tenants"
-    )
-    await create_actor(pool, kind="cluster", name="housing")
-    _id, client.token = await tokens.create(pool, local_actor_id=group.id, label="t")
-    return client
 
 
 def csrf_of(html: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import feedparser
 import icalendar
 import pytest
+import vobject
 
 from node.runtime import appkeys
 from node.services.actors import create_actor
@@ -194,3 +195,30 @@ async def test_the_movement_map_draws_groups_clusters_bridges_and_offers(
     assert svg.count('class="bridge"') == 1
     assert "bridge housing \u00d7 transport: 1 objects" in svg
     assert "Safehouse" not in html
+
+
+async def test_calendar_times_are_in_the_calls_iana_zone_with_its_definition(
+    site: Any,
+) -> None:
+    """DTSTART;TZID=America/Los_Angeles with a VTIMEZONE (not TZID="UTC-08:00", which a
+    calendar app may read as floating or UTC), as two independent readers see it."""
+    resp = await site.get("/actors/tenants/calendar.ics")
+    raw = await resp.read()
+    assert b"TZID=America/Los_Angeles" in raw
+    assert b"UTC-08:00" not in raw
+    calendar = icalendar.Calendar.from_ical(raw)
+    zones = [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")]
+    assert zones == ["America/Los_Angeles"]
+    hearing = next(
+        e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]) == "Pack the hearing"
+    )
+    start = hearing.decoded("DTSTART")
+    assert str(start.tzinfo) == "America/Los_Angeles"
+    # vobject: its own parser, reads the VTIMEZONE it is given
+    parsed = vobject.readOne(raw.decode())
+    event = next(e for e in parsed.vevent_list if e.summary.value == "Pack the hearing")
+    other = event.dtstart.value
+    assert other.utcoffset() == start.utcoffset()
+    assert other.astimezone(UTC) == start.astimezone(UTC)
+    assert other.tzinfo is not None  # zoned, not floating
+    assert other.tzinfo.tzname(other) in ("PST", "PDT")  # from the VTIMEZONE we sent
