@@ -17,7 +17,7 @@ from federation.errors import FederationError
 from federation.vocab import activities
 from federation.vocab.read import id_of
 from node.confederation import cluster_actors, records as rec
-from node.confederation.membership import State, fold
+from node.confederation.membership import State, find_proposal, fold
 from node.domain.actors import LocalActor, actor_url, local_name
 from node.services.actors import ActorExistsError, create_actor, sign_document
 from node.services.follow import follow_out, new_activity_id
@@ -346,7 +346,7 @@ async def author_record(
     new_id = new_activity_id(base_url, member)
     also: set[str] = set()
     if action in ("yes", "no"):
-        proposal = state.proposals.get(str(target))
+        proposal = find_proposal(state, str(target))
         if proposal is None or proposal.state != "open":
             msg = f"no open proposal {target}"
             raise ConfederationError(msg)

@@ -52,6 +52,7 @@ class Proposal:
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "short_id": short_id(self.id),
             "action": self.action,
             "subject": self.subject,
             "proposer": self.proposer,
@@ -192,3 +193,26 @@ def _settle(state: State, proposal: Proposal, *, passed: bool) -> None:
         state.members.add(proposal.subject)
     else:
         state.members.discard(proposal.subject)
+
+
+def short_id(record_id: str) -> str:
+    """The last segment of a record's id (its path's, or its fragment's): what an operator
+    types for `confederation vote NAME SHORT_ID yes`."""
+    return record_id.rstrip("/").replace("#", "/").rsplit("/", 1)[-1]
+
+
+MIN_PREFIX = 6
+
+
+def find_proposal(state: State, ref: str) -> Proposal | None:
+    """The proposal `ref` names: its id, its short id, or a prefix (of at least
+    MIN_PREFIX characters) of exactly one short id."""
+    if ref in state.proposals:
+        return state.proposals[ref]
+    exact = [p for p in state.proposals.values() if short_id(p.id) == ref]
+    if exact:
+        return exact[0]
+    if len(ref) < MIN_PREFIX:
+        return None
+    starting = [p for p in state.proposals.values() if short_id(p.id).startswith(ref)]
+    return starting[0] if len(starting) == 1 else None

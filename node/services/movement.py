@@ -49,19 +49,27 @@ async def clusters_named(conn: Connection, names: list[str]) -> dict[str, LocalA
 async def check(
     conn: Connection, base_url: str, kind: str, data: Any
 ) -> dict[str, LocalActor]:
-    """Validate authoring input; returns its clusters. Raises InvalidInputError."""
+    """Validate authoring input; returns its clusters.
+
+    Raises:
+        InvalidInputError: with every failing field at once (the schema's and unknown
+            clusters, which name the clusters there are).
+    """
     errors = validate(kind, data)
+    given = data.get("clusters") if isinstance(data, dict) else None
+    names = [n for n in given if isinstance(n, str)] if isinstance(given, list) else []
+    clusters = await clusters_named(conn, names)
+    missing = [(i, n) for i, n in enumerate(names) if n not in clusters]
+    if missing:
+        known = sorted(a.name for a in await store.local_by_kind(conn, "cluster"))
+        there = f"this node has {', '.join(known)}" if known else "this node has none"
+        errors += [
+            FieldError(f"clusters.{i}", f"no cluster {n!r} on this node ({there})")
+            for i, n in missing
+            if not any(e.field == f"clusters.{i}" for e in errors)
+        ]
     if errors:
         raise InvalidInputError(errors)
-    names: list[str] = data.get("clusters", [])
-    clusters = await clusters_named(conn, names)
-    unknown = [
-        FieldError(f"clusters.{i}", f"no cluster {n!r} on this node")
-        for i, n in enumerate(names)
-        if n not in clusters
-    ]
-    if unknown:
-        raise InvalidInputError(unknown)
     return clusters
 
 

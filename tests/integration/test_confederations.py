@@ -156,7 +156,11 @@ async def test_three_nodes_vote_members_in_and_survive_losing_the_founder(
     await asyncio.sleep(0.5)
     assert c.actor("node") not in await members_of(a, "cascadia")  # one vote of two
     await wait_proposal(b, "cascadia", c.actor("node"))
-    await b.ok("confederation", "vote", "cascadia", proposal, "yes")
+    shown = json.loads(await b.ok("confederation", "show", "cascadia"))
+    short = next(p["short_id"] for p in shown["proposals"] if p["id"] == proposal)
+    assert proposal.endswith(short)
+    # the short id `show` prints (here a prefix of it) is enough to vote
+    await b.ok("confederation", "vote", "cascadia", short[:8], "yes")
     everyone = {a.actor("node"), b.actor("node"), c.actor("node")}
     for node in (a, b, c):
         await wait_members(node, "cascadia", everyone)

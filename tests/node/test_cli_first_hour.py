@@ -70,3 +70,26 @@ def test_settings_are_found_in_the_system_file_when_the_data_dir_has_none(
         named,
         True,
     )
+
+
+def test_publish_reports_every_failing_field_at_once_and_what_is_valid(
+    tmp_path: Path,
+) -> None:
+    env = _env(tmp_path, MOVEMENT_NODE_DATA_DIR=str(tmp_path / "data"))
+    assert _cli("db", "init", env=env).returncode == 0
+    assert _cli("group", "create", "tenants", env=env).returncode == 0
+    for cluster in ("housing", "transport"):
+        assert _cli("cluster", "create", cluster, env=env).returncode == 0
+    vision = tmp_path / "vision.json"
+    vision.write_text(
+        '{"title": "A city for all", "summary": "Homes.", "body": "…",'
+        ' "horizon": 7, "clusters": ["housing", "transit"]}'
+    )
+    done = _cli("publish", "vision", "--as", "tenants", "--file", str(vision), env=env)
+    assert done.returncode == 1
+    assert "horizon: must be one of 10, 20, 50" in done.stderr
+    assert (
+        "clusters.1: no cluster 'transit' on this node (this node has housing, transport)"
+        in done.stderr
+    )
+    assert done.stderr.count("error:") == 1

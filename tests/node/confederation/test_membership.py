@@ -9,7 +9,14 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from federation import proofs
 from node.confederation import records as rec
-from node.confederation.membership import fold, needed
+from node.confederation.membership import (
+    Proposal,
+    State,
+    find_proposal,
+    fold,
+    needed,
+    short_id,
+)
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CONF = "https://a.example/actors/cascadia/charter"
@@ -221,3 +228,20 @@ def test_removal_by_vote_needs_the_quorum_of_the_members_then() -> None:
             ],
         ).refused[late["id"]]
     )
+
+
+def test_a_proposal_is_found_by_id_short_id_or_unique_prefix() -> None:
+    chart, _records, a, _b, _c = history()
+    first = "https://a.example/actors/node/activities/4f9a21c0"
+    other = "https://a.example/actors/node/activities/4f9b7777"
+    state = State(chart, {a.uri}, {})
+    for pid in (first, other):
+        state.proposals[pid] = Proposal(pid, "admit", "s", a.uri, frozenset())
+    assert short_id(first) == "4f9a21c0"
+    assert short_id("https://a.example/records#4f9a21c0") == "4f9a21c0"
+    assert find_proposal(state, first) is state.proposals[first]
+    assert find_proposal(state, "4f9a21c0") is state.proposals[first]
+    assert find_proposal(state, "4f9a21") is state.proposals[first]
+    assert find_proposal(state, "4f9") is None  # too short to be sure
+    assert find_proposal(state, "4f9a2") is None
+    assert find_proposal(state, "zzzzzzzz") is None
