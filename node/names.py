@@ -38,11 +38,12 @@ def check_cluster_name(name: str) -> str:
     Raises:
         InvalidNameError: with a sentence saying what is allowed.
     """
-    check_name(name)
     if not HASHTAG_RE.fullmatch(name):
+        hint = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:64]
+        also = f"; try {hint!r}" if hint and hint != name else ""
         msg = (
-            f"invalid cluster name {name!r}: it is also a hashtag, so use lowercase "
-            "letters, digits and '_' only (no '-')"
+            f"invalid cluster name {name!r}: it is also a hashtag, so use 1-64 lowercase "
+            f"letters, digits and '_' only (no '-' or spaces){also}"
         )
         raise InvalidNameError(msg)
-    return name
+    return check_name(name)

@@ -89,7 +89,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         create = actions.add_parser(
             "create", help=f"create a {kind} actor with its own key pair"
         )
-        create.add_argument("name", help="handle: 1-64 of a-z 0-9 _ -")
+        create.add_argument(
+            "name",
+            help="handle: 1-64 of a-z 0-9 _ -"
+            if kind == "group"
+            else "handle and hashtag: 1-64 of a-z 0-9 _ (no '-')",
+        )
         create.add_argument("--display-name", help="name shown to people")
         create.add_argument("--summary", help="a sentence or two about it")
         if kind == "group":

@@ -217,7 +217,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     show.set_defaults(func=cmd_show)
     vote = csub.add_parser("vote", help="vote on a proposal as this node")
     vote.add_argument("name")
-    vote.add_argument("proposal", help="the proposal: its short_id from `show` (or a unique prefix of it, or its full id)")
+    vote.add_argument(
+        "proposal",
+        help="the proposal: its short_id from `show` (or a unique prefix of it, or its full id)",
+    )
     vote.add_argument("choice", choices=["yes", "no"])
     vote.set_defaults(func=_record_command(lambda a: (a.choice, a.proposal)))
     remove = csub.add_parser("remove", help="propose removing a member (members vote)")

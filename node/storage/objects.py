@@ -361,3 +361,13 @@ async def relayed_announces(conn: Connection, object_id: str) -> list[asyncpg.Re
             WHERE o.object_id = $1 AND o.type = 'Announce'""",
         object_id,
     )
+
+
+async def count_public_live(pool: Pool) -> int:
+    """How many public objects this node's actors have published and not deleted
+    (NodeInfo's localPosts)."""
+    return int(
+        await pool.fetchval(
+            "SELECT count(*) FROM objects WHERE public AND deleted_at IS NULL"
+        )
+    )

@@ -32,13 +32,59 @@ def wants_html(request: web.Request) -> bool:
     return "text/html" in accept and "json" not in accept
 
 
+HEADINGS = {
+    400: "That request is not one we understand",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Nothing here",
+    405: "Not allowed here",
+    413: "That is too large",
+    415: "Not a format we take",
+    422: "Please check what you sent",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+    503: "Back soon",
+}
+_MACHINE_PATHS = ("/api/", "/.well-known/", "/nodeinfo/", "/inbox")
+
+
+def wants_error_page(request: web.Request) -> bool:
+    """An error as a page in the site's layout: for a browser, or a person who opened a
+    feed; a JSON body for clients that ask for JSON and on the machine paths."""
+    accept = request.headers.get("Accept", "")
+    if "json" in accept or request.path.startswith(_MACHINE_PATHS):
+        return False
+    if request.method == "POST" and request.path.endswith("/inbox"):
+        return False
+    return "text/html" in accept or request.path.endswith((".ics", ".atom"))
+
+
 def error_response(
     request: web.Request, status: int, message: str, **extra: object
 ) -> web.Response:
-    """A JSON error body (`{"error": …}`), or a tiny page for browsers."""
-    if wants_html(request):
-        text = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
-        return web.Response(status=status, text=text, content_type="text/html")
+    """A JSON error body (`{"error": …}`), or a page in the site's layout for people."""
+    if wants_error_page(request):
+        try:
+            from node.web.pages import render  # the pages import this module
+
+            page = render(
+                request,
+                "error.html",
+                {
+                    "status": status,
+                    "heading": HEADINGS.get(status, f"Error {status}"),
+                    "message": message,
+                    "request_id": structlog.contextvars.get_contextvars().get(
+                        "request_id"
+                    ),
+                },
+            )
+            page.set_status(status)
+            return page
+        except Exception:
+            log.exception("error_page_failed")
+            text = f'<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p><p><a href="/">Home</a></p>'
+            return web.Response(status=status, text=text, content_type="text/html")
     return web.json_response(
         {"error": message, "status": status, **extra}, status=status
     )

@@ -9,7 +9,7 @@ from federation.origin import authority
 from node import __version__
 from node.domain.actors import actor_url, local_name, profile_url
 from node.runtime import appkeys
-from node.storage import actors as store
+from node.storage import actors as store, objects
 
 JRD = "application/jrd+json"
 NODEINFO_21 = (
@@ -71,8 +71,10 @@ async def nodeinfo_index(request: web.Request) -> web.Response:
 
 async def nodeinfo_document(request: web.Request) -> web.Response:
     settings = request.app[appkeys.SETTINGS]
+    pool = request.app[appkeys.DB]
     usage = nodeinfo.Usage(
-        local_actors=await store.count_local(request.app[appkeys.DB]), local_posts=0
+        local_actors=await store.count_local(pool),
+        local_posts=await objects.count_public_live(pool),
     )
     metadata = {
         "nodeName": settings.place or authority(settings.url),

@@ -93,3 +93,14 @@ def test_publish_reports_every_failing_field_at_once_and_what_is_valid(
         in done.stderr
     )
     assert done.stderr.count("error:") == 1
+
+
+def test_a_cluster_name_with_a_dash_is_refused_with_a_suggestion() -> None:
+    from node.names import InvalidNameError, check_cluster_name
+
+    with pytest.raises(InvalidNameError) as refused:
+        check_cluster_name("Public-Health")
+    message = str(refused.value)
+    assert "no '-'" in message
+    assert "try 'public_health'" in message
+    assert "'_' or '-'" not in message  # never says '-' is allowed
