@@ -14,6 +14,8 @@ from node.movement.render import sanitize_html
 from node.movement.wire import (
     ASK_LABELS,
     CAPABILITY_LABELS,
+    deadline_label,
+    deadline_text,
     when_text,
     where_text,
 )
@@ -62,6 +64,8 @@ def _details(kind: str, data: Mapping[str, Any]) -> list[tuple[str, str]]:
         ]
         if needed:
             lines.append(("Needed", ", ".join(needed)))
+        if "deadline" in data and "timezone" in data:
+            lines.append((deadline_label(dict(data)), deadline_text(dict(data))))
         return lines
     if kind == "offer":
         return [
@@ -98,6 +102,13 @@ def view(row: Any) -> ObjectView:
     data: dict[str, Any] = dict(row["fields"] or {})
     start = end = None
     when = where = ""
+    if row["kind"] == "call" and "deadline" in data and "timezone" in data:
+        # a call for public comment has no time of its own: its calendar entry is the
+        # moment responses close
+        start = end = datetime.fromisoformat(data["deadline"]).astimezone(
+            _zone(data["timezone"])
+        )
+        when = f"{deadline_label(data)}: {deadline_text(data)}"
     if row["kind"] == "call" and "startTime" in data and "timezone" in data:
         zone = _zone(data["timezone"])
         start = datetime.fromisoformat(data["startTime"]).astimezone(zone)

@@ -86,6 +86,17 @@ def when_text(data: dict[str, Any]) -> str:
     return f"{text} {start.tzname()} ({data['timezone']})"
 
 
+def deadline_text(data: dict[str, Any]) -> str:
+    """The deadline in the call's zone: 'Wed 9 Dec 2026, 12:00 PST (America/Los_Angeles)'."""
+    zone = ZoneInfo(data["timezone"])
+    at = datetime.fromisoformat(data["deadline"]).astimezone(zone)
+    return f"{at:%a} {at.day} {at:%b %Y, %H:%M} {at.tzname()} ({data['timezone']})"
+
+
+def deadline_label(data: dict[str, Any]) -> str:
+    return "Comments close" if "public-comment" in data.get("asks", []) else "Deadline"
+
+
 def where_text(location: dict[str, Any]) -> str:
     return ", ".join(filter(None, [location["name"], location.get("address")]))
 
@@ -105,6 +116,8 @@ def call_summary(data: dict[str, Any]) -> str:
     if "startTime" in data:
         parts.append(f"When: {when_text(data)}.")
         parts.append(f"Where: {where_text(data['location'])}.")
+    if "deadline" in data:
+        parts.append(f"{deadline_label(data)}: {deadline_text(data)}.")
     parts.append(f"Urgency: {data['urgency']}.")
     parts.append(_ask(data) + ".")
     return " ".join(parts)
@@ -214,6 +227,8 @@ def _call_fields(data: dict[str, Any], type_: str) -> dict[str, Any]:
     }
     if data.get("summary"):
         fields["abstract"] = data["summary"]
+    if "deadline" in data:
+        fields |= {"deadline": data["deadline"], "timezone": data["timezone"]}
     if type_ == "Note":  # a call for public comment: the essentials lead the content
         fields["content"] = paragraph(call_summary(data)) + markdown_html(data["body"])
         return fields
@@ -242,6 +257,7 @@ _COPY = {
     "call": (
         "startTime",
         "endTime",
+        "deadline",
         "timezone",
         "urgency",
         "asks",

@@ -106,6 +106,12 @@ def fields_for(kind: str, clusters: list[str]) -> list[Field]:
             ),
             Field("startTime", "Starts", "datetime"),
             Field("endTime", "Ends", "datetime"),
+            Field(
+                "deadline",
+                "Responses close",
+                "datetime",
+                help="For a call for public comment: when comments close.",
+            ),
             zone,
             Field("location.name", "Place", "text"),
             Field("location.address", "Address", "text"),

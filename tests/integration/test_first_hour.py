@@ -76,3 +76,52 @@ async def test_nodeinfo_counts_the_public_objects_published(ui: Any) -> None:
     assert secret.status == 201
     document = await (await ui.get("/nodeinfo/2.1")).json()
     assert document["usage"]["localPosts"] == 3  # the followers-only call not counted
+
+
+async def test_a_call_for_comment_has_a_deadline_on_its_page_and_in_the_calendar(
+    ui: Any,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import icalendar
+
+    close = (datetime.now(UTC) + timedelta(days=8)).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    comment = {
+        "title": "Comment on the rezoning",
+        "body": "Tell the council what the neighbourhood needs.",
+        "urgency": "normal",
+        "asks": ["public-comment"],
+        "deadline": close.isoformat(),
+        "timezone": "Europe/Berlin",
+    }
+    resp = await ui.post(
+        "/api/v1/calls", json=comment, headers={"Authorization": f"Bearer {ui.token}"}
+    )
+    assert resp.status == 201, await resp.text()
+    created = await resp.json()
+    assert created["object"]["type"] == "Note"
+    assert created["object"]["deadline"] == close.isoformat()
+    local = close.astimezone(ZoneInfo("Europe/Berlin"))
+    shown = f"{local:%H:%M}"
+    assert (
+        f"Comments close: {local:%a} {local.day} {local:%b %Y}, {shown}"
+        in (created["object"]["content"])
+    )
+    path = created["id"].split("8080", 1)[1]
+    page = await (await ui.get(path, headers=BROWSER)).text()
+    assert "Comments close" in page
+    assert shown in page
+    raw = await (await ui.get("/actors/tenants/calendar.ics")).read()
+    events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    (event,) = [e for e in events if "rezoning" in str(e["SUMMARY"])]
+    assert event.decoded("DTSTART") == close
+    missing_zone = {k: v for k, v in comment.items() if k != "timezone"}
+    refused = await ui.post(
+        "/api/v1/calls",
+        json=missing_zone,
+        headers={"Authorization": f"Bearer {ui.token}"},
+    )
+    assert refused.status == 422

@@ -39,6 +39,8 @@ COMMENT_CALL = {
     "urgency": "normal",
     "asks": ["public-comment"],
     "clusters": ["transport"],
+    "deadline": "2026-12-09T12:00:00-08:00",
+    "timezone": "America/Los_Angeles",
 }
 CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "vision": ("vision", VISION, {}),
@@ -125,7 +127,12 @@ ESSENTIALS: dict[str, list[Any]] = {
         "legal",
         "medic",
     ],
-    "call_comment": ["Comment on the draft transit plan", "comment publicly", "buses"],
+    "call_comment": [
+        "Comment on the draft transit plan",
+        "comment publicly",
+        "buses",
+        "Comments close: Wed 9 Dec 2026, 12:00 PST (America/Los_Angeles)",
+    ],
     "offer": [OFFER["title"], "legal", "King County", "weekday evenings", "legal@"],
     "proposal": [PROPOSAL["title"], "assembly decides", "( ) Yes: 0", "( ) Later: 0"],
     "proposal_closed": [PROPOSAL["title"], "[ ] Yes: 7", "[ ] No: 0", "[ ] Later: 2"],
