@@ -80,7 +80,7 @@ async def test_a_group_admin_publishes_a_call_to_action_in_the_browser(
     await page.get_by_label("turn out").check()
     await page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
     await page.get_by_label("Ends").fill("2020-01-01T10:00")  # before its start
-    await page.get_by_label("Time zone").fill("Europe/Berlin")
+    await page.get_by_label("Time zone").select_option("Europe/Berlin")
     await page.get_by_label("Place", exact=True).fill("Community hall")
     await page.get_by_label("#housing").check()
     await page.get_by_role("button", name="Publish").click()
