@@ -32,31 +32,34 @@ def accept(activity: Any, *, signer: str) -> IncomingActivity:
     """
     if not isinstance(activity, dict):
         msg = "an activity must be a JSON object"
-        raise DocumentError(msg)
+        raise DocumentError(msg, code="activity_not_an_object", status=400)
     type_ = activity.get("type")
     if not isinstance(type_, str) or not type_:
         msg = "activity has no single type"
-        raise DocumentError(msg)
+        raise DocumentError(msg, code="activity_without_type", status=400)
     actor = id_of(activity.get("actor"))
     if actor is None:
         msg = "activity has no actor"
-        raise DocumentError(msg)
+        raise DocumentError(msg, code="activity_without_actor", status=400)
     try:
         origin_of(actor)
     except ValueError:
         msg = "activity actor is not an http(s) URL"
-        raise DocumentError(msg) from None
+        raise DocumentError(msg, code="activity_actor_invalid", status=400) from None
     if actor != signer:
         msg = f"signed by {signer}, not by the activity's actor {actor}"
-        raise SignatureInvalidError(msg)
+        raise SignatureInvalidError(msg, code="signer_actor_mismatch")
     activity_id = activity.get("id")
-    if activity_id is not None:
-        if not isinstance(activity_id, str):
-            msg = "activity id must be a string"
-            raise DocumentError(msg)
-        if not same_origin(activity_id, actor):
-            msg = f"activity id {activity_id} is not on the actor's origin"
-            raise OriginMismatchError(msg)
+    if activity_id is None:
+        # without an id an activity cannot be told from its replay (processed once)
+        msg = "activity has no id"
+        raise DocumentError(msg, code="activity_without_id", status=400)
+    if not isinstance(activity_id, str):
+        msg = "activity id must be a string"
+        raise DocumentError(msg, code="activity_id_invalid", status=400)
+    if not same_origin(activity_id, actor):
+        msg = f"activity id {activity_id} is not on the actor's origin"
+        raise OriginMismatchError(msg, code="activity_id_origin_mismatch", status=400)
     return IncomingActivity(
         id=activity_id,
         type=type_,

@@ -24,11 +24,11 @@ def check_shape(
         if isinstance(item, dict | list):
             if depth > max_depth:
                 msg = f"JSON nested deeper than {max_depth}"
-                raise DocumentError(msg)
+                raise DocumentError(msg, code="too_deep", status=400)
             if isinstance(item, list):
                 if len(item) > max_array:
                     msg = f"JSON array longer than {max_array}"
-                    raise DocumentError(msg)
+                    raise DocumentError(msg, code="array_too_long", status=400)
                 stack.extend((child, depth + 1) for child in item)
             else:
                 stack.extend((child, depth + 1) for child in item.values())

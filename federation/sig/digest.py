@@ -38,13 +38,13 @@ def verify_digest(value: str, body: bytes) -> None:
                 got = base64.b64decode(encoded, validate=True)
             except ValueError:
                 msg = "Digest is not valid base64"
-                raise SignatureFormatError(msg) from None
+                raise SignatureFormatError(msg, code="digest_malformed") from None
             if not hmac.compare_digest(got, expected):
                 msg = "Digest does not match the body"
-                raise SignatureInvalidError(msg)
+                raise SignatureInvalidError(msg, code="digest_mismatch")
             return
     msg = "Digest has no SHA-256 value"
-    raise SignatureFormatError(msg)
+    raise SignatureFormatError(msg, code="digest_malformed")
 
 
 def verify_content_digest(value: str, body: bytes) -> None:
@@ -57,15 +57,15 @@ def verify_content_digest(value: str, body: bytes) -> None:
             encoded = encoded.strip()
             if not (encoded.startswith(":") and encoded.endswith(":")):
                 msg = "Content-Digest value is not a byte sequence"
-                raise SignatureFormatError(msg)
+                raise SignatureFormatError(msg, code="digest_malformed")
             try:
                 got = base64.b64decode(encoded[1:-1], validate=True)
             except ValueError:
                 msg = "Content-Digest is not valid base64"
-                raise SignatureFormatError(msg) from None
+                raise SignatureFormatError(msg, code="digest_malformed") from None
             if not hmac.compare_digest(got, hashes[algo](body).digest()):
                 msg = "Content-Digest does not match the body"
-                raise SignatureInvalidError(msg)
+                raise SignatureInvalidError(msg, code="digest_mismatch")
             return
     msg = "Content-Digest has no sha-256 or sha-512 value"
-    raise SignatureFormatError(msg)
+    raise SignatureFormatError(msg, code="digest_malformed")

@@ -38,7 +38,7 @@ def claim_of(request: HttpRequest) -> SignatureClaim:
             "cavage", cavage.parse_signature_header(request.headers["signature"]).key_id
         )
     msg = "request is not signed"
-    raise SignatureFormatError(msg)
+    raise SignatureFormatError(msg, code="request_not_signed")
 
 
 def _check_time(when: datetime, now: datetime, window: timedelta, what: str) -> None:
@@ -73,7 +73,7 @@ def _require_body_digest(
         return
     if field not in covered:
         msg = f"signature must cover {field} for a request with a body"
-        raise SignatureInvalidError(msg)
+        raise SignatureInvalidError(msg, code="digest_not_signed")
     check(request.headers.get(field, ""), request.body)
 
 

@@ -29,7 +29,8 @@ PAGE = 20
 def invalid(errors: list[Any]) -> web.Response:
     return web.json_response(
         {
-            "error": "invalid input",
+            "error": "invalid_input",
+            "message": "invalid input",
             "status": 422,
             "fields": [e.as_json() for e in errors],
         },

@@ -12,11 +12,7 @@ import structlog
 from aiohttp import web
 
 from federation.errors import (
-    DocumentError,
     FederationError,
-    FetchRefusedError,
-    OriginMismatchError,
-    SignatureInvalidError,
 )
 from node.runtime import appkeys
 from node.runtime.metrics import route_of
@@ -60,7 +56,12 @@ def wants_error_page(request: web.Request) -> bool:
 
 
 def error_response(
-    request: web.Request, status: int, message: str, **extra: object
+    request: web.Request,
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    **extra: object,
 ) -> web.Response:
     """A JSON error body (`{"error": …}`), or a page in the site's layout for people."""
     if wants_error_page(request):
@@ -86,18 +87,48 @@ def error_response(
             text = f'<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p><p><a href="/">Home</a></p>'
             return web.Response(status=status, text=text, content_type="text/html")
     return web.json_response(
-        {"error": message, "status": status, **extra}, status=status
+        {
+            "error": code or CODES.get(status, "error"),
+            "message": message,
+            "status": status,
+            **extra,
+        },
+        status=status,
     )
 
 
-def _federation_status(exc: FederationError) -> int:
-    """One place that maps protocol refusals to HTTP statuses (malformed: 400)."""
-    if isinstance(
-        exc,
-        SignatureInvalidError | FetchRefusedError | DocumentError | OriginMismatchError,
-    ):
-        return 401  # we could not establish who signed this
-    return 400
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "unavailable",
+}
+
+
+class Refusal(web.HTTPException):
+    """An HTTP refusal with a stable machine-readable code (the JSON body's `error`)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status_code = status
+        super().__init__(reason=message, headers=headers)
+        self.code = code
 
 
 @web.middleware
@@ -123,11 +154,18 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
                 status=exc.status, text=exc.text, content_type="application/json"
             )
         else:
-            response = error_response(request, exc.status, exc.reason)
+            response = error_response(
+                request, exc.status, exc.reason, code=getattr(exc, "code", None)
+            )
+            response.headers.extend(
+                (k, v)
+                for k, v in exc.headers.items()
+                if k.lower() in ("retry-after", "www-authenticate", "allow")
+            )
     except FederationError as exc:
-        status = _federation_status(exc)
-        log.info("request_refused", error=exc.__class__.__name__, reason=str(exc))
-        response = error_response(request, status, str(exc))
+        status = exc.status
+        log.info("request_refused", error=exc.code, reason=str(exc))
+        response = error_response(request, status, str(exc), code=exc.code)
     except Exception:
         log.exception("request_failed")
         response = error_response(request, 500, "internal server error")

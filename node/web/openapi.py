@@ -15,9 +15,13 @@ from node.web.api import COLLECTIONS
 
 _ERROR = {
     "type": "object",
-    "required": ["error", "status"],
+    "required": ["error", "message", "status"],
     "properties": {
-        "error": {"type": "string"},
+        "error": {
+            "type": "string",
+            "description": "a stable code (FEDERATION.md lists them), e.g. invalid_input",
+        },
+        "message": {"type": "string", "description": "the same, as a sentence"},
         "status": {"type": "integer"},
         "fields": {
             "type": "array",

@@ -31,7 +31,13 @@ def test_signer_other_than_actor_is_refused() -> None:
 def test_actor_given_as_object_is_read_by_id() -> None:
     assert (
         accept(
-            {"type": "Like", "actor": {"id": ALICE}, "object": "x"}, signer=ALICE
+            {
+                "type": "Like",
+                "id": f"{ALICE}#like",
+                "actor": {"id": ALICE},
+                "object": "x",
+            },
+            signer=ALICE,
         ).actor
         == ALICE
     )
@@ -65,3 +71,11 @@ def test_id_on_another_origin_is_refused() -> None:
 def test_malformed_activities_are_refused(activity: object) -> None:
     with pytest.raises(DocumentError):
         accept(activity, signer=ALICE)
+
+
+def test_an_activity_without_an_id_is_refused() -> None:
+    """Without an id a replay cannot be told from the original (processed once)."""
+    with pytest.raises(DocumentError) as refused:
+        accept({"type": "Like", "actor": ALICE, "object": "x"}, signer=ALICE)
+    assert refused.value.code == "activity_without_id"
+    assert refused.value.status == 400

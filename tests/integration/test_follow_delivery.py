@@ -155,7 +155,9 @@ async def test_spoofed_actor_is_401_and_nothing_is_stored(
     spoof = _follow(node, peer, "alice")
     resp = await _send(node, peer, spoof, as_="mallory")
     assert resp.status == 401
-    assert "not by the activity's actor" in (await resp.json())["error"]
+    refused = await resp.json()
+    assert refused["error"] == "signer_actor_mismatch"
+    assert "not by the activity's actor" in refused["message"]
     assert await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox") == 0
 
 

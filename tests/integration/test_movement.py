@@ -242,7 +242,8 @@ async def test_hostile_input_is_a_422_naming_the_field_and_stores_nothing(
     resp = await _publish(node, token, "calls", CALL | change)
     assert resp.status == 422
     body = await resp.json()
-    assert body["error"] == "invalid input"
+    assert body["error"] == "invalid_input"
+    assert body["message"] == "invalid input"
     assert any(
         f["field"] == field and message in f["message"] for f in body["fields"]
     ), body

@@ -135,7 +135,9 @@ async def test_stale_date_is_401(node: Any, peer: Peer) -> None:
         headers=peer.sign_get("alice", url, now=datetime.now(UTC) - timedelta(hours=2)),
     )
     assert resp.status == 401
-    assert "window" in (await resp.json())["error"]
+    refused = await resp.json()
+    assert refused["error"] == "date_out_of_window"
+    assert "window" in refused["message"]
 
 
 async def test_key_owned_by_another_actor_is_401(node: Any, peer: Peer) -> None:
@@ -172,9 +174,11 @@ async def test_instance_actor_is_open_and_an_application(node: Any) -> None:
     assert doc["publicKey"]["id"] == _url(node, "/actor#main-key")
 
 
-async def test_garbled_signature_is_400(node: Any) -> None:
+async def test_garbled_signature_is_401_signature_malformed(node: Any) -> None:
+    """Anything about who sent a request is a 401 (FEDERATION.md, error codes)."""
     resp = await node.get(
         "/actors/housing",
         headers={"Accept": AP, "Signature": "this is not a signature"},
     )
-    assert resp.status == 400
+    assert resp.status == 401
+    assert (await resp.json())["error"] == "signature_malformed"

@@ -44,7 +44,9 @@ async def test_unknown_path_is_404_with_json_body(
     resp = await client.get("/no/such/thing", headers={"Accept": "application/json"})
     assert resp.status == 404
     assert resp.content_type == "application/json"
-    assert (await resp.json())["error"] == "Not Found"
+    body = await resp.json()
+    assert body["error"] == "not_found"
+    assert body["message"] == "Not Found"
 
 
 async def test_every_request_is_logged_with_id_status_and_duration(
