@@ -19,16 +19,14 @@ class IncomingActivity:
     raw: dict[str, Any]
 
 
-def accept(activity: Any, *, signer: str) -> IncomingActivity:
-    """Check an activity against the actor whose key signed the request.
-
-    The signer must be the activity's actor (Fedify CVE-2025-54888); the activity id,
-    when present, must share the actor's origin.
+def check_activity(activity: Any) -> IncomingActivity:
+    """The activity's shape, before anyone's key is fetched: an object with one type, an
+    http(s) actor, and an id on the actor's origin (without an id a replay could not be
+    told from the original).
 
     Raises:
-        DocumentError: not an activity.
-        SignatureInvalidError: signed by someone else than `actor`.
-        OriginMismatchError: the id is on another origin.
+        DocumentError: not an activity (400).
+        OriginMismatchError: the id is on another origin (400).
     """
     if not isinstance(activity, dict):
         msg = "an activity must be a JSON object"
@@ -46,12 +44,8 @@ def accept(activity: Any, *, signer: str) -> IncomingActivity:
     except ValueError:
         msg = "activity actor is not an http(s) URL"
         raise DocumentError(msg, code="activity_actor_invalid", status=400) from None
-    if actor != signer:
-        msg = f"signed by {signer}, not by the activity's actor {actor}"
-        raise SignatureInvalidError(msg, code="signer_actor_mismatch")
     activity_id = activity.get("id")
     if activity_id is None:
-        # without an id an activity cannot be told from its replay (processed once)
         msg = "activity has no id"
         raise DocumentError(msg, code="activity_without_id", status=400)
     if not isinstance(activity_id, str):
@@ -67,3 +61,19 @@ def accept(activity: Any, *, signer: str) -> IncomingActivity:
         object_id=id_of(activity.get("object")),
         raw=activity,
     )
+
+
+def accept(activity: Any, *, signer: str) -> IncomingActivity:
+    """Check an activity against the actor whose key signed the request: its shape
+    (check_activity), and the signer must be its actor (Fedify CVE-2025-54888).
+
+    Raises:
+        DocumentError: not an activity.
+        SignatureInvalidError: signed by someone else than `actor`.
+        OriginMismatchError: the id is on another origin.
+    """
+    incoming = check_activity(activity)
+    if incoming.actor != signer:
+        msg = f"signed by {signer}, not by the activity's actor {incoming.actor}"
+        raise SignatureInvalidError(msg, code="signer_actor_mismatch")
+    return incoming

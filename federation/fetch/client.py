@@ -9,7 +9,6 @@ with a 1 MiB cap while streaming, and the whole fetch has a 10 s deadline.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
+from federation import jsonshape
 from federation.errors import DocumentError, FetchRefusedError
 from federation.fetch import guard
 from federation.jsonshape import check_shape
@@ -191,10 +191,10 @@ class Fetcher:
             msg = f"fetching {url} failed: {exc.__class__.__name__}"
             raise FetchRefusedError(msg) from None
         try:
-            document = json.loads(body)
-        except ValueError:
-            msg = f"{url} did not return JSON"
-            raise DocumentError(msg) from None
+            document = jsonshape.parse(body)
+        except DocumentError as exc:
+            msg = f"{url} did not return usable JSON: {exc}"
+            raise DocumentError(msg, code=exc.code) from None  # 401: no key to trust
         if not isinstance(document, dict):
             msg = f"{url} did not return a JSON object"
             raise DocumentError(msg)

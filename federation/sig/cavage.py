@@ -24,6 +24,7 @@ POST_HEADERS: tuple[str, ...] = ("(request-target)", "host", "date", "digest")
 GET_HEADERS: tuple[str, ...] = ("(request-target)", "host", "date")
 _PARAM_RE = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|(\d+(?:\.\d+)?))\s*(?:,|$)')
 MAX_HEADER = 8192
+MAX_COVERED = 32  # headers a signature may cover (Mastodon signs 4 or 5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,9 @@ def parse_signature_header(value: str) -> CavageSignature:
         msg = "malformed signature, created or expires value"
         raise SignatureFormatError(msg) from None
     headers = tuple(params.get("headers", "(created)").lower().split())
+    if len(headers) > MAX_COVERED:
+        msg = f"a signature covers at most {MAX_COVERED} headers"
+        raise SignatureFormatError(msg, code="signature_covers_too_much")
     return CavageSignature(
         key_id=params["keyId"],
         algorithm=params.get("algorithm", "").lower() or None,

@@ -38,6 +38,9 @@ LABEL = "sig1"
 _NO_CLOCK = timedelta(days=365 * 1000)  # the library's wall-clock checks, disabled
 
 
+MAX_COVERED = 32  # components a signature may cover
+
+
 @dataclass(frozen=True, slots=True)
 class SignatureInput:
     label: str
@@ -99,6 +102,9 @@ def parse_signature_input(request: HttpRequest) -> SignatureInput:
         msg = "Signature-Input needs a component list and a keyid"
         raise SignatureFormatError(msg)
     covered = tuple(str(item[0]) for item in members)
+    if len(covered) > MAX_COVERED:
+        msg = f"a signature covers at most {MAX_COVERED} components"
+        raise SignatureFormatError(msg, code="signature_covers_too_much")
     created, expires = params.get("created"), params.get("expires")
     alg = params.get("alg")
     return SignatureInput(

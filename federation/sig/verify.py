@@ -77,25 +77,37 @@ def _require_body_digest(
     check(request.headers.get(field, ""), request.body)
 
 
-def _verify_cavage(
-    request: HttpRequest, key: PublicKey, now: datetime, window: timedelta
-) -> Verdict:
+def _check_host(request: HttpRequest, covered: set[str], host: str | None) -> None:
+    """A signed Host must be ours: otherwise a delivery signed for another server is being
+    replayed to us."""
+    if host is None or "host" not in covered:
+        return
+    if request.headers.get("host", "").strip().lower().rstrip(".") != host.lower():
+        msg = "the signed Host is not this server"
+        raise SignatureInvalidError(msg, code="host_mismatch")
+
+
+def _policy_cavage(
+    request: HttpRequest, now: datetime, window: timedelta, host: str | None
+) -> cavage.CavageSignature:
+    """Every draft-cavage check but the signature itself (no key needed)."""
     sig = cavage.parse_signature_header(request.headers["signature"])
     covered = set(sig.headers)
     # Mastodon signed_request.rb: (request-target) or digest; date or (created); host on GET
     if "(request-target)" not in covered:
         msg = "signature must cover (request-target)"
-        raise SignatureInvalidError(msg)
+        raise SignatureInvalidError(msg, code="signature_covers_too_little")
     if "host" not in covered:
         msg = "signature must cover host"
-        raise SignatureInvalidError(msg)
+        raise SignatureInvalidError(msg, code="signature_covers_too_little")
+    _check_host(request, covered, host)
     if "date" in covered:
         _check_time(_parse_date(request.headers.get("date", "")), now, window, "Date")
     elif "(created)" in covered and sig.created is not None:
         _check_time(datetime.fromtimestamp(sig.created, UTC), now, window, "created")
     else:
         msg = "signature must cover date"
-        raise SignatureInvalidError(msg)
+        raise SignatureInvalidError(msg, code="signature_covers_too_little")
     if (
         sig.expires is not None
         and datetime.fromtimestamp(sig.expires, UTC) < now - window
@@ -103,13 +115,13 @@ def _verify_cavage(
         msg = "signature has expired"
         raise SignatureExpiredError(msg)
     _require_body_digest(request, covered, "digest", verify_digest)
-    cavage.verify(request, sig, key)
-    return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)
+    return sig
 
 
-def _verify_rfc9421(
-    request: HttpRequest, key: PublicKey, now: datetime, window: timedelta
-) -> Verdict:
+def _policy_rfc9421(
+    request: HttpRequest, now: datetime, window: timedelta, host: str | None
+) -> rfc9421.SignatureInput:
+    """Every RFC 9421 check but the signature itself (no key needed)."""
     parsed = rfc9421.parse_signature_input(request)
     covered = set(parsed.covered)
     if (
@@ -117,7 +129,7 @@ def _verify_rfc9421(
         and not {"@method", "@authority", "@path"} <= covered
     ):
         msg = "signature must cover @method and @target-uri"
-        raise SignatureInvalidError(msg)
+        raise SignatureInvalidError(msg, code="signature_covers_too_little")
     if parsed.created is None:
         msg = "signature needs a created parameter"
         raise SignatureFormatError(msg)
@@ -125,9 +137,31 @@ def _verify_rfc9421(
     if parsed.expires is not None and datetime.fromtimestamp(parsed.expires, UTC) < now:
         msg = "signature has expired"
         raise SignatureExpiredError(msg)
+    _check_host(request, covered, host)
     _require_body_digest(request, covered, "content-digest", verify_content_digest)
-    rfc9421.verify(request, parsed, key)
-    return Verdict(key_id=parsed.key_id, scheme="rfc9421", covered=parsed.covered)
+    return parsed
+
+
+def precheck(
+    request: HttpRequest,
+    *,
+    now: datetime,
+    window: timedelta = DEFAULT_WINDOW,
+    host: str | None = None,
+) -> SignatureClaim:
+    """Every check that needs no key, cheapest first: which scheme and key, sizes, what
+    is covered, the time window, a signed Host that is `host` (ours), and a digest that
+    matches the body. Done before any key is fetched, so a refusal costs no request out.
+
+    Raises:
+        SignatureFormatError, SignatureInvalidError, SignatureExpiredError.
+    """
+    claim = claim_of(request)
+    if claim.scheme == "rfc9421":
+        _policy_rfc9421(request, now, window, host)
+    else:
+        _policy_cavage(request, now, window, host)
+    return claim
 
 
 def verify_request(
@@ -136,6 +170,7 @@ def verify_request(
     *,
     now: datetime,
     window: timedelta = DEFAULT_WINDOW,
+    host: str | None = None,
 ) -> Verdict:
     """Verify a signed request with the claimed key under our policy.
 
@@ -146,5 +181,9 @@ def verify_request(
     """
     claim = claim_of(request)
     if claim.scheme == "rfc9421":
-        return _verify_rfc9421(request, key, now, window)
-    return _verify_cavage(request, key, now, window)
+        parsed = _policy_rfc9421(request, now, window, host)
+        rfc9421.verify(request, parsed, key)
+        return Verdict(key_id=parsed.key_id, scheme="rfc9421", covered=parsed.covered)
+    sig = _policy_cavage(request, now, window, host)
+    cavage.verify(request, sig, key)
+    return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)

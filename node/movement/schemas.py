@@ -161,6 +161,19 @@ def semantic_errors(kind: str, data: dict[str, Any]) -> list[FieldError]:
     return []
 
 
+def _nuls(value: Any, path: str = "") -> list[str]:
+    """The paths of strings holding a NUL (PostgreSQL text cannot store one)."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nuls(v, f"{path}.{k}".strip("."))]
+    if isinstance(value, list):
+        return [
+            p for i, v in enumerate(value) for p in _nuls(v, f"{path}.{i}".strip("."))
+        ]
+    return []
+
+
 def validate(kind: str, data: Any) -> list[FieldError]:
     """Every failing field of `data` as a movement object of `kind` (or a `charter`)
     (empty: valid)."""
@@ -172,6 +185,7 @@ def validate(kind: str, data: Any) -> list[FieldError]:
         FieldError(_path(e), _message(e))
         for e in sorted(validator(kind).iter_errors(data), key=lambda e: e.path)
     ]
+    errors += [FieldError(path, "contains a NUL character") for path in _nuls(data)]
     if errors:
         return errors
     return semantic_errors(kind, data)

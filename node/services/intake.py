@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-from federation.inbox import IncomingActivity, accept
+from federation.inbox import IncomingActivity, accept, check_activity
 from federation.origin import authority
 from federation.sig.verify import claim_of
 from federation.types import HttpRequest
@@ -69,13 +69,12 @@ async def receive(
     Raises:
         DomainRefusedError, and the FederationErrors of the signature and activity checks.
     """
+    check_activity(activity)  # its shape first: a malformed one costs no key fetch
     claim = claim_of(message)
     await refuse_blocked(
         pool, claimed_hosts(claim.key_id, activity), allowlist=allowlist
     )
-    signer = await verified_signer(
-        message, remote=remote, now=now, window=window, claim=claim
-    )
+    signer = await verified_signer(message, remote=remote, now=now, window=window)
     incoming = accept(activity, signer=signer)
     row = await inbox.insert(
         pool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,15 @@ import structlog
 
 from federation import webfinger
 from federation.delivery.plan import recipient_of
-from federation.errors import DocumentError, OriginMismatchError, SignatureInvalidError
+from federation.errors import (
+    DocumentError,
+    FederationError,
+    FetchRefusedError,
+    OriginMismatchError,
+    SignatureFormatError,
+    SignatureInvalidError,
+)
+from federation.fetch.budget import KeyFetchBudget
 from federation.fetch.client import FetchedDocument, Fetcher
 from federation.origin import authority, origin_of, same_origin
 from federation.sig.keys import PublicKey, load_public
@@ -34,6 +43,8 @@ class ResolvedKey:
     owner: str
     public_key: PublicKey
     cached: bool
+    # the owner's document, fetched now: stored (remember) once a signature verifies
+    document: dict[str, Any] | None = None
 
 
 def validate_actor(document: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +91,7 @@ class RemoteActors:
         self._base_url = base_url
         self._allow_private = allow_private
         self._clock = clock
+        self.key_fetches = KeyFetchBudget()
 
     async def fetch_actor(self, url: str) -> dict[str, Any]:
         """Fetch, validate and store a remote actor; return its document."""
@@ -123,6 +135,30 @@ class RemoteActors:
             and (cached := await store.remote_key(self._pool, key_id)) is not None
         ):
             return ResolvedKey(cached[0], load_public(cached[1]), cached=True)
+        now = time.monotonic()
+        if refresh and not self.key_fetches.may_refresh(key_id, now):
+            msg = f"signature does not verify with {key_id} (refetched recently)"
+            raise SignatureInvalidError(msg)
+        try:
+            host = authority(key_id)
+        except ValueError:
+            msg = f"keyId {key_id!r} is not an http(s) URL"
+            raise SignatureFormatError(msg, code="key_id_invalid") from None
+        refused = self.key_fetches.refusal(key_id, host, now)
+        if refused == "key_fetch_budget":
+            msg = f"too many key fetches for {host}; try again in a minute"
+            raise FetchRefusedError(msg, code="rate_limited", status=429)
+        if refused is not None:
+            msg = f"key {key_id} could not be fetched a moment ago"
+            raise FetchRefusedError(msg, code=refused)
+        self.key_fetches.fetched(host, now)
+        try:
+            return await self._fetch_key(key_id)
+        except FederationError:
+            self.key_fetches.failed(key_id, time.monotonic())
+            raise
+
+    async def _fetch_key(self, key_id: str) -> ResolvedKey:
         fetched = await self._fetcher.get_json(key_id.split("#", 1)[0])
         found = read_public_key(fetched.document, key_id)
         if found is None:
@@ -140,13 +176,21 @@ class RemoteActors:
         if key_id not in dict(owned_keys(actor)):
             msg = f"actor {found.owner} does not list key {key_id} as its own"
             raise SignatureInvalidError(msg)
-        await self._store(actor)
         try:
             return ResolvedKey(
-                found.owner, load_public(found.public_key_pem), cached=False
+                found.owner,
+                load_public(found.public_key_pem),
+                cached=False,
+                document=actor,
             )
         except ValueError as exc:
             raise SignatureInvalidError(str(exc)) from None
+
+    async def remember(self, resolved: ResolvedKey) -> None:
+        """Store the actor behind a freshly fetched key, once it verified a signature (a
+        refused request leaves no row behind)."""
+        if resolved.document is not None:
+            await self._store(resolved.document)
 
     async def _local_key(self, key_id: str) -> ResolvedKey:
         name = local_name(self._base_url, key_id)

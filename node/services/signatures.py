@@ -4,12 +4,13 @@ refetched once when a cached key fails: the peer may have rotated it)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import structlog
 
 from federation.errors import SignatureExpiredError, SignatureInvalidError
-from federation.sig.verify import claim_of, verify_request
-from federation.types import HttpRequest, SignatureClaim
+from federation.sig.verify import precheck, verify_request
+from federation.types import HttpRequest
 from node.services.remote import RemoteActors
 
 log = structlog.get_logger(__name__)
@@ -21,18 +22,18 @@ async def verified_signer(
     remote: RemoteActors,
     now: datetime,
     window: timedelta,
-    claim: SignatureClaim | None = None,
 ) -> str:
-    """The actor id whose key validly signed `message` (`claim`: its signature claim,
-    when the caller read it already).
+    """The actor id whose key validly signed `message`.
 
     Raises:
         SignatureFormatError, SignatureInvalidError, FetchRefusedError, DocumentError.
     """
-    claim = claim or claim_of(message)
+    host = urlsplit(message.url).netloc
+    # everything that needs no key first: a refusal then costs no fetch
+    claim = precheck(message, now=now, window=window, host=host)
     resolved = await remote.key_for(claim.key_id)
     try:
-        verify_request(message, resolved.public_key, now=now, window=window)
+        verify_request(message, resolved.public_key, now=now, window=window, host=host)
     except SignatureExpiredError:
         raise
     except SignatureInvalidError:
@@ -40,6 +41,7 @@ async def verified_signer(
             raise
         log.info("signature_key_refetch", key_id=claim.key_id)
         resolved = await remote.key_for(claim.key_id, refresh=True)
-        verify_request(message, resolved.public_key, now=now, window=window)
+        verify_request(message, resolved.public_key, now=now, window=window, host=host)
+    await remote.remember(resolved)
     structlog.contextvars.bind_contextvars(signer=resolved.owner)
     return resolved.owner

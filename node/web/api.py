@@ -3,12 +3,12 @@ public read API (`/api/v1/objects`). Bad input: a precise 4xx with a JSON body, 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
+from federation import jsonshape
 from federation.audience import Audience, Reader, can_read
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import KINDS
@@ -80,10 +80,7 @@ async def json_body(request: web.Request) -> Any:
     )  # whole; the app's client_max_size (1 MiB) answers 413 above it
     if len(raw) > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(reason=f"the body is not JSON: {exc}") from None
+    return jsonshape.parse(raw)  # DocumentError: a 400 with its code
 
 
 def _kind(request: web.Request) -> str:

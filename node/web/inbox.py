@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from aiohttp import web
 
+from federation import jsonshape
 from federation.errors import FederationError
-from federation.jsonshape import check_shape
 from node.runtime import appkeys
 from node.services import intake
 from node.web.activitypub import require_actor
@@ -43,11 +42,7 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
     if not _accepts_content_type(request.headers.get("Content-Type", "")):
         raise web.HTTPUnsupportedMediaType(reason="send application/activity+json")
     message = await as_http_request(request)
-    try:
-        activity = json.loads(message.body)
-        check_shape(activity)
-    except ValueError:
-        raise web.HTTPBadRequest(reason="body is not JSON") from None
+    activity = jsonshape.parse(message.body)  # DocumentError: a 400 with its code
     try:
         received = await intake.receive(
             pool,

@@ -131,6 +131,12 @@ class Refusal(web.HTTPException):
         self.code = code
 
 
+def _refuse_nul(request: web.Request) -> None:
+    """No NUL in a path or query: nothing we route or store can hold one."""
+    if "\x00" in request.path or "\x00" in request.query_string:
+        raise Refusal(400, "nul_in_request", "a NUL character in the URL")
+
+
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id, log one `request` event, turn HTTP errors into JSON bodies."""
@@ -143,6 +149,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     started = time.perf_counter()
     status = 500
     try:
+        _refuse_nul(request)
         response = await handler(request)
         status = response.status
     except web.HTTPException as exc:
@@ -166,6 +173,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         status = exc.status
         log.info("request_refused", error=exc.code, reason=str(exc))
         response = error_response(request, status, str(exc), code=exc.code)
+        if status == 429:
+            response.headers["Retry-After"] = "60"
     except Exception:
         log.exception("request_failed")
         response = error_response(request, 500, "internal server error")

@@ -23,7 +23,7 @@ def test_accepts_activity_signed_by_its_actor() -> None:
 def test_signer_other_than_actor_is_refused() -> None:
     with pytest.raises(SignatureInvalidError, match="not by the activity's actor"):
         accept(
-            {"type": "Follow", "actor": ALICE, "object": "x"},
+            {"type": "Follow", "id": f"{ALICE}#f", "actor": ALICE, "object": "x"},
             signer="https://m.example/users/mallory",
         )
 

@@ -1,0 +1,212 @@
+"""Hostile requests over real HTTP: each gets a precise 4xx with a stable code, stores
+nothing (no new row in any table) and makes no request out where none is needed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from federation.sig import cavage
+from federation.sig.keys import generate_rsa
+from federation.types import HttpRequest
+from node.runtime import appkeys
+from node.services.actors import create_actor
+from node.storage.db import Pool
+from tests.integration.test_movement import _follow
+from tests.peer import AP, Peer
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+
+
+async def table_counts(pool: Pool) -> dict[str, int]:
+    """Rows in every table of the node's schema."""
+    tables = await pool.fetch(
+        """SELECT tablename FROM pg_tables WHERE schemaname = 'public'
+           AND tablename <> 'schema_migrations' ORDER BY tablename"""
+    )
+    return {
+        t["tablename"]: await pool.fetchval(f'SELECT count(*) FROM "{t["tablename"]}"')
+        for t in tables
+    }
+
+
+@pytest.fixture
+async def node(make_client: Any) -> Any:
+    client = await make_client()
+    await create_actor(client.app[appkeys.DB], kind="group", name="tenants")
+    return client
+
+
+def _base(node: Any) -> str:
+    return str(node.app[appkeys.SETTINGS].url)
+
+
+def _like(peer: Peer, node: Any, who: str = "alice") -> bytes:
+    return json.dumps(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{peer.actor_id(who)}#likes/{uuid.uuid4()}",
+            "type": "Like",
+            "actor": peer.actor_id(who),
+            "object": f"{_base(node)}/actors/tenants",
+        }
+    ).encode()
+
+
+def _signed(
+    peer: Peer,
+    url: str,
+    body: bytes,
+    *,
+    now: datetime | None = None,
+    key: Any = None,
+    key_id: str | None = None,
+) -> dict[str, str]:
+    request = HttpRequest.build("POST", url, {"content-type": AP}, body)
+    headers = cavage.sign(
+        request,
+        key_id=key_id or peer.key_id("alice"),
+        private_key=key or peer.actors["alice"].key,
+        now=now or datetime.now(UTC),
+    )
+    return {**request.headers, **headers}
+
+
+async def _refused(
+    node: Any, body: bytes, headers: dict[str, str], status: int, code: str
+) -> None:
+    pool = node.app[appkeys.DB]
+    before = await table_counts(pool)
+    resp = await node.post("/inbox", data=body, headers=headers)
+    assert resp.status == status, await resp.text()
+    refusal = await resp.json()
+    assert refusal["error"] == code, refusal
+    assert refusal["message"]
+    assert await table_counts(pool) == before, "a refusal stores nothing"
+
+
+async def test_a_delivery_signed_for_another_server_is_not_replayed_to_us(
+    node: Any, peer: Peer
+) -> None:
+    body = _like(peer, node)
+    headers = _signed(peer, "https://other.example/inbox", body)  # Host: other.example
+    await _refused(node, body, headers, 401, "host_mismatch")
+    assert peer.fetches == [], "refused before fetching any key"
+
+
+async def test_a_wrong_digest_costs_no_key_fetch(node: Any, peer: Peer) -> None:
+    body = _like(peer, node)
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    tampered = body.replace(b"Like", b"Flag")
+    await _refused(node, tampered, headers, 401, "digest_mismatch")
+    assert peer.fetches == []
+
+
+async def test_a_stale_date_costs_no_key_fetch(node: Any, peer: Peer) -> None:
+    body = _like(peer, node)
+    old = datetime.now(UTC) - timedelta(hours=3)
+    headers = _signed(peer, f"{_base(node)}/inbox", body, now=old)
+    await _refused(node, body, headers, 401, "date_out_of_window")
+    assert peer.fetches == []
+
+
+async def test_a_signature_covering_a_thousand_headers_costs_no_key_fetch(
+    node: Any, peer: Peer
+) -> None:
+    body = _like(peer, node)
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    many = " ".join(f"x-{n}" for n in range(1000))
+    name = next(k for k in headers if k.lower() == "signature")
+    headers[name] = headers[name].replace('headers="', f'headers="{many} ', 1)
+    await _refused(node, body, headers, 401, "signature_covers_too_much")
+    assert peer.fetches == []
+
+
+async def test_an_unsigned_post_is_401_request_not_signed(
+    node: Any, peer: Peer
+) -> None:
+    headers = {"Content-Type": AP}
+    await _refused(node, _like(peer, node), headers, 401, "request_not_signed")
+
+
+async def test_an_activity_without_an_id_is_refused_and_not_stored_twice(
+    node: Any, peer: Peer
+) -> None:
+    doc = json.loads(_like(peer, node))
+    del doc["id"]
+    body = json.dumps(doc).encode()
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    await _refused(node, body, headers, 400, "activity_without_id")
+
+
+async def test_json_nested_100000_deep_is_a_400_not_a_500(
+    node: Any, peer: Peer
+) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    await _refused(node, body, headers, 400, "too_deep")
+    assert peer.fetches == []
+
+
+async def test_json_nested_100000_deep_on_the_api_is_a_400(node: Any) -> None:
+    resp = await node.post(
+        "/api/v1/calls",
+        data=b"{" + b'"a":{' * 50_000 + b"}" * 50_001,
+        headers={"Content-Type": "application/json", "Authorization": "Bearer x"},
+    )
+    assert resp.status in (400, 401), await resp.text()
+    assert (await resp.json())["error"] in ("too_deep", "unauthorized")
+
+
+async def test_a_nul_in_a_string_is_refused_before_the_database(
+    node: Any, peer: Peer
+) -> None:
+    doc = json.loads(_like(peer, node))
+    doc["summary"] = "a\x00b"
+    body = json.dumps(doc).encode()
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    await _refused(node, body, headers, 400, "nul_in_text")
+
+
+@pytest.mark.parametrize("path", ["/actors/ten%00ants", "/actors/tenants?x=%00"])
+async def test_a_nul_in_the_url_is_a_400(node: Any, path: str) -> None:
+    resp = await node.get(path, headers={"Accept": AP})
+    assert resp.status == 400
+    assert (await resp.json())["error"] == "nul_in_request"
+
+
+async def test_forged_signatures_naming_a_cached_key_refetch_it_at_most_once(
+    node: Any, peer: Peer
+) -> None:
+    await _follow(node, peer, "alice", "tenants")  # alice's key is now cached
+    fetched_before = len(peer.fetches)
+    forger = generate_rsa()
+    for _ in range(50):
+        body = _like(peer, node)
+        headers = _signed(peer, f"{_base(node)}/inbox", body, key=forger)
+        resp = await node.post("/inbox", data=body, headers=headers)
+        assert resp.status == 401
+    assert len(peer.fetches) - fetched_before <= 1
+
+
+async def test_keyids_on_one_host_are_fetched_within_a_budget(
+    node: Any, peer: Peer
+) -> None:
+    forger = generate_rsa()
+    statuses = []
+    for n in range(100):
+        body = _like(peer, node)
+        key_id = f"{peer.base}/users/nobody{n}#main-key"
+        headers = _signed(peer, f"{_base(node)}/inbox", body, key=forger, key_id=key_id)
+        resp = await node.post("/inbox", data=body, headers=headers)
+        statuses.append(resp.status)
+        if resp.status == 429:
+            assert resp.headers["Retry-After"] == "60"
+            assert (await resp.json())["error"] == "rate_limited"
+    assert len(peer.fetches) <= 30, "at most the per-host budget of key fetches"
+    assert 429 in statuses
+    assert not [s for s in statuses if s >= 500]
