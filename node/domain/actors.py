@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from html import escape
 from urllib.parse import urlsplit
 
 from federation.vocab.actors import ActorInfo
@@ -70,7 +71,12 @@ def to_actor_info(
         type=KIND_TYPES[actor.kind],
         username=actor.name,
         name=actor.display_name,
-        summary=actor.summary,
+        # AS2 `summary` is HTML: the operator's plain text, escaped, as paragraphs
+        summary="".join(
+            f"<p>{escape(part.strip())}</p>"
+            for part in actor.summary.split("\n\n")
+            if part.strip()
+        ),
         url=profile_url(base_url, actor),
         public_key_pem=actor.public_key_pem,
         published=actor.created_at,

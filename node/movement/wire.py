@@ -181,7 +181,9 @@ def build_object(
         obj["updated"] = iso(at.updated)
     if kind == "vision":
         obj |= {
-            "summary": vision_summary(data),
+            "summary": paragraph(
+                vision_summary(data)
+            ),  # HTML: the author's text escaped
             "abstract": data["summary"],
             "horizon": data["horizon"],
             "place": data["place"],
@@ -240,7 +242,7 @@ def _call_fields(data: dict[str, Any], type_: str) -> dict[str, Any]:
         if coord in location:
             place[coord] = location[coord]
     fields |= {
-        "summary": call_summary(data),
+        "summary": paragraph(call_summary(data)),  # HTML: the author's text escaped
         "startTime": data["startTime"],
         "timezone": data["timezone"],
         "location": place,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -210,3 +211,91 @@ async def test_keyids_on_one_host_are_fetched_within_a_budget(
     assert len(peer.fetches) <= 30, "at most the per-host budget of key fetches"
     assert 429 in statuses
     assert not [s for s in statuses if s >= 500]
+
+
+MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)><svg onload=alert(3)>"
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, [name for name, _value in attrs]))
+
+
+def _elements(html: str) -> list[tuple[str, list[str]]]:
+    """The (tag, attribute names) a browser would build from `html`."""
+    parser = _Elements()
+    parser.feed(html)
+    return parser.found
+
+
+def _html_fields(doc: Any) -> list[str]:
+    """Every HTML-valued AS2 field (summary, content) anywhere in `doc`."""
+    found: list[str] = []
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in ("summary", "content") and isinstance(value, str):
+                found.append(value)
+            else:
+                found += _html_fields(value)
+    elif isinstance(doc, list):
+        for item in doc:
+            found += _html_fields(item)
+    return found
+
+
+async def test_markup_in_what_authors_write_never_goes_out_live(
+    make_client: Any, peer: Peer
+) -> None:
+    from node.storage import tokens
+
+    node = await make_client()
+    pool = node.app[appkeys.DB]
+    group = await create_actor(
+        pool, kind="group", name="tenants", display_name=MARKUP, summary=MARKUP
+    )
+    await create_actor(pool, kind="cluster", name="housing")
+    _id, token = await tokens.create(pool, local_actor_id=group.id, label="t")
+    await _follow(node, peer, "alice", "tenants")
+    auth = {"Authorization": f"Bearer {token}"}
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    call = {
+        "title": MARKUP,
+        "summary": MARKUP,
+        "body": "Plain words.",
+        "urgency": "high",
+        "asks": ["turnout"],
+        "startTime": start.isoformat(),
+        "timezone": "UTC",
+        "location": {"name": MARKUP, "address": MARKUP},
+    }
+    vision = {
+        "title": MARKUP,
+        "summary": MARKUP,
+        "body": "Words.",
+        "horizon": 10,
+        "place": MARKUP,
+    }
+    for collection, data in (("calls", call), ("visions", vision)):
+        resp = await node.post(f"/api/v1/{collection}", json=data, headers=auth)
+        assert resp.status == 201, await resp.text()
+
+    from tests.conftest import until
+
+    await until(lambda: len(peer.activities("Create")) >= 2, what="two Creates")
+    actor_doc = await (
+        await node.get(
+            "/actors/tenants",
+            headers=peer.sign_get("alice", f"{_base(node)}/actors/tenants"),
+        )
+    ).json()
+    html = _html_fields(peer.activities("Create")) + _html_fields(actor_doc)
+    assert html, "the Creates and the actor carry HTML fields"
+    for field in html:
+        tags = _elements(field)
+        assert not {t for t, _a in tags} & {"script", "img", "svg"}, field
+        assert not [a for _t, attrs in tags for a in attrs if a.startswith("on")], field
+    assert "&lt;script&gt;" in actor_doc["summary"]  # shown as text, not run
