@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from federation.origin import authority, same_origin
+from federation import domains
+from federation.origin import same_origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,13 @@ def plan_inboxes(
             if r.shared_inbox and same_origin(r.shared_inbox, r.actor)
             else r.inbox
         )
-        if same_origin(inbox, local_base) or authority(inbox) in blocked_hosts:
+        if same_origin(inbox, local_base) or _blocked(inbox, blocked_hosts):
             continue
         seen.setdefault(inbox, None)
     return list(seen)
+
+
+def _blocked(inbox: str, blocked: frozenset[str]) -> bool:
+    """Whether `inbox`'s host is a blocked domain or a subdomain of one (any port)."""
+    host = domains.host_of(inbox)
+    return host is not None and any(domains.covers(d, host) for d in blocked)

@@ -11,10 +11,17 @@ from node.storage.db import Pool
 
 
 def cmd_domain(settings: Settings, args: argparse.Namespace) -> int:
+    from federation.domains import DomainError
     from node.services import moderation
     from node.storage import domains
 
     async def action(pool: Pool) -> int:
+        try:
+            return await _act(pool)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+
+    async def _act(pool: Pool) -> int:
         if args.domain_command == "list":
             for host in await domains.blocked(pool):
                 print(host)

@@ -10,13 +10,16 @@ from typing import Any
 
 import structlog
 
+from federation import domains
+from federation.audience import PUBLIC_FORMS
+from federation.domains import MAX_HOSTS
+from federation.errors import DocumentError
 from federation.inbox import IncomingActivity, accept, check_activity
-from federation.origin import authority
 from federation.sig.verify import claim_of
 from federation.types import HttpRequest
 from node.services.remote import RemoteActors
 from node.services.signatures import verified_signer
-from node.storage import domains, inbox
+from node.storage import domains as domain_store, inbox
 from node.storage.db import Pool
 
 log = structlog.get_logger(__name__)
@@ -32,26 +35,71 @@ class Received:
     stored: bool  # False: this activity id was stored before (a duplicate)
 
 
+_NAMING = (
+    "actor",
+    "object",
+    "target",
+    "to",
+    "cc",
+    "bto",
+    "bcc",
+    "audience",
+    "inReplyTo",
+)
+
+
+def _urls(value: Any, depth: int = 0) -> list[str]:
+    """The URLs a property names: ids, or the ids and naming properties of an embedded
+    object (one level down: an activity's object)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [u for item in value[: MAX_HOSTS * 2] for u in _urls(item, depth)]
+    if isinstance(value, dict) and depth < 2:
+        found = [value["id"]] if isinstance(value.get("id"), str) else []
+        for key in (*_NAMING, "attributedTo"):
+            if key in value:
+                found += _urls(value[key], depth + 1)
+        return found
+    return []
+
+
 def claimed_hosts(key_id: str, activity: Any) -> set[str]:
-    """The hosts a request speaks for: its signing key's and its actor's."""
-    urls = (key_id, activity.get("actor") if isinstance(activity, dict) else None)
-    return {
-        authority(u)
+    """The hosts a request speaks for or names: its signing key's, its actor's, and every
+    host its object, target, audience and inReplyTo name.
+
+    Raises:
+        DocumentError: it names more than MAX_HOSTS hosts (400 too_many_hosts).
+    """
+    urls = [key_id, *(_urls(activity, 0) if isinstance(activity, dict) else [])]
+    hosts = {
+        h
         for u in urls
-        if isinstance(u, str) and u.startswith(("http://", "https://"))
+        if u not in PUBLIC_FORMS and (h := domains.host_of(u)) is not None
     }
+    if len(hosts) > MAX_HOSTS:
+        msg = f"an activity may name at most {MAX_HOSTS} hosts"
+        raise DocumentError(msg, code="too_many_hosts", status=400)
+    return hosts
 
 
-async def refuse_blocked(pool: Pool, hosts: set[str], *, allowlist: bool) -> None:
-    """The domain policy: blocked hosts (and, in allowlist mode, hosts not allowed).
+async def refuse_blocked(
+    pool: Pool, hosts: set[str], *, speaking: set[str], allowlist: bool
+) -> None:
+    """The domain policy: blocked hosts and their subdomains (and, in allowlist mode,
+    hosts not allowed), whichever of them the request names.
 
     Raises:
         DomainRefusedError: one of `hosts` is refused.
     """
-    for host in hosts:
-        if await domains.is_refused(pool, host, allowlist_mode=allowlist):
-            msg = "this server does not federate with your domain"
-            raise DomainRefusedError(msg)
+    if await domain_store.refused_among(pool, sorted(hosts), allowlist_mode=False):
+        msg = "this server does not federate with a domain this activity names"
+        raise DomainRefusedError(msg)
+    if allowlist and await domain_store.refused_among(
+        pool, sorted(speaking), allowlist_mode=True
+    ):
+        msg = "this server federates only with the domains it allows"
+        raise DomainRefusedError(msg)
 
 
 async def receive(
@@ -71,8 +119,16 @@ async def receive(
     """
     check_activity(activity)  # its shape first: a malformed one costs no key fetch
     claim = claim_of(message)
+    speaking = {
+        h
+        for u in (claim.key_id, activity.get("actor"))
+        if isinstance(u, str) and (h := domains.host_of(u)) is not None
+    }
     await refuse_blocked(
-        pool, claimed_hosts(claim.key_id, activity), allowlist=allowlist
+        pool,
+        claimed_hosts(claim.key_id, activity),
+        speaking=speaking,
+        allowlist=allowlist,
     )
     signer = await verified_signer(message, remote=remote, now=now, window=window)
     incoming = accept(activity, signer=signer)

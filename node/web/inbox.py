@@ -11,6 +11,7 @@ from federation.errors import FederationError
 from node.runtime import appkeys
 from node.services import intake
 from node.web.activitypub import require_actor
+from node.web.middleware import Refusal
 from node.web.signatures import as_http_request
 
 
@@ -54,7 +55,7 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
             window=timedelta(seconds=settings.signature_window),
         )
     except intake.DomainRefusedError as exc:
-        raise web.HTTPForbidden(reason=str(exc)) from None
+        raise Refusal(403, "domain_blocked", str(exc)) from None
     if received.stored:
         app[appkeys.INBOX_WAKEUP].set()
     return web.json_response({"status": "accepted"}, status=202), not received.stored

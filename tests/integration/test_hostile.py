@@ -299,3 +299,55 @@ async def test_markup_in_what_authors_write_never_goes_out_live(
         assert not {t for t, _a in tags} & {"script", "img", "svg"}, field
         assert not [a for _t, attrs in tags for a in attrs if a.startswith("on")], field
     assert "&lt;script&gt;" in actor_doc["summary"]  # shown as text, not run
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("cc", ["https://blocked.example/users/x"]),
+        ("to", ["https://Sub.Blocked.Example:8443/users/y"]),
+        ("inReplyTo", "https://blocked.example/notes/1"),
+        (
+            "object",
+            {
+                "id": "https://x.example/n/1",
+                "attributedTo": "https://a.blocked.example/u",
+            },
+        ),
+    ],
+    ids=["cc", "to-subdomain-port", "inReplyTo", "object-author"],
+)
+async def test_an_activity_naming_a_blocked_domain_anywhere_is_refused(
+    node: Any, peer: Peer, field: str, value: Any
+) -> None:
+    from tests.conftest import run_cli
+
+    code, _out, _err = await run_cli(
+        node.app[appkeys.SETTINGS], "domain", "block", "Blocked.EXAMPLE."
+    )
+    assert code == 0
+    assert await node.app[appkeys.DB].fetchval("SELECT host FROM domain_blocks") == (
+        "blocked.example"
+    )
+    doc = json.loads(_like(peer, node)) | {field: value}
+    body = json.dumps(doc).encode()
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    await _refused(node, body, headers, 403, "domain_blocked")
+    assert peer.fetches == []
+
+
+async def test_a_lookalike_of_a_blocked_domain_is_not_blocked(
+    node: Any, peer: Peer
+) -> None:
+    from tests.conftest import run_cli
+
+    code, _out, _err = await run_cli(
+        node.app[appkeys.SETTINGS], "domain", "block", "blocked.example"
+    )
+    assert code == 0
+    doc = json.loads(_like(peer, node)) | {"cc": ["https://evil-blocked.example/u"]}
+    body = json.dumps(doc).encode()
+    resp = await node.post(
+        "/inbox", data=body, headers=_signed(peer, f"{_base(node)}/inbox", body)
+    )
+    assert resp.status == 202, await resp.text()
