@@ -18,8 +18,13 @@ async def create_token(pool: Pool, *, actor: LocalActor, label: str) -> tuple[in
 
 
 async def revoke_token(pool: Pool, token_id: int) -> bool:
-    """False when there is no live token with that id."""
-    return await tokens.revoke(pool, token_id)
+    """Revoke a token and end, at once, the sessions opened with it; False when there is
+    no live token with that id."""
+    async with pool.acquire() as conn, conn.transaction():
+        if not await tokens.revoke(conn, token_id):
+            return False
+        await sessions.end_for_token(conn, token_id)
+    return True
 
 
 async def sign_in(
@@ -27,11 +32,15 @@ async def sign_in(
 ) -> tuple[LocalActor, str] | None:
     """Open a session for the actor a token belongs to (when its kind is in `kinds`):
     the actor and the session secret; None for an unknown or revoked token."""
-    actor = await tokens.actor_for(pool, token) if token else None
-    if actor is None or actor.kind not in kinds:
+    found = await tokens.live(pool, token) if token else None
+    if found is None or found[1].kind not in kinds:
         return None
+    token_id, actor = found
     secret, _csrf = await sessions.create(
-        pool, local_actor_id=actor.id, expires_at=now + timedelta(days=SESSION_DAYS)
+        pool,
+        local_actor_id=actor.id,
+        token_id=token_id,
+        expires_at=now + timedelta(days=SESSION_DAYS),
     )
     return actor, secret
 

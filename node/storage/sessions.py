@@ -13,15 +13,17 @@ from node.storage.tokens import token_hash
 
 
 async def create(
-    pool: Any, *, local_actor_id: int, expires_at: datetime
+    pool: Any, *, local_actor_id: int, token_id: int, expires_at: datetime
 ) -> tuple[str, str]:
-    """A new session: (the cookie's secret, seen only now; its CSRF token)."""
+    """A new session opened with token `token_id`: (the cookie's secret, seen only now;
+    its CSRF token)."""
     secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     await pool.execute(
-        """INSERT INTO web_sessions (secret_hash, local_actor_id, csrf, expires_at)
-           VALUES ($1, $2, $3, $4)""",
+        """INSERT INTO web_sessions (secret_hash, local_actor_id, token_id, csrf, expires_at)
+           VALUES ($1, $2, $3, $4, $5)""",
         token_hash(secret),
         local_actor_id,
+        token_id,
         csrf,
         expires_at,
     )
@@ -32,10 +34,11 @@ async def lookup(
     pool: Any, secret: str, now: datetime
 ) -> tuple[LocalActor, str] | None:
     """(the signed-in actor, the session's CSRF token), or None for an unknown or
-    expired session."""
+    expired session, or one whose token was revoked."""
     row = await pool.fetchrow(
         f"""SELECT {", ".join("a." + c.strip() for c in _LOCAL_COLUMNS.split(","))}, s.csrf
             FROM web_sessions s JOIN local_actors a ON a.id = s.local_actor_id
+            JOIN api_tokens t ON t.id = s.token_id AND t.revoked_at IS NULL
             WHERE s.secret_hash = $1 AND s.expires_at > $2""",
         token_hash(secret),
         now,
@@ -50,3 +53,9 @@ async def end(pool: Any, secret: str, now: datetime) -> None:
         token_hash(secret),
         now,
     )
+
+
+async def end_for_token(pool: Any, token_id: int) -> int:
+    """End every session opened with token `token_id`; how many."""
+    done = await pool.execute("DELETE FROM web_sessions WHERE token_id = $1", token_id)
+    return int(done.split()[-1])

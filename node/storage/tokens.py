@@ -10,6 +10,7 @@ import asyncpg
 
 from node.domain.actors import LocalActor
 from node.storage.actors import _LOCAL_COLUMNS, _local
+from node.storage.db import Connection
 
 PREFIX = "mn_"
 
@@ -32,6 +33,19 @@ async def create(
     return int(token_id), token
 
 
+async def live(pool: asyncpg.Pool[Any], token: str) -> tuple[int, LocalActor] | None:
+    """(the token's id, the actor it acts as) for a live token (its use noted), or None."""
+    row = await pool.fetchrow(
+        f"""WITH used AS (
+              UPDATE api_tokens SET last_used_at = now()
+              WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, local_actor_id)
+            SELECT (SELECT id FROM used) AS token_id, {_LOCAL_COLUMNS} FROM local_actors
+             WHERE id = (SELECT local_actor_id FROM used)""",
+        token_hash(token),
+    )
+    return None if row is None else (int(row["token_id"]), _local(row))
+
+
 async def actor_for(pool: asyncpg.Pool[Any], token: str) -> LocalActor | None:
     """The actor a live token acts as (and note its use), or None."""
     row = await pool.fetchrow(
@@ -44,7 +58,7 @@ async def actor_for(pool: asyncpg.Pool[Any], token: str) -> LocalActor | None:
     return None if row is None else _local(row)
 
 
-async def revoke(pool: asyncpg.Pool[Any], token_id: int) -> bool:
+async def revoke(pool: asyncpg.Pool[Any] | Connection, token_id: int) -> bool:
     done = await pool.execute(
         "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
         token_id,

@@ -146,3 +146,20 @@ async def test_posts_without_the_csrf_token_or_from_another_site_are_refused(
     assert await count(ui) == 0
     resp = await ui.get("/admin/nonsense/new")
     assert resp.status == 404
+
+
+async def test_revoking_the_token_ends_its_sessions_at_once(ui: Any) -> None:
+    from tests.conftest import run_cli
+
+    await sign_in(ui)
+    assert (await ui.get("/admin", allow_redirects=False)).status == 200
+    pool = ui.app[appkeys.DB]
+    token_id = await pool.fetchval("SELECT id FROM api_tokens")
+    code, out, _err = await run_cli(
+        ui.app[appkeys.SETTINGS], "token", "revoke", str(token_id)
+    )
+    assert code == 0, out
+    resp = await ui.get("/admin", allow_redirects=False)
+    assert resp.status == 303  # back to the sign-in page
+    assert resp.headers["Location"] == "/admin/login"
+    assert await pool.fetchval("SELECT count(*) FROM web_sessions") == 0
