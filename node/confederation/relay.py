@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from federation import limits
 from federation.fetch.client import FetchStatusError
 from federation.inbox import IncomingActivity
 from federation.origin import same_origin
@@ -163,6 +164,9 @@ async def handle_announce(
     author = id_of(document.get("attributedTo"))
     if author is None or not same_origin(author, object_id):
         log.info("relay_ignored", object_id=object_id, reason="no author on its origin")
+        return
+    if (too_big := limits.oversized(document)) is not None:
+        log.info("relay_ignored", object_id=object_id, reason=too_big)
         return
     received = read_object(document, ctx)
     if not received.public or received.kind is None:

@@ -6,6 +6,8 @@ from typing import Any
 
 import structlog
 
+from federation import limits
+from federation.audience import Audience, Reader, can_read
 from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity
 from federation.origin import same_origin
@@ -15,7 +17,13 @@ from node.movement.incoming import read_object
 from node.services import polls
 from node.services.context import Context
 from node.services.remote import RemoteActors
-from node.storage import actors as store, follows, objects, remote_objects
+from node.storage import (
+    actors as store,
+    follows,
+    follows as follows_store,
+    objects,
+    remote_objects,
+)
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -56,6 +64,9 @@ async def handle_create(conn: Connection, act: IncomingActivity, ctx: Context) -
     if id_of(obj.get("attributedTo")) != act.actor:
         log.info("create_ignored", reason="attributedTo is not the actor")
         return
+    if (too_big := limits.oversized(obj)) is not None:
+        log.info("create_ignored", object_id=obj.get("id"), reason=too_big)
+        return
     in_reply_to = id_of(obj.get("inReplyTo"))
     if await polls.is_vote(conn, obj, in_reply_to):
         await polls.record_vote(conn, act, obj, ctx)
@@ -94,6 +105,9 @@ async def handle_update(conn: Connection, act: IncomingActivity) -> None:
     if id_of(obj.get("attributedTo")) not in (None, act.actor):
         log.info("update_ignored", object_id=obj["id"], reason="not its author")
         return
+    if (too_big := limits.oversized(obj)) is not None:
+        log.info("update_ignored", object_id=obj["id"], reason=too_big)
+        return
     received = read_object(obj, act.raw.get("@context"))
     if not await remote_objects.update(
         conn, object_id=obj["id"], actor=act.actor, received=received
@@ -114,6 +128,11 @@ async def handle_delete(conn: Connection, act: IncomingActivity, ctx: Context) -
     deleted = await relay.delete_remote(
         conn, base_url=base_url, object_id=act.object_id, author=act.actor
     )
+    if not deleted and same_origin(act.object_id, act.actor):
+        # a Delete before its Create: the tombstone makes the late Create change nothing
+        await remote_objects.insert_tombstone(
+            conn, object_id=act.object_id, actor=act.actor
+        )
     log.info(
         "remote_object_deleted" if deleted else "delete_ignored",
         object_id=act.object_id,
@@ -121,9 +140,22 @@ async def handle_delete(conn: Connection, act: IncomingActivity, ctx: Context) -
 
 
 async def handle_reaction(conn: Connection, act: IncomingActivity) -> None:
-    """Like/Announce of a local object: counted once per actor (our own copy is the truth)."""
-    if not await objects.is_live(conn, act.object_id):
+    """Like/Announce of a local object: counted once per actor (our own copy is the truth),
+    and only from someone the object is for (a followers-only one: its followers)."""
+    target = (
+        None
+        if act.object_id is None
+        else await objects.live_audience(conn, act.object_id)
+    )
+    if target is None:
         log.info("reaction_ignored", type=act.type, object_id=act.object_id)
+        return
+    audience = Audience.of(dict(target["body"]))
+    follows = not audience.public and await follows_store.is_accepted_follower(
+        conn, target["local_actor_id"], act.actor
+    )
+    if not can_read(audience, Reader(act.actor, follows_author=follows)):
+        log.info("reaction_ignored", type=act.type, reason="not for this actor")
         return
     await remote_objects.add_reaction(
         conn,

@@ -186,6 +186,15 @@ async def is_live(conn: Connection, object_id: str | None) -> bool:
     )
 
 
+async def live_audience(conn: Connection, object_id: str) -> asyncpg.Record | None:
+    """A live object's body (its audience) and author, for deciding who may react."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT body, local_actor_id FROM objects WHERE id = $1 AND deleted_at IS NULL",
+        object_id,
+    )
+    return row
+
+
 async def served(pool: Pool, object_id: str) -> asyncpg.Record | None:
     """What GET of an object's URL needs: body, public, deleted_at, local_actor_id."""
     row: asyncpg.Record | None = await pool.fetchrow(

@@ -48,8 +48,12 @@ async def update(
 ) -> bool:
     """Its author's new version of a live object; False when there is none by `actor`."""
     done = await conn.execute(
-        """UPDATE remote_objects SET body = $3, kind = $4, fields = $5, clusters = $6,
-             public = $7, updated_at = now()
+        """UPDATE remote_objects SET
+             -- an Update cannot move an object in time: its first `published` stays
+             body = CASE WHEN body ? 'published'
+                         THEN $3::jsonb || jsonb_build_object('published', body->'published')
+                         ELSE $3::jsonb - 'published' END,
+             kind = $4, fields = $5, clusters = $6, public = $7, updated_at = now()
            WHERE id = $1 AND actor = $2 AND deleted_at IS NULL""",
         object_id,
         actor,
@@ -72,6 +76,18 @@ async def tombstone(conn: Connection, object_id: str, author: str | None) -> boo
         author,
     )
     return done != "UPDATE 0"
+
+
+async def insert_tombstone(conn: Connection, *, object_id: str, actor: str) -> None:
+    """A Tombstone for an object deleted before we saw it (a later Create finds it)."""
+    await conn.execute(
+        """INSERT INTO remote_objects (id, actor, type, body, public, deleted_at)
+           VALUES ($1, $2, 'Tombstone', jsonb_build_object('id', $1::text, 'type', 'Tombstone'),
+                   false, now())
+           ON CONFLICT (id) DO NOTHING""",
+        object_id,
+        actor,
+    )
 
 
 async def tombstone_all_of(conn: Connection, actor: str) -> list[str]:

@@ -351,3 +351,142 @@ async def test_a_lookalike_of_a_blocked_domain_is_not_blocked(
         "/inbox", data=body, headers=_signed(peer, f"{_base(node)}/inbox", body)
     )
     assert resp.status == 202, await resp.text()
+
+
+async def _deliver(node: Any, peer: Peer, activity: dict[str, Any]) -> None:
+    """POST `activity` signed by alice and wait until the node has processed it."""
+    from tests.conftest import until
+
+    body = json.dumps(activity).encode()
+    resp = await node.post(
+        "/inbox", data=body, headers=_signed(peer, f"{_base(node)}/inbox", body)
+    )
+    assert resp.status == 202, await resp.text()
+    pool = node.app[appkeys.DB]
+    await until(
+        lambda: pool.fetchval(
+            "SELECT processed_at IS NOT NULL FROM inbox WHERE activity_id = $1",
+            activity["id"],
+        ),
+        what=f"{activity['type']} processed",
+    )
+
+
+@pytest.fixture
+async def published(node: Any) -> dict[str, str]:
+    """A public and a followers-only call of tenants (ids)."""
+    from node.storage import tokens
+
+    pool = node.app[appkeys.DB]
+    group = await pool.fetchval("SELECT id FROM local_actors WHERE name = 'tenants'")
+    _id, token = await tokens.create(pool, local_actor_id=group, label="t")
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    call = {
+        "title": "Meet",
+        "body": "Words.",
+        "urgency": "normal",
+        "asks": ["turnout"],
+        "startTime": start.isoformat(),
+        "timezone": "UTC",
+        "location": {"name": "Hall"},
+    }
+    made = {}
+    for audience in ("public", "followers"):
+        resp = await node.post(
+            "/api/v1/calls",
+            json=call | {"audience": audience},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert resp.status == 201
+        made[audience] = (await resp.json())["id"]
+    return made
+
+
+async def test_a_strangers_like_of_a_followers_only_object_is_not_counted(
+    node: Any, peer: Peer, published: dict[str, str]
+) -> None:
+    pool = node.app[appkeys.DB]
+    alice = peer.actor_id("alice")
+    for target in (published["followers"], published["public"]):
+        await _deliver(
+            node,
+            peer,
+            {
+                "id": f"{alice}#likes/{uuid.uuid4()}",
+                "type": "Like",
+                "actor": alice,
+                "object": target,
+            },
+        )
+    counted = await pool.fetch("SELECT object_id FROM reactions")
+    assert [r["object_id"] for r in counted] == [published["public"]]
+
+
+def _note(peer: Peer, in_reply_to: str, **extra: Any) -> dict[str, Any]:
+    alice = peer.actor_id("alice")
+    return {
+        "id": f"{alice}/notes/{uuid.uuid4()}",
+        "type": "Note",
+        "attributedTo": alice,
+        "inReplyTo": in_reply_to,
+        "content": "<p>hello</p>",
+        "published": "2026-11-30T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        **extra,
+    }
+
+
+def _wrap(peer: Peer, type_: str, obj: Any) -> dict[str, Any]:
+    alice = peer.actor_id("alice")
+    return {
+        "id": f"{alice}#{type_.lower()}/{uuid.uuid4()}",
+        "type": type_,
+        "actor": alice,
+        "object": obj,
+    }
+
+
+async def test_an_update_cannot_move_a_reply_in_time(
+    node: Any, peer: Peer, published: dict[str, str]
+) -> None:
+    note = _note(peer, published["public"])
+    await _deliver(node, peer, _wrap(peer, "Create", note))
+    edited = note | {"content": "<p>edited</p>", "published": "2020-01-01T00:00:00Z"}
+    await _deliver(node, peer, _wrap(peer, "Update", edited))
+    body = await node.app[appkeys.DB].fetchval(
+        "SELECT body FROM remote_objects WHERE id = $1", note["id"]
+    )
+    assert body["content"] == "<p>edited</p>"
+    assert body["published"] == "2026-11-30T10:00:00Z"
+
+
+async def test_a_delete_before_its_create_keeps_the_create_out(
+    node: Any, peer: Peer, published: dict[str, str]
+) -> None:
+    note = _note(peer, published["public"])
+    await _deliver(node, peer, _wrap(peer, "Delete", note["id"]))
+    await _deliver(node, peer, _wrap(peer, "Create", note))
+    row = await node.app[appkeys.DB].fetchrow(
+        "SELECT body, deleted_at FROM remote_objects WHERE id = $1", note["id"]
+    )
+    assert row["deleted_at"] is not None
+    assert row["body"]["type"] == "Tombstone"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"tag": [{"type": "Hashtag", "name": f"#t{n}"} for n in range(10_000)]},
+        {"cc": [f"https://m.example/users/u{n}" for n in range(5_000)]},
+        {"content": "<p>" + "x" * 900_000 + "</p>"},
+    ],
+    ids=["10000-tags", "5000-cc", "900KB-content"],
+)
+async def test_an_oversized_object_is_not_kept(
+    node: Any, peer: Peer, published: dict[str, str], extra: dict[str, Any]
+) -> None:
+    note = _note(peer, published["public"], **extra)
+    await _deliver(node, peer, _wrap(peer, "Create", note))
+    assert (
+        await node.app[appkeys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
+    )
