@@ -58,6 +58,9 @@ class Settings:
     signature_window: int = 3600
     place: str = ""
     timezone: str = "UTC"
+    rate_inbox_actor: int = 120
+    rate_inbox_host: int = 1200
+    rate_failed_auth: int = 10
     node_name: str = "node"
     federation_mode: str = "open"
     metrics_port: int = 0
@@ -98,6 +101,18 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "accepted clock skew of signed requests, in seconds",
     ),
     "place": ("str", "the city or bioregion this node serves (shown in NodeInfo)"),
+    "rate_inbox_actor": (
+        "rate",
+        "activities one remote actor may POST per minute (bursts as large); 0 = no limit",
+    ),
+    "rate_inbox_host": (
+        "rate",
+        "activities one remote host may POST per minute (bursts as large); 0 = no limit",
+    ),
+    "rate_failed_auth": (
+        "rate",
+        "wrong API tokens and sign-ins one client may try per minute; 0 = no limit",
+    ),
     "timezone": (
         "timezone",
         "the node's IANA time zone (the publishing forms' default), e.g. Europe/Berlin",
@@ -218,6 +233,8 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             return _parse_name(setting, raw)
         case "dsn":
             return _parse_dsn(setting, raw)
+        case "rate":
+            return _parse_int(setting, raw, 0, 1_000_000)
         case "timezone":
             try:
                 return zones.check(str(raw)).key

@@ -18,6 +18,7 @@ from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
 from node.runtime import appkeys
 from node.runtime.metrics import Metrics, metrics_site_ctx
+from node.runtime.ratelimit import Limits, RateLimiter
 from node.runtime.worker import worker_ctx
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.context import Context
@@ -117,6 +118,11 @@ def create_app(
     app[appkeys.SETTINGS] = settings
     app[appkeys.CLOCK] = clock
     app[appkeys.METRICS] = Metrics()
+    app[appkeys.LIMITS] = Limits(
+        inbox_actor=RateLimiter(settings.rate_inbox_actor),
+        inbox_host=RateLimiter(settings.rate_inbox_host),
+        failed_auth=RateLimiter(settings.rate_failed_auth),
+    )
     app.cleanup_ctx.append(database_ctx)
     if settings.metrics_port:
         app.cleanup_ctx.append(metrics_site_ctx(settings.metrics_port))

@@ -14,6 +14,7 @@ from aiohttp import web
 from federation.delivery.worker import DeliveryWorker
 from federation.fetch.client import Fetcher
 from node.config import Settings
+from node.runtime.ratelimit import Limits
 from node.services.context import Context
 from node.services.remote import RemoteActors
 
@@ -27,6 +28,7 @@ CLOCK = web.AppKey[Callable[[], datetime]]("clock")
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 FETCHER = web.AppKey("fetcher", Fetcher)
 REMOTE = web.AppKey("remote", RemoteActors)
+LIMITS = web.AppKey("limits", Limits)
 CONTEXT = web.AppKey("context", Context)  # base URL, remote actors, clock
 INBOX_WAKEUP = web.AppKey("inbox_wakeup", asyncio.Event)
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)

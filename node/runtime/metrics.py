@@ -98,6 +98,13 @@ class Metrics:
             registry=r,
         )
 
+        self.rate_limited = Counter(
+            "movement_rate_limited",
+            "Requests answered 429 by the node's own limits, by what was limited "
+            "(inbox_actor, inbox_host, failed_auth, key_fetch)",
+            ["scope"],
+            registry=r,
+        )
         self.loop_errors = Counter(
             "movement_background_loop_errors",
             "Exceptions raised by a round of a background loop (each loop goes on after a backoff)",

@@ -23,7 +23,7 @@ from node.movement.schemas import validate
 from node.runtime import appkeys
 from node.services import access, movement
 from node.storage import actors as store, objects, sessions
-from node.web import forms
+from node.web import forms, throttle
 from node.web.api import COLLECTIONS, own_object, own_object_id
 from node.web.pages import render
 
@@ -78,6 +78,7 @@ async def login_form(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     """POST /admin/login: a group's API token opens a session."""
     _check_origin(request)
+    throttle.before_auth(request)
     form = await request.post()
     token = str(form.get("token", "")).strip()
     opened = await access.sign_in(
@@ -87,6 +88,7 @@ async def login(request: web.Request) -> web.Response:
         kinds=movement.AUTHOR_KINDS,
     )
     if opened is None:
+        throttle.failed_auth(request)
         response = render(
             request,
             "admin/login.html",

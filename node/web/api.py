@@ -15,6 +15,7 @@ from node.movement.schemas import KINDS
 from node.runtime import appkeys
 from node.services import movement
 from node.storage import objects, remote_objects, tokens
+from node.web import throttle
 
 COLLECTIONS = {
     "visions": "vision",
@@ -47,6 +48,7 @@ async def bearer(request: web.Request) -> LocalActor | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
+    throttle.before_auth(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise web.HTTPUnauthorized(
@@ -54,6 +56,7 @@ async def bearer(request: web.Request) -> LocalActor | None:
         )
     actor = await tokens.actor_for(request.app[appkeys.DB], token.strip())
     if actor is None:
+        throttle.failed_auth(request)
         raise web.HTTPUnauthorized(
             reason="the token is unknown or revoked", headers=CHALLENGE
         )

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from federation import jsonshape
+from federation import domains, jsonshape
 from federation.errors import FederationError
+from federation.sig.verify import claim_of
 from node.runtime import appkeys
 from node.services import intake
+from node.web import throttle
 from node.web.activitypub import require_actor
 from node.web.middleware import Refusal
 from node.web.signatures import as_http_request
@@ -35,6 +37,15 @@ async def post_inbox(request: web.Request) -> web.Response:
     return response
 
 
+def _throttle(request: web.Request, key_id: str) -> None:
+    """Per remote host and per remote actor (the signing key's, before anything else is
+    done for it): 429 over the limits."""
+    limits = request.app[appkeys.LIMITS]
+    host = domains.host_of(key_id) or key_id[:200]
+    throttle.hit(request, limits.inbox_host, host, "inbox_host")
+    throttle.hit(request, limits.inbox_actor, key_id.split("#", 1)[0], "inbox_actor")
+
+
 async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
     app = request.app
     settings, pool = app[appkeys.SETTINGS], app[appkeys.DB]
@@ -44,6 +55,7 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
         raise web.HTTPUnsupportedMediaType(reason="send application/activity+json")
     message = await as_http_request(request)
     activity = jsonshape.parse(message.body)  # DocumentError: a 400 with its code
+    _throttle(request, claim_of(message).key_id)
     try:
         received = await intake.receive(
             pool,

@@ -490,3 +490,65 @@ async def test_an_oversized_object_is_not_kept(
     assert (
         await node.app[appkeys.DB].fetchval("SELECT count(*) FROM remote_objects") == 0
     )
+
+
+async def test_a_flood_from_one_actor_is_cut_at_its_limit_with_retry_after(
+    make_client: Any, peer: Peer
+) -> None:
+    node = await make_client(rate_inbox_actor=20)
+    await create_actor(node.app[appkeys.DB], kind="group", name="tenants")
+    statuses = []
+    for _ in range(30):
+        flag = json.loads(_like(peer, node)) | {"type": "Flag"}
+        body = json.dumps(flag).encode()
+        resp = await node.post(
+            "/inbox", data=body, headers=_signed(peer, f"{_base(node)}/inbox", body)
+        )
+        statuses.append(resp.status)
+        if resp.status == 429:
+            assert int(resp.headers["Retry-After"]) >= 1
+            assert (await resp.json())["error"] == "rate_limited"
+    assert statuses.count(202) == 20
+    assert statuses.count(429) == 10
+    stored = await node.app[appkeys.DB].fetchval("SELECT count(*) FROM inbox")
+    assert stored == 20, "a refused activity is not stored"
+    metrics = node.app[appkeys.METRICS].rate_limited.labels("inbox_actor")
+    assert metrics._value.get() == 10
+
+
+async def test_guessing_tokens_is_cut_off_and_then_even_a_right_one_waits(
+    make_client: Any,
+) -> None:
+    from node.storage import tokens
+
+    node = await make_client(rate_failed_auth=10)
+    pool = node.app[appkeys.DB]
+    group = await create_actor(pool, kind="group", name="tenants")
+    _id, token = await tokens.create(pool, local_actor_id=group.id, label="t")
+    statuses = []
+    for n in range(15):
+        resp = await node.get(
+            "/api/v1/calls", headers={"Authorization": f"Bearer guess-{n}"}
+        )
+        statuses.append(resp.status)
+    assert statuses == [401] * 10 + [429] * 5
+    right = await node.get(
+        "/api/v1/calls", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert right.status == 429  # not even tried while the client waits
+    assert int(right.headers["Retry-After"]) >= 1
+
+
+async def test_guessing_sign_ins_is_cut_off(make_client: Any) -> None:
+    node = await make_client(rate_failed_auth=5)
+    origin = str(node.make_url("")).rstrip("/")
+    statuses = []
+    for n in range(8):
+        resp = await node.post(
+            "/admin/login",
+            data={"token": f"guess-{n}"},
+            headers={"Origin": origin},
+            allow_redirects=False,
+        )
+        statuses.append(resp.status)
+    assert statuses == [401] * 5 + [429] * 3
