@@ -28,10 +28,10 @@ async def post_inbox(request: web.Request) -> web.Response:
     try:
         response, duplicate = await _post_inbox(request)
     except web.HTTPException as exc:
-        counter.labels("rejected", str(exc.status)).inc()
+        counter.labels("rejected", getattr(exc, "code", str(exc.status))).inc()
         raise
     except FederationError as exc:
-        counter.labels("rejected", exc.__class__.__name__).inc()
+        counter.labels("rejected", exc.code).inc()
         raise
     counter.labels("duplicate" if duplicate else "accepted", "").inc()
     return response

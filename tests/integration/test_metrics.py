@@ -57,7 +57,7 @@ async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
         data=forged,
         headers={"Content-Type": "application/activity+json"},
     )
-    assert resp.status == 400  # unsigned
+    assert resp.status == 401  # unsigned
     await add_unreachable_follower(pool, "tenants")
     row = await pool.fetchrow("SELECT id FROM local_actors WHERE name = 'tenants'")
     _id, token = await tokens.create(pool, local_actor_id=row["id"], label="t")
@@ -96,7 +96,7 @@ async def test_metrics_show_real_traffic(make_client: Any, peer: Peer) -> None:
             found,
             "movement_inbox_activities_total",
             result="rejected",
-            reason="SignatureFormatError",
+            reason="request_not_signed",
         )
         >= 1
     )

@@ -175,9 +175,9 @@ async def test_vision_article_summary_and_offer_and_proposal_bodies(
 ) -> None:
     vision = (await (await _publish(node, token, "visions", VISION)).json())["object"]
     assert vision["type"] == "Article"
-    assert vision["summary"] == (
-        "Every neighbourhood keeps its people: social housing for half the city. "
-        "Horizon: 20 years. Place: Seattle."
+    assert vision["summary"] == (  # HTML: the author's words escaped, in a paragraph
+        "<p>Every neighbourhood keeps its people: social housing for half the city. "
+        "Horizon: 20 years. Place: Seattle.</p>"
     )
     assert (
         vision["content"]
