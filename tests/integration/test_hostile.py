@@ -552,3 +552,32 @@ async def test_guessing_sign_ins_is_cut_off(make_client: Any) -> None:
         )
         statuses.append(resp.status)
     assert statuses == [401] * 5 + [429] * 3
+
+
+async def test_a_key_document_nested_100000_deep_is_a_401_not_a_500(
+    node: Any, peer: Peer, aiohttp_server: Any
+) -> None:
+    """A hostile server's key document that would overflow the JSON parser."""
+    from aiohttp import web
+
+    from tests.conftest import free_port
+
+    async def deep(_request: web.Request) -> web.Response:
+        return web.Response(
+            body=b"[" * 100_000 + b"]" * 100_000,
+            content_type="application/activity+json",
+        )
+
+    app = web.Application()
+    app.router.add_get("/users/{name}", deep)
+    port = free_port("127.0.0.4")
+    await aiohttp_server(app, host="127.0.0.4", port=port)
+    key_id = f"http://127.0.0.4:{port}/users/eve#main-key"
+    doc = json.loads(_like(peer, node))
+    doc |= {
+        "id": f"http://127.0.0.4:{port}/users/eve#like",
+        "actor": key_id.split("#")[0],
+    }
+    body = json.dumps(doc).encode()
+    headers = _signed(peer, f"{_base(node)}/inbox", body, key_id=key_id)
+    await _refused(node, body, headers, 401, "too_deep")
