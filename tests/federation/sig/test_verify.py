@@ -204,3 +204,24 @@ def test_rfc9421_must_cover_method_and_target() -> None:
     )
     with pytest.raises(SignatureInvalidError, match="@method"):
         verify_request(req.with_headers(headers), KEY.public_key(), now=NOW)
+
+
+@pytest.mark.parametrize("scheme", ["cavage", "rfc9421"])
+def test_a_request_signed_for_another_server_does_not_verify_here(scheme: str) -> None:
+    """A replay: a delivery signed for other.example, sent on to node.example."""
+    now = datetime.now(UTC)
+    original = HttpRequest.build(
+        "POST",
+        "https://other.example/inbox",
+        {"content-type": "application/activity+json"},
+        b"{}",
+    )
+    module = rfc9421 if scheme == "rfc9421" else cavage
+    headers = module.sign(
+        original, key_id="https://m.example/u#k", private_key=KEY, now=now
+    )
+    replayed = HttpRequest.build(
+        "POST", "https://node.example/inbox", {**original.headers, **headers}, b"{}"
+    )
+    with pytest.raises(SignatureInvalidError):
+        verify_request(replayed, KEY.public_key(), now=now, host="node.example")
