@@ -21,6 +21,15 @@ ACTOR_CONTEXT: list[Any] = [
     },
 ]
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+# The multikey context does not define assertionMethod (the DID context does): without it a
+# strict JSON-LD reader (Fedify) drops the Ed25519 key and cannot verify FEP-8b32 proofs.
+ASSERTION_TERMS = {
+    "assertionMethod": {
+        "@id": "https://w3id.org/security#assertionMethod",
+        "@type": "@id",
+        "@container": "@set",
+    }
+}
 ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
 
 
@@ -74,7 +83,7 @@ def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
         "publicKey": _public_keys(info),
     }
     if info.proof_multikey:
-        doc["@context"] = [*ACTOR_CONTEXT, MULTIKEY_CONTEXT]
+        doc["@context"] = [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, ASSERTION_TERMS]
         doc["assertionMethod"] = [
             {
                 "id": proof_key_id(info.id),

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from federation import proofs
 from federation.errors import FederationError
-from federation.vocab.actors import ACTOR_CONTEXT, MULTIKEY_CONTEXT
+from federation.vocab.actors import ACTOR_CONTEXT, ASSERTION_TERMS, MULTIKEY_CONTEXT
 from federation.vocab.read import id_of
 from node.movement.schemas import FieldError, load, validate
 
@@ -74,7 +74,7 @@ def replica_properties(
     """What a replica's actor document adds: the confederation id, its charter, members,
     decisions (and the terms for them in its @context)."""
     return {
-        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, context()[2]],
+        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, ASSERTION_TERMS, context()[2]],
         "confederation": confederation,
         "charter": charter,
         "members": f"{replica_url}/members",
@@ -85,7 +85,7 @@ def replica_properties(
 def cluster_actor_properties(*, confederation: str, cluster: str) -> dict[str, Any]:
     """What a replica's cluster actor document adds: its confederation and cluster."""
     return {
-        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, context()[2]],
+        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, ASSERTION_TERMS, context()[2]],
         "confederation": confederation,
         "cluster": cluster,
     }

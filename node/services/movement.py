@@ -211,11 +211,14 @@ async def republish(
     public: bool,
     now: datetime,
     seen_in: list[str],
+    edit: bool = True,
 ) -> tuple[dict[str, Any], int]:
     """Rebuild a stored object with `updated` = now, store it, and send an Update to everyone
     who received it (the group, and if public the node and the clusters in `seen_in`). A
     proposal carries its current tallies, and `closed` once its `endTime` has passed."""
-    at = _addressing(base_url, actor, object_id, clusters, published, now)
+    # a new tally is not an edit (Mastodon marks an object edited when `updated` moves)
+    updated = now if edit else await objects.updated_at(conn, object_id)
+    at = _addressing(base_url, actor, object_id, clusters, published, updated)
     if kind == "proposal":
         tallies, voters = await count_votes(conn, object_id)
         end = datetime.fromisoformat(data["endTime"])
@@ -230,7 +233,7 @@ async def republish(
     else:
         obj = build_object(kind, data, at)
     await objects.replace(
-        conn, obj=obj, fields=data, clusters=list(clusters), updated=now
+        conn, obj=obj, fields=data, clusters=list(clusters), updated=updated
     )
     update = activities.update(
         id=f"{object_id}#updates/{uuid.uuid4()}", actor=obj["attributedTo"], obj=obj

@@ -84,6 +84,7 @@ async def republish_proposal(
         public=row["public"],
         now=now,
         seen_in=list(row["clusters"]),
+        edit=False,
     )
 
 

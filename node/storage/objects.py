@@ -54,7 +54,7 @@ async def replace(
     obj: dict[str, Any],
     fields: dict[str, Any],
     clusters: list[str],
-    updated: datetime,
+    updated: datetime | None,
 ) -> None:
     """A new version of a stored object (same id, kind and audience)."""
     await conn.execute(
@@ -67,6 +67,14 @@ async def replace(
         clusters,
         updated,
     )
+
+
+async def updated_at(conn: Connection, object_id: str) -> datetime | None:
+    """When its author last edited an object (None: never)."""
+    value: datetime | None = await conn.fetchval(
+        "SELECT updated_at FROM objects WHERE id = $1", object_id
+    )
+    return value
 
 
 async def tombstone(

@@ -172,3 +172,14 @@ async def movement_map(request: web.Request) -> web.Response:
         "map.html",
         {"m": shown, "description": "Groups, clusters, bridges and confederations."},
     )
+
+
+async def tag(request: web.Request) -> web.Response:
+    """GET /tags/{name}: where Mastodon and others link a hashtag on its origin server;
+    a cluster's hashtag leads to the cluster's page."""
+    name = request.match_info["name"].lower().lstrip("#")
+    found = await store.local_by_name(request.app[appkeys.DB], name)
+    if found is None or found.kind != "cluster":
+        raise web.HTTPNotFound(reason=f"no cluster #{name} on this node")
+    settings = request.app[appkeys.SETTINGS]
+    raise web.HTTPFound(location=actor_url(settings.url, found))

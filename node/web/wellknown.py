@@ -81,8 +81,13 @@ async def nodeinfo_document(request: web.Request) -> web.Response:
         "place": settings.place,
         "nodeActor": f"{settings.url}/actors/{settings.node_name}",
     }
+    schema = "2.0" if request.path.endswith("/2.0") else "2.1"
     doc = nodeinfo.build_nodeinfo(
-        software="movement-node", version=__version__, usage=usage, metadata=metadata
+        software="movement-node",
+        version=__version__,
+        usage=usage,
+        metadata=metadata,
+        schema=schema,
     )
     return web.json_response(
         doc,

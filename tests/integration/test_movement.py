@@ -487,6 +487,8 @@ async def test_votes_from_mastodon_are_counted_once_per_actor_and_tallies_go_out
     assert counts == {"Yes": 1, "No": 1, "Later": 0}
     assert tallied["votersCount"] == 2
     assert "alice" not in json.dumps(tallied), "who voted is never published"
+    # a tally is not an edit: peers would mark the proposal "edited" after every vote
+    assert all("updated" not in u["object"] for u in peer.activities("Update"))
     pool = node.app[appkeys.DB]
     replies = await pool.fetchval("SELECT count(*) FROM remote_objects")
     assert replies == 0, "votes are not stored as replies"
