@@ -122,7 +122,7 @@ def view(row: Any) -> ObjectView:
     return ObjectView(
         id=row["id"],
         kind=row["kind"],
-        title=str(data.get("title") or body.get("name") or ""),
+        title=str(data.get("title") or body.get("name") or body.get("title") or ""),
         summary=str(data.get("summary") or ""),
         html=sanitize_html(str(body.get("content") or "")),
         author=row["author"],

@@ -60,6 +60,9 @@ class Addressing:
     updated: datetime | None = None
 
 
+TITLED_TYPES = frozenset({"Article", "Event"})
+
+
 def as_type(kind: str, data: dict[str, Any]) -> str:
     if kind == "vision":
         return "Article"
@@ -167,7 +170,9 @@ def build_object(
         "type": type_,
         "kind": kind,
         "attributedTo": at.actor,
-        "name": data["title"],
+        # `name` only where readers show it as a title (Article, Event): on a Note or a
+        # Question, Takahē and others turn a name into a content warning hiding the rest
+        ("name" if type_ in TITLED_TYPES else "title"): data["title"],
         "content": markdown_html(data["body"]),
         "source": {"content": data["body"], "mediaType": "text/markdown"},
         "published": iso(at.published),
@@ -276,7 +281,7 @@ def movement_part(obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     kind = obj.get("kind")
     if kind not in _COPY:
         return None
-    data: dict[str, Any] = {"title": obj.get("name")}
+    data: dict[str, Any] = {"title": obj.get("title") or obj.get("name")}
     source = obj.get("source")
     if isinstance(source, dict) and source.get("mediaType") == "text/markdown":
         data["body"] = source.get("content")

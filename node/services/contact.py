@@ -68,7 +68,7 @@ async def contact_offer(
         f'<span class="h-card"><a href="{escape(target)}" class="u-url mention">'
         f"@{escape(handle)}</a></span>"
     )
-    title = call["body"].get("name", call["id"])
+    title = call["body"].get("name") or call["body"].get("title") or call["id"]
     about = f'<p>About our call: <a href="{escape(call["id"])}">{escape(title)}</a></p>'
     note = activities.note(
         id=f"{me}/objects/{uuid.uuid4()}",

@@ -151,3 +151,17 @@ def test_a_note_never_carries_a_summary_mastodon_would_hide_content_behind() -> 
         obj = published_create(case)["object"]
         if obj["type"] in {"Note", "Question"}:
             assert "summary" not in obj, case
+
+
+def test_a_note_or_question_carries_its_title_but_never_a_name() -> None:
+    """Takahē and others turn a Note's or Question's `name` into a content warning that
+    hides everything else (issue 17): the title travels as mov:title, and leads the
+    content."""
+    for case, (_kind, data, _extra) in CASES.items():
+        obj = published_create(case)["object"]
+        if obj["type"] in {"Note", "Question"}:
+            assert "name" not in obj, case
+            assert obj["title"] == data["title"], case
+            assert data["title"] in sanitize_html(obj["content"]), case
+        else:
+            assert obj["name"] == data["title"], case
