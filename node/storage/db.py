@@ -23,18 +23,58 @@ async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
         )
 
 
+# A sick database must make a request fail within seconds, never hang it: every query
+# gives up after COMMAND_TIMEOUT on the client (a frozen server costs at most two: the
+# query's and asyncpg's cancel of it), and PostgreSQL cancels a statement after
+# STATEMENT_TIMEOUT and a lock wait after LOCK_TIMEOUT on its side.
+COMMAND_TIMEOUT = 4.0
+CONNECT_TIMEOUT = 5.0
+SERVER_SETTINGS = {"statement_timeout": "5s", "lock_timeout": "3s"}
+
+
 async def create_pool(
     dsn: str, *, min_size: int = 1, max_size: int = 10
 ) -> asyncpg.Pool[Any]:
-    """A pool whose connections speak JSON for json/jsonb columns."""
+    """A pool whose connections speak JSON for json/jsonb columns, with the timeouts."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
-        command_timeout=30,
+        command_timeout=COMMAND_TIMEOUT,
+        timeout=CONNECT_TIMEOUT,
+        server_settings=SERVER_SETTINGS,
+        reset=_keep_session,
     )
     return pool
+
+
+async def _keep_session(_conn: asyncpg.Connection[Any]) -> None:
+    """Nothing to reset when a connection goes back to the pool: pooled connections keep
+    no session state (no LISTEN, no session advisory lock, no SET: those live on the
+    workers' own connections; inbox locks are transaction-scoped). asyncpg's default reset
+    (RESET ALL, pg_advisory_unlock_all(), UNLISTEN *, CLOSE ALL) cost four statements per
+    release, and on a frozen database it waited a second command timeout."""
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot serve now (down, unreachable, frozen,
+    shutting down, out of disk, read-only, a statement cancelled by its timeout) rather
+    than that we asked something wrong."""
+    return isinstance(
+        exc,
+        OSError
+        | TimeoutError
+        | asyncpg.InterfaceError
+        | asyncpg.InternalClientError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.DiskFullError
+        | asyncpg.InsufficientResourcesError
+        | asyncpg.ReadOnlySQLTransactionError
+        | asyncpg.QueryCanceledError
+        | asyncpg.OperatorInterventionError,
+    )
 
 
 def with_database(dsn: str, database: str) -> str:

@@ -16,6 +16,7 @@ from federation.errors import (
 )
 from node.runtime import appkeys
 from node.runtime.metrics import route_of
+from node.storage import db
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -175,10 +176,18 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = error_response(request, status, str(exc), code=exc.code)
         if status == 429:
             response.headers["Retry-After"] = "60"
-    except Exception:
-        log.exception("request_failed")
-        response = error_response(request, 500, "internal server error")
-        status = 500
+    except Exception as exc:
+        if db.unavailable(exc):
+            log.warning("database_unavailable", error=exc.__class__.__name__)
+            status = 503
+            response = error_response(
+                request, 503, "the database is unavailable; try again shortly"
+            )
+            response.headers["Retry-After"] = "5"
+        else:
+            log.exception("request_failed")
+            response = error_response(request, 500, "internal server error")
+            status = 500
     finally:
         elapsed = time.perf_counter() - started
         log.info("request", status=status, duration_ms=round(elapsed * 1000, 2))

@@ -1,0 +1,154 @@
+"""A sick database: the node talks to PostgreSQL through a real TCP proxy on loopback that
+we freeze (it keeps every connection open and passes no byte: a half-open database) or
+cut. A request then gets 503 with Retry-After within seconds — never a 500, never a hang —
+and nothing is half-stored."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from aiohttp import web
+
+from node.runtime import appkeys
+from node.runtime.app import create_app
+from node.services.actors import create_actor
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.db, pytest.mark.integration]
+
+
+class FreezableProxy:
+    """TCP on 127.0.0.1 -> PostgreSQL's unix socket; `frozen` stops every byte."""
+
+    def __init__(self, socket_path: str) -> None:
+        self.socket_path = socket_path
+        self.frozen = asyncio.Event()
+        self.server: asyncio.Server | None = None
+        self.port = free_port()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                while self.frozen.is_set():  # half-open: hold the bytes, answer nothing
+                    await asyncio.sleep(0.05)
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        up_reader, up_writer = await asyncio.open_unix_connection(self.socket_path)
+        for task in (
+            asyncio.create_task(self._pipe(reader, up_writer)),
+            asyncio.create_task(self._pipe(up_reader, writer)),
+        ):
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        for task in list(self._tasks):
+            task.cancel()
+
+
+def _through(proxy: FreezableProxy, dsn: str) -> str:
+    parts = urlsplit(dsn)
+    return f"postgresql://{parts.username or 'postgres'}@127.0.0.1:{proxy.port}{parts.path}"
+
+
+@pytest.fixture
+async def sick(db_dsn: str, settings_for: Any, aiohttp_client: Any) -> Any:
+    parts = urlsplit(db_dsn)
+    socket_dir = parse_qs(parts.query)["host"][0]
+    proxy = FreezableProxy(f"{socket_dir}/.s.PGSQL.{parts.port or 5432}")
+    await proxy.start()
+    settings = replace(settings_for(_through(proxy, db_dsn)), worker_processes=0)
+    client = await aiohttp_client(create_app(settings, role="web"))
+    await create_actor(client.app[appkeys.DB], kind="group", name="tenants")
+    client.proxy = proxy
+    yield client
+    proxy.frozen.clear()
+    await proxy.stop()
+
+
+async def _timed(coro: Any) -> tuple[Any, float]:
+    started = time.monotonic()
+    resp = await asyncio.wait_for(coro, timeout=30)
+    return resp, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/actors/tenants"), ("GET", "/api/v1/objects"), ("POST", "/api/v1/calls")],
+)
+async def test_a_frozen_database_is_a_503_within_seconds(
+    sick: Any, method: str, path: str
+) -> None:
+    assert (await sick.get("/healthz")).status == 200
+    sick.proxy.frozen.set()
+    headers = {"Accept": "application/activity+json", "Authorization": "Bearer x"}
+    body = json.dumps({"title": "x"}) if method == "POST" else None
+    resp, took = await _timed(
+        sick.request(
+            method,
+            path,
+            data=body,
+            headers=headers | ({"Content-Type": "application/json"} if body else {}),
+        )
+    )
+    assert resp.status == 503, await resp.text()
+    assert resp.headers["Retry-After"] == "5"
+    assert (await resp.json())["error"] == "unavailable"
+    # at most two command timeouts (the query's, then asyncpg's cancel of it): 8 s
+    assert took < 10, f"answered after {took:.1f} s"
+    health, took = await _timed(sick.get("/healthz"))
+    assert health.status == 503
+    assert took < 5
+
+
+async def test_the_node_recovers_when_the_database_thaws(sick: Any) -> None:
+    sick.proxy.frozen.set()
+    resp, _took = await _timed(
+        sick.get("/actors/tenants", headers={"Accept": "application/activity+json"})
+    )
+    assert resp.status == 503
+    sick.proxy.frozen.clear()
+    deadline = time.monotonic() + 20
+    while True:
+        resp = await sick.get(
+            "/actors/tenants", headers={"Accept": "application/activity+json"}
+        )
+        if resp.status == 200 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert resp.status == 200
+
+
+async def test_a_web_handler_error_that_is_not_the_database_stays_a_500(
+    aiohttp_client: Any, settings_for: Any, db_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only "database unavailable" becomes 503; a bug is still a 500 (and logged)."""
+    from node.web import pages
+
+    async def broken(_request: web.Request) -> web.Response:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(pages, "home", broken)
+    client = await aiohttp_client(create_app(settings_for(db_dsn), role="web"))
+    resp = await client.get("/", headers={"Accept": "application/json"})
+    assert resp.status == 500
