@@ -16,6 +16,10 @@ from federation import retry
 
 GIVE_UP_AFTER = timedelta(days=7)
 MAX_RETRY_AFTER = timedelta(days=1)
+# A 401 is usually a clock, key or scheme problem on one side (a peer that has not yet
+# refetched our rotated key, a clock off by an hour): tried a few times on the normal
+# backoff (each attempt signs afresh, with RFC 9421 on the retry), then given up.
+MAX_UNAUTHORIZED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,9 @@ def next_step(
         return Done()
     if status == 410:
         return RemoveRecipient("410 Gone")
-    if status is not None and 400 <= status < 500 and status not in (408, 429):
+    if status == 401 and attempt >= MAX_UNAUTHORIZED:
+        return GiveUp(f"HTTP 401 after {attempt} attempts")
+    if status is not None and 400 <= status < 500 and status not in (401, 408, 429):
         return GiveUp(f"HTTP {status}")
     reason = "no response" if status is None else f"HTTP {status}"
     at = now + backoff(attempt, rng=rng)

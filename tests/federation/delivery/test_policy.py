@@ -6,6 +6,7 @@ import pytest
 from federation.delivery.breaker import OPEN_AFTER, Breaker
 from federation.delivery.plan import Recipient, plan_inboxes
 from federation.delivery.policy import (
+    MAX_UNAUTHORIZED,
     Done,
     GiveUp,
     Outcome,
@@ -44,9 +45,18 @@ def test_410_removes_the_recipient() -> None:
     assert isinstance(_step(410), RemoveRecipient)
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+@pytest.mark.parametrize("status", [400, 403, 404, 422])
 def test_other_4xx_give_up_at_once(status: int) -> None:
     assert isinstance(_step(status), GiveUp)
+
+
+def test_a_401_is_retried_a_few_times_then_given_up() -> None:
+    """A clock, key or scheme problem on one side: worth a few more signed attempts."""
+    for attempt in range(1, MAX_UNAUTHORIZED):
+        assert isinstance(_step(401, attempt=attempt), Retry), attempt
+    outcome = _step(401, attempt=MAX_UNAUTHORIZED)
+    assert isinstance(outcome, GiveUp)
+    assert "401" in outcome.reason
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, None, 408])
