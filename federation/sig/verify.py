@@ -7,6 +7,7 @@ Pure: the caller parses a claim, looks up the key (I/O at the edge), then calls
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -142,26 +143,49 @@ def _policy_rfc9421(
     return parsed
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A request that passed every key-free check: who it says signed it, and its parsed
+    signature (what verify_checked needs, so nothing is parsed twice)."""
+
+    claim: SignatureClaim
+    signature: cavage.CavageSignature | rfc9421.SignatureInput
+
+
 def precheck(
     request: HttpRequest,
     *,
     now: datetime,
     window: timedelta = DEFAULT_WINDOW,
     host: str | None = None,
-) -> SignatureClaim:
+    claim: SignatureClaim | None = None,
+) -> Checked:
     """Every check that needs no key, cheapest first: which scheme and key, sizes, what
     is covered, the time window, a signed Host that is `host` (ours), and a digest that
     matches the body. Done before any key is fetched, so a refusal costs no request out.
+    `claim`: the request's claim_of, when the caller read it already.
 
     Raises:
         SignatureFormatError, SignatureInvalidError, SignatureExpiredError.
     """
-    claim = claim_of(request)
+    claim = claim or claim_of(request)
     if claim.scheme == "rfc9421":
-        _policy_rfc9421(request, now, window, host)
-    else:
-        _policy_cavage(request, now, window, host)
-    return claim
+        return Checked(claim, _policy_rfc9421(request, now, window, host))
+    return Checked(claim, _policy_cavage(request, now, window, host))
+
+
+def verify_checked(request: HttpRequest, checked: Checked, key: PublicKey) -> Verdict:
+    """The signature of a prechecked request, against `key`.
+
+    Raises:
+        SignatureInvalidError: wrong key or tampered content (401).
+    """
+    sig = checked.signature
+    if isinstance(sig, rfc9421.SignatureInput):
+        rfc9421.verify(request, sig, key)
+        return Verdict(key_id=sig.key_id, scheme="rfc9421", covered=sig.covered)
+    cavage.verify(request, sig, key)
+    return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)
 
 
 def verify_request(
@@ -172,18 +196,13 @@ def verify_request(
     window: timedelta = DEFAULT_WINDOW,
     host: str | None = None,
 ) -> Verdict:
-    """Verify a signed request with the claimed key under our policy.
+    """Verify a signed request with the claimed key under our policy (precheck, then
+    verify_checked).
 
     Raises:
-        SignatureFormatError: malformed or missing parts (answer 400).
+        SignatureFormatError: malformed or missing parts.
         SignatureInvalidError: wrong key, tampered content, too little covered (401).
         SignatureExpiredError: Date/created outside the window (401).
     """
-    claim = claim_of(request)
-    if claim.scheme == "rfc9421":
-        parsed = _policy_rfc9421(request, now, window, host)
-        rfc9421.verify(request, parsed, key)
-        return Verdict(key_id=parsed.key_id, scheme="rfc9421", covered=parsed.covered)
-    sig = _policy_cavage(request, now, window, host)
-    cavage.verify(request, sig, key)
-    return Verdict(key_id=sig.key_id, scheme="cavage", covered=sig.headers)
+    checked = precheck(request, now=now, window=window, host=host)
+    return verify_checked(request, checked, key)

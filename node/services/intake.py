@@ -16,9 +16,9 @@ from federation.domains import MAX_HOSTS
 from federation.errors import DocumentError
 from federation.inbox import IncomingActivity, accept, check_activity
 from federation.sig.verify import claim_of
-from federation.types import HttpRequest
+from federation.types import HttpRequest, SignatureClaim
+from node.services import signatures
 from node.services.remote import RemoteActors
-from node.services.signatures import verified_signer
 from node.storage import domains as domain_store, inbox
 from node.storage.db import Pool
 
@@ -111,14 +111,16 @@ async def receive(
     allowlist: bool,
     now: datetime,
     window: timedelta,
+    claim: SignatureClaim | None = None,
 ) -> Received:
-    """Refuse, verify, check and store one POSTed activity (parsed from `message`).
+    """Refuse, verify, check and store one POSTed activity (parsed from `message`;
+    `claim`: its claim_of, when the caller read it already).
 
     Raises:
         DomainRefusedError, and the FederationErrors of the signature and activity checks.
     """
     check_activity(activity)  # its shape first: a malformed one costs no key fetch
-    claim = claim_of(message)
+    claim = claim or claim_of(message)
     speaking = {
         h
         for u in (claim.key_id, activity.get("actor"))
@@ -130,7 +132,9 @@ async def receive(
         speaking=speaking,
         allowlist=allowlist,
     )
-    signer = await verified_signer(message, remote=remote, now=now, window=window)
+    signer = await signatures.verified_signer(
+        message, remote=remote, now=now, window=window, claim=claim
+    )
     incoming = accept(activity, signer=signer)
     row = await inbox.insert(
         pool,

@@ -20,7 +20,6 @@ from node.services.remote import RemoteActors
 from node.storage import (
     actors as store,
     follows,
-    follows as follows_store,
     objects,
     remote_objects,
 )
@@ -151,10 +150,10 @@ async def handle_reaction(conn: Connection, act: IncomingActivity) -> None:
         log.info("reaction_ignored", type=act.type, object_id=act.object_id)
         return
     audience = Audience.of(dict(target["body"]))
-    follows = not audience.public and await follows_store.is_accepted_follower(
+    is_follower = not audience.public and await follows.is_accepted_follower(
         conn, target["local_actor_id"], act.actor
     )
-    if not can_read(audience, Reader(act.actor, follows_author=follows)):
+    if not can_read(audience, Reader(act.actor, follows_author=is_follower)):
         log.info("reaction_ignored", type=act.type, reason="not for this actor")
         return
     await remote_objects.add_reaction(

@@ -8,12 +8,29 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from federation.errors import SignatureExpiredError, SignatureInvalidError
-from federation.sig.verify import precheck, verify_request
-from federation.types import HttpRequest
+from federation.errors import SignatureInvalidError
+from federation.sig.verify import Checked, precheck, verify_checked
+from federation.types import HttpRequest, SignatureClaim
 from node.services.remote import RemoteActors
 
 log = structlog.get_logger(__name__)
+
+
+def checked(
+    message: HttpRequest,
+    *,
+    now: datetime,
+    window: timedelta,
+    claim: SignatureClaim | None = None,
+) -> Checked:
+    """`message` through every key-free check, the signed Host being ours (the host of
+    the URL it was received at).
+
+    Raises:
+        SignatureFormatError, SignatureInvalidError, SignatureExpiredError.
+    """
+    host = urlsplit(message.url).netloc
+    return precheck(message, now=now, window=window, host=host, claim=claim)
 
 
 async def verified_signer(
@@ -22,26 +39,26 @@ async def verified_signer(
     remote: RemoteActors,
     now: datetime,
     window: timedelta,
+    claim: SignatureClaim | None = None,
 ) -> str:
-    """The actor id whose key validly signed `message`.
+    """The actor id whose key validly signed `message` (`claim`: its claim_of, when the
+    caller read it already).
 
     Raises:
         SignatureFormatError, SignatureInvalidError, FetchRefusedError, DocumentError.
     """
-    host = urlsplit(message.url).netloc
     # everything that needs no key first: a refusal then costs no fetch
-    claim = precheck(message, now=now, window=window, host=host)
-    resolved = await remote.key_for(claim.key_id)
+    done = checked(message, now=now, window=window, claim=claim)
+    key_id = done.claim.key_id
+    resolved = await remote.key_for(key_id)
     try:
-        verify_request(message, resolved.public_key, now=now, window=window, host=host)
-    except SignatureExpiredError:
-        raise
+        verify_checked(message, done, resolved.public_key)
     except SignatureInvalidError:
         if not resolved.cached:
             raise
-        log.info("signature_key_refetch", key_id=claim.key_id)
-        resolved = await remote.key_for(claim.key_id, refresh=True)
-        verify_request(message, resolved.public_key, now=now, window=window, host=host)
+        log.info("signature_key_refetch", key_id=key_id)
+        resolved = await remote.key_for(key_id, refresh=True)
+        verify_checked(message, done, resolved.public_key)
     await remote.remember(resolved)
     structlog.contextvars.bind_contextvars(signer=resolved.owner)
     return resolved.owner

@@ -15,7 +15,6 @@ import asyncpg
 
 from node.storage.db import Connection, Pool
 
-PROPOSAL = "proposal"
 _VIEW = "id, kind, fields, body, published_at"
 
 

@@ -55,7 +55,8 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
         raise web.HTTPUnsupportedMediaType(reason="send application/activity+json")
     message = await as_http_request(request)
     activity = jsonshape.parse(message.body)  # DocumentError: a 400 with its code
-    _throttle(request, claim_of(message).key_id)
+    claim = claim_of(message)
+    _throttle(request, claim.key_id)
     try:
         received = await intake.receive(
             pool,
@@ -65,6 +66,7 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
             allowlist=settings.federation_mode == "allowlist",
             now=app[appkeys.CLOCK](),
             window=timedelta(seconds=settings.signature_window),
+            claim=claim,
         )
     except intake.DomainRefusedError as exc:
         raise Refusal(403, "domain_blocked", str(exc)) from None
