@@ -12,7 +12,7 @@ from urllib.parse import quote
 import asyncpg
 import structlog
 
-from federation import webfinger
+from federation import domains, webfinger
 from federation.delivery.plan import recipient_of
 from federation.errors import (
     DocumentError,
@@ -139,11 +139,10 @@ class RemoteActors:
         if refresh and not self.key_fetches.may_refresh(key_id, now):
             msg = f"signature does not verify with {key_id} (refetched recently)"
             raise SignatureInvalidError(msg)
-        try:
-            host = authority(key_id)
-        except ValueError:
+        host = domains.host_of(key_id)  # the domain, whatever the port: one budget
+        if host is None:
             msg = f"keyId {key_id!r} is not an http(s) URL"
-            raise SignatureFormatError(msg, code="key_id_invalid") from None
+            raise SignatureFormatError(msg, code="key_id_invalid")
         refused = self.key_fetches.refusal(key_id, host, now)
         if refused == "key_fetch_budget":
             msg = f"too many key fetches for {host}; try again in a minute"
