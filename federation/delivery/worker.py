@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import json
 import os
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -26,8 +27,11 @@ from federation.types import HttpRequest, SignatureScheme
 log = structlog.get_logger(__name__)
 AP = "application/activity+json"
 LEASE = timedelta(minutes=2)
+CONNECT_TIMEOUT = 3.0  # seconds to open a connection (a dead host is found out quickly)
+FLUSH_RETRY = 1.0  # seconds between tries of a failed batch of "delivered" deletes
 # RSA signing releases the GIL: one thread per core signs while the event loop does the I/O.
 # A pool of its own (not the default executor's cpu+4 threads) keeps GIL hand-offs few.
+_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 _SIGNERS = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2, "sign")
 
 
@@ -63,6 +67,7 @@ class DeliveryWorker:
             lambda: asyncio.Semaphore(per_host)
         )
         self._timeout = timeout
+        self._per_host = per_host
         self.knocks = KnockMemory()
         self._queued = False  # notify() said rows were queued since the last claim
         self._attention = asyncio.Event()  # a delivery finished, or notify()
@@ -79,7 +84,9 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim and deliver one batch; returns how many jobs were attempted."""
-        jobs = await self._queue.claim(self._concurrency, LEASE)
+        jobs = await self._queue.claim(
+            self._concurrency, LEASE, per_host=self._per_host
+        )
         if jobs:
             await asyncio.gather(*(self._deliver(job) for job in jobs))
         return len(jobs)
@@ -96,33 +103,45 @@ class DeliveryWorker:
         Returns early after `max_idle_rounds` empty polls, so the caller can do housekeeping.
         """
         inflight: set[asyncio.Task[None]] = set()
+        finished_since = 0  # deliveries that finished since the last claim
 
         def finished(task: asyncio.Task[None]) -> None:
+            nonlocal finished_since
             inflight.discard(task)
+            finished_since += 1
             self._attention.set()
 
         idle_rounds = 0
-        drained = False  # the last claim found fewer rows than it asked for
+        # the last claim found fewer rows than it asked for (the queue is drained, or the
+        # rest wait for hosts at their cap), and nothing finished or was queued since:
+        # claiming again would find nothing new
+        short = False
         try:
             while not stop.is_set():
                 self._attention.clear()  # anything after this wakes the wait below
                 if self._queued:
-                    drained = False
+                    short = False
                 free = self._concurrency - len(inflight)
-                # claim in batches (one round trip for many rows), not one per finished job
+                # claim in batches (one round trip for many rows), not one per finished
+                # job; but a finished job may have freed a slot of a host at its cap
                 if free > 0 and (
-                    not inflight or (free >= self._refill and not drained)
+                    not inflight
+                    or (free >= self._refill and not short)
+                    or (short and finished_since > 0)
                 ):
+                    if self._done:  # rows delivered but not yet deleted go first
+                        await self._flush()
                     self._queued = False
-                    jobs = await self._queue.claim(free, LEASE)
-                    drained = len(jobs) < free
+                    finished_since = 0
+                    jobs = await self._queue.claim(free, LEASE, per_host=self._per_host)
+                    short = len(jobs) < free
                     for job in jobs:
                         task = asyncio.create_task(self._deliver(job))
                         inflight.add(task)
                         task.add_done_callback(finished)
                 if inflight:
                     idle_rounds = 0
-                elif drained:
+                elif short:
                     idle_rounds += 1
                     if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
                         return
@@ -134,14 +153,24 @@ class DeliveryWorker:
                 await asyncio.wait(inflight, timeout=15)
             if self._flusher is not None:
                 await asyncio.wait([self._flusher], timeout=15)
+            if self._done:  # the last batch, once more (a worker stopping keeps none)
+                with contextlib.suppress(*_DB_ERRORS):
+                    await self._flush()
 
     async def _deliver(self, job: Job) -> None:
         structlog.contextvars.bind_contextvars(
             delivery_id=job.id, inbox=job.inbox, activity_id=job.activity_id
         )
+        started = time.monotonic()
         async with self._hosts[job.host]:
             status, headers, error = await self._post(job)
-        now = self._clock()
+        # due times are on the database's clock (when the row was claimed, plus how long
+        # this attempt took), whatever this process's clock says
+        now = (
+            job.claimed_at + timedelta(seconds=time.monotonic() - started)
+            if job.claimed_at is not None
+            else self._clock()
+        )
         outcome = next_step(
             attempt=job.attempts,
             status=status,
@@ -150,10 +179,9 @@ class DeliveryWorker:
             first_attempt_at=job.created_at,
         )
         ok = status is not None and status < 500
-        if (
-            not ok or job.host in self._troubled
-        ):  # the breaker only needs to hear about trouble
-            await self._queue.record_host(job.host, ok, now)
+        # the breaker only needs to hear about trouble, and about a troubled host's recovery
+        if not ok or job.troubled or job.host in self._troubled:
+            await self._queue.record_host(job.host, ok)
             if ok:
                 self._troubled.discard(job.host)
             else:
@@ -201,14 +229,24 @@ class DeliveryWorker:
 
     async def _flush_loop(self) -> None:
         while self._done:
-            await asyncio.sleep(
-                0.02
-            )  # let the deliveries finishing meanwhile join the batch
-            ids, self._done = self._done, []
+            # let the deliveries finishing meanwhile join the batch
+            await asyncio.sleep(0.02)
             try:
-                await self._queue.complete_many(ids)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("delivery_complete_failed", count=len(ids), error=str(exc))
+                await self._flush()
+            except Exception as exc:  # noqa: BLE001 - the batch is kept whatever went wrong
+                # kept, and tried again until the database answers: a row delivered but
+                # not deleted would be sent again once its lease ran out
+                log.warning(
+                    "delivery_complete_failed", count=len(self._done), error=str(exc)
+                )
+                await asyncio.sleep(FLUSH_RETRY)
+
+    async def _flush(self) -> None:
+        """Delete the delivered rows; on failure they stay in the batch (and it raises)."""
+        ids = self._done[:]
+        await self._queue.complete_many(ids)
+        done = set(ids)
+        self._done = [i for i in self._done if i not in done]
 
     def _body_bytes(self, job: Job) -> bytes:
         """Serialize each activity once per fan-out, not once per inbox."""
@@ -258,7 +296,13 @@ class DeliveryWorker:
 
     async def _send(self, url: URL, request: HttpRequest) -> tuple[int, dict[str, str]]:
         headers = {k: v for k, v in request.headers.items() if k != "host"}
-        timeout = aiohttp.ClientTimeout(total=self._timeout)
+        # a deadline for the whole request (a host that trickles its answer a byte a second
+        # is cut off with the rest) and a short one for opening the connection
+        timeout = aiohttp.ClientTimeout(
+            total=self._timeout,
+            connect=min(self._timeout, CONNECT_TIMEOUT * 2),
+            sock_connect=min(self._timeout, CONNECT_TIMEOUT),
+        )
         async with self._session.post(
             url,
             data=request.body,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 from node.cli.base import CommandError, run
@@ -27,6 +28,30 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
                 f"{count} pending"
                 + (f", oldest since {oldest:%Y-%m-%d %H:%M:%S}" if oldest else "")
             )
+            return 0
+        if args.deliveries_command == "hosts":
+            rows = await queues.troubled_hosts(pool)
+            now = datetime.now(UTC)
+            for r in rows:
+                if r["open_until"] is None:
+                    state = f"failing ({r['failures']} in a row)"
+                elif r["open_until"] > now:
+                    state = f"open until {r['open_until']:%Y-%m-%d %H:%M:%S} (opening {r['openings']})"
+                else:
+                    state = f"half-open: probing (after opening {r['openings']})"
+                print(f"{r['host']}\t{state}\t{r['waiting']} waiting")
+            if not rows:
+                print("every host is healthy")
+            return 0
+        if args.host:
+            if args.ids:
+                msg = "give ids or --host, not both"
+                raise CommandError(msg)
+            try:
+                count = await queues.force_retry_host(pool, args.host)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            print(f"{args.host}: breaker closed, {count} delivery(ies) due now")
             return 0
         moved = await queues.retry_dead_deliveries(pool, args.ids or None)
         print(f"{moved} delivery(ies) queued again")
@@ -75,10 +100,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     dsub.add_parser("pending", help="how many deliveries wait, and since when")
     dsub.add_parser("dead", help="list deliveries that gave up (newest first)")
+    dsub.add_parser(
+        "hosts", help="hosts whose circuit breaker is failing, open or half-open"
+    )
     retry = dsub.add_parser(
-        "retry", help="queue dead deliveries again (all, or the given ids)"
+        "retry",
+        help="queue dead deliveries again (all, or the given ids), or with --host "
+        "close a host's breaker and make everything for it due now",
     )
     retry.add_argument("ids", nargs="*", type=int)
+    retry.add_argument(
+        "--host",
+        metavar="HOST",
+        help="a remote host (a name covers its every port; name:port just that one)",
+    )
     deliveries.set_defaults(func=cmd_deliveries)
     received = sub.add_parser(
         "inbox",

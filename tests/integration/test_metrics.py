@@ -29,6 +29,7 @@ from tests.peer import Peer
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 TOKEN = "metrics-token-for-tests-0123456789"
 FOLLOWERS = 300
+HOSTS = 100
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -205,19 +206,22 @@ async def test_the_token_endpoint_counts_the_deliveries_of_serves_worker_process
 
     async def inbox(request: web.Request) -> web.Response:
         received.append(request.path)
+        await asyncio.sleep(0.2)
         return web.Response(status=202)
 
     receiver = web.Application()
     receiver.router.add_post("/users/{n}/inbox", inbox)
-    rserver = await aiohttp_server(receiver, host="127.0.0.3")
+    # followers on many hosts, each answering in 0.2 s: the first process to claim takes
+    # at most 128 of the 300 (at most 4 per host), so the other process delivers too
+    rservers = [await aiohttp_server(receiver, host="127.0.0.3") for _ in range(HOSTS)]
     group = await create_actor(db, kind="group", name="housing")
     await db.executemany(
         "INSERT INTO followers (local_actor_id, follower, state, inbox) VALUES ($1, $2, 'accepted', $3)",
         [
             (
                 group.id,
-                str(rserver.make_url(f"/users/u{i}")),
-                str(rserver.make_url(f"/users/u{i}/inbox")),
+                str(rservers[i % HOSTS].make_url(f"/users/u{i}")),
+                str(rservers[i % HOSTS].make_url(f"/users/u{i}/inbox")),
             )
             for i in range(FOLLOWERS)
         ],

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from federation.delivery.breaker import OPEN_AFTER, Breaker
+from federation.delivery.breaker import COOLDOWN, MAX_COOLDOWN, OPEN_AFTER, Breaker
 from federation.delivery.plan import Recipient, plan_inboxes
 from federation.delivery.policy import (
     MAX_UNAUTHORIZED,
@@ -135,3 +135,36 @@ def test_breaker_opens_after_repeated_failures_and_probes_after_cooldown() -> No
     assert breaker.open_until is not None
     assert breaker.allows(breaker.open_until)
     assert breaker.record(True, NOW) == Breaker()
+
+
+def test_failures_heard_while_open_neither_extend_nor_reopen_the_breaker() -> None:
+    breaker = Breaker()
+    for _ in range(OPEN_AFTER):
+        breaker = breaker.record(False, NOW)
+    opened = breaker
+    assert opened.openings == 1
+    assert opened.open_until == NOW + COOLDOWN
+    # the deliveries that were in flight when it opened fail too: nothing changes
+    for seconds in range(1, 120):
+        breaker = breaker.record(False, NOW + timedelta(seconds=seconds))
+    assert breaker == opened
+
+
+def test_a_failed_probe_reopens_with_a_cooldown_doubled_per_opening_up_to_the_cap() -> (
+    None
+):
+    breaker = Breaker()
+    for _ in range(OPEN_AFTER):
+        breaker = breaker.record(False, NOW)
+    cooldowns = []
+    for _ in range(12):
+        assert breaker.open_until is not None
+        probe_at = breaker.open_until
+        assert breaker.state(probe_at) == "half_open"
+        assert breaker.allows(probe_at)
+        breaker = breaker.record(False, probe_at)  # one failed probe: open again
+        assert breaker.open_until is not None
+        cooldowns.append(breaker.open_until - probe_at)
+    assert cooldowns[:3] == [COOLDOWN * 2, COOLDOWN * 4, COOLDOWN * 8]
+    assert cooldowns[-1] == MAX_COOLDOWN
+    assert breaker.record(True, probe_at + MAX_COOLDOWN) == Breaker()  # a good probe

@@ -37,7 +37,7 @@ class MemoryQueue:
             Job(job_id, f"urn:a:{job_id}", inbox, HOST, "g", {"id": job_id}, 1, now)
         )
 
-    async def claim(self, limit: int, lease: timedelta) -> list[Job]:
+    async def claim(self, limit: int, lease: timedelta, *, per_host: int) -> list[Job]:
         jobs, self.pending = self.pending[:limit], self.pending[limit:]
         self.claims.append(len(jobs))
         return jobs
@@ -56,7 +56,7 @@ class MemoryQueue:
     async def bury(self, job: Job, reason: str) -> None:
         raise AssertionError(f"unexpected give-up of {job.id}: {reason}")
 
-    async def record_host(self, host: str, ok: bool, now: datetime) -> None:
+    async def record_host(self, host: str, ok: bool) -> None:
         return None
 
 
