@@ -167,4 +167,4 @@ def test_a_failed_probe_reopens_with_a_cooldown_doubled_per_opening_up_to_the_ca
         cooldowns.append(breaker.open_until - probe_at)
     assert cooldowns[:3] == [COOLDOWN * 2, COOLDOWN * 4, COOLDOWN * 8]
     assert cooldowns[-1] == MAX_COOLDOWN
-    assert breaker.record(True, probe_at + MAX_COOLDOWN) == Breaker()  # a good probe
+    assert breaker.record(True, NOW + 100 * MAX_COOLDOWN) == Breaker()  # a good probe
