@@ -16,15 +16,15 @@ from federation.fetch.client import Fetcher, create_session
 from node.clock import utcnow
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
-from node.runtime import appkeys
+from node.runtime import appkeys, loops
 from node.runtime.metrics import Metrics, metrics_site_ctx
 from node.runtime.ratelimit import Limits, RateLimiter
-from node.runtime.worker import worker_ctx
+from node.runtime.worker import listener_round, worker_ctx
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import db, migrate
-from node.storage.channels import Channel
+from node.storage.channels import Channel, Listener
 from node.storage.server import NoDatabaseError, database_server, describe
 from node.web.middleware import request_context
 from node.web.pages import setup_templates
@@ -84,8 +84,11 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[appkeys.DSN])
-    await listener.add_listener(Channel.KEYS, on_key_rotated)
+    listener = Listener(app[appkeys.DSN], {Channel.KEYS: on_key_rotated})
+    stop = asyncio.Event()
+    listening = asyncio.create_task(
+        loops.run(loops.LoopState("web_listener"), listener_round(listener, stop), stop)
+    )
     app[appkeys.HTTP] = session
     app[appkeys.FETCHER] = Fetcher(
         session,
@@ -106,7 +109,8 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await listener.close()
+        stop.set()
+        await asyncio.wait([listening], timeout=10)
         await session.close()
 
 

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import structlog
 from aiohttp import web
 
@@ -20,7 +19,7 @@ from node.services import polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
 from node.storage import domains, follows
-from node.storage.channels import Channel
+from node.storage.channels import Channel, Listener
 
 log = structlog.get_logger(__name__)
 POLL_SWEEP_MAX = 60.0
@@ -42,11 +41,28 @@ def _inbox_round(app: web.Application) -> loops.Round:
 
 
 def _delivery_round(
-    worker: DeliveryWorker, queue: PgDeliveryQueue, stop: asyncio.Event
+    worker: DeliveryWorker,
+    queue: PgDeliveryQueue,
+    listener: Listener,
+    stop: asyncio.Event,
 ) -> loops.Round:
     async def round_() -> float:
-        await queue.reclaim_orphans()
+        # only while this worker holds its own liveness lock (on the listener's
+        # connection): without it, its own leases in flight would look orphaned
+        if listener.ready.is_set():
+            await queue.reclaim_orphans()
         await worker.run(stop, max_idle_rounds=30)
+        return 0.0
+
+    return round_
+
+
+def listener_round(listener: Listener, stop: asyncio.Event) -> loops.Round:
+    """Hold the LISTEN connection (and the worker's liveness lock on it); when it is lost,
+    connect again (the loop's backoff applies when connecting fails)."""
+
+    async def round_() -> float:
+        await listener.serve(stop)
         return 0.0
 
     return round_
@@ -117,49 +133,66 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         on_outcome=app[appkeys.METRICS].record_delivery,
     )
     app[appkeys.DELIVERY_WORKER] = worker
-    listener: asyncpg.Connection[Any] = await asyncpg.connect(app[appkeys.DSN])
-    await queue.register(listener)
-    reclaimed = await queue.reclaim_orphans()
     polls_wakeup = asyncio.Event()
 
     def on_queued(*_: Any) -> None:
         worker.notify()
         polls_wakeup.set()
 
-    await listener.add_listener(Channel.DELIVERIES, on_queued)
-    await listener.add_listener(Channel.KEYS, lambda *_: key_cache.clear())
-    await listener.add_listener(Channel.POLLS, lambda *_: polls_wakeup.set())
-    await listener.add_listener(
-        Channel.INBOX, lambda *_: app[appkeys.INBOX_WAKEUP].set()
+    listener = Listener(
+        app[appkeys.DSN],
+        {
+            Channel.DELIVERIES: on_queued,
+            Channel.KEYS: lambda *_: key_cache.clear(),
+            Channel.POLLS: lambda *_: polls_wakeup.set(),
+            Channel.INBOX: lambda *_: app[appkeys.INBOX_WAKEUP].set(),
+        },
+        on_connect=queue.register,
     )
     stop = asyncio.Event()
     metrics = app[appkeys.METRICS]
     inbox_wakeup = app[appkeys.INBOX_WAKEUP]
     plan: list[tuple[str, loops.Round, asyncio.Event | None, float]] = [
+        ("listener", listener_round(listener, stop), None, 0.0),
         *(
             (f"inbox_{n}", _inbox_round(app), inbox_wakeup, 0.0)
             for n in range(INBOX_PROCESSORS)
         ),
-        ("delivery", _delivery_round(worker, queue, stop), None, 0.0),
+        ("delivery", _delivery_round(worker, queue, listener, stop), None, 0.0),
         ("polls", _polls_round(app), polls_wakeup, 0.0),
         ("catch_up", _catch_up_round(app), None, CATCH_UP_FIRST),
     ]
     states = [loops.LoopState(name) for name, *_ in plan]
     metrics.watch_loops(states)
-    tasks = [
-        asyncio.create_task(
-            loops.run(
-                state,
-                round_,
-                stop,
-                wakeup=wakeup,
-                first_wait=first,
-                on_error=metrics.record_loop_error,
+    tasks: list[asyncio.Task[None]] = []
+
+    def start(
+        state: loops.LoopState,
+        round_: loops.Round,
+        wakeup: asyncio.Event | None,
+        first: float,
+    ) -> None:
+        tasks.append(
+            asyncio.create_task(
+                loops.run(
+                    state,
+                    round_,
+                    stop,
+                    wakeup=wakeup,
+                    first_wait=first,
+                    on_error=metrics.record_loop_error,
+                )
             )
         )
-        for state, (_name, round_, wakeup, first) in zip(states, plan, strict=True)
-    ]
-    log.info("workers_started", worker_id=queue.worker_id, reclaimed=reclaimed)
+
+    # the listener first: this worker's liveness lock is held before it claims anything
+    (_name, round_, wakeup, first), *rest = plan
+    start(states[0], round_, wakeup, first)
+    async with asyncio.timeout(30):
+        await listener.ready.wait()
+    for state, (_name, round_, wakeup, first) in zip(states[1:], rest, strict=True):
+        start(state, round_, wakeup, first)
+    log.info("workers_started", worker_id=queue.worker_id)
     try:
         yield
     finally:
@@ -170,5 +203,4 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         _done, pending = await asyncio.wait(tasks, timeout=10)
         for task in pending:
             task.cancel()
-        await listener.close()
         log.info("workers_stopped", unfinished=len(pending))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,10 +17,12 @@ import pytest
 from aiohttp import web
 
 from federation.delivery.breaker import OPEN_AFTER
+from federation.delivery.pgqueue import WORKER_LOCK_CLASS
 from node.runtime import appkeys
 from node.runtime.app import create_app
 from node.services.actors import create_actor
 from tests.conftest import run_cli, until
+from tests.integration.dbproxy import start_proxy
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 PER_HOST = 4  # the delivery worker's default cap of deliveries in flight per host
@@ -80,6 +83,18 @@ async def _followers(pool: Any, group_id: int, host: str, count: int) -> None:
             for i in range(count)
         ],
     )
+
+
+async def _followers_on(pool: Any, group_id: int, hosts: list[str], each: int) -> None:
+    for host in hosts:
+        await pool.executemany(
+            "INSERT INTO followers (local_actor_id, follower, state, inbox) "
+            "VALUES ($1, $2, 'accepted', $3)",
+            [
+                (group_id, f"http://{host}/u{i}", f"http://{host}/users/u{i}/inbox")
+                for i in range(each)
+            ],
+        )
 
 
 async def _post(node: Any, text: str) -> None:
@@ -217,3 +232,55 @@ async def test_retry_times_are_on_the_databases_clock_not_the_process_clock(
     )
     await asyncio.sleep(2)
     assert await pool.fetchval("SELECT max(attempts) FROM deliveries") == 1
+
+
+async def test_a_database_outage_mid_fan_out_loses_nothing_and_resends_nothing(
+    db_dsn: str, settings_for: Any, aiohttp_client: Any, aiohttp_server: Any
+) -> None:
+    """PostgreSQL goes away while 300 deliveries are going out: the ones that arrive
+    meanwhile are kept as delivered until the database is back (then deleted, not sent
+    again when their lease runs out)."""
+    proxy, dsn = await start_proxy(db_dsn)
+    try:
+        node = await aiohttp_client(
+            create_app(replace(settings_for(dsn), worker_processes=0))
+        )
+        pool = node.app[appkeys.DB]
+        group = await create_actor(pool, kind="group", name="housing")
+        arrived: Counter[str] = Counter()
+
+        async def inbox(request: web.Request) -> web.Response:
+            await asyncio.sleep(0.2)
+            arrived[request.host + request.path] += 1
+            return web.Response(status=202)
+
+        receiver = web.Application()
+        receiver.router.add_post("/users/{n}/inbox", inbox)
+        servers = [await aiohttp_server(receiver, host="127.0.0.3") for _ in range(60)]
+        await _followers_on(pool, group.id, [f"127.0.0.3:{s.port}" for s in servers], 5)
+        await _post(node, "Blockade at dawn.")
+        await until(lambda: sum(arrived.values()) >= 60, timeout=20.0)
+        proxy.cut()  # mid fan-out: the deliveries in flight arrive meanwhile
+        await asyncio.sleep(3)  # their deletes fail
+        proxy.restore()
+        await until(lambda: len(arrived) == 300, timeout=60.0, what="all delivered")
+        # delivered rows are deleted (a dropped delete would leave a leased row, to be
+        # sent again when its lease runs out)
+        await until(
+            lambda: pool.fetchval("SELECT count(*) = 0 FROM deliveries"), timeout=30.0
+        )
+        resent = sum(n - 1 for n in arrived.values())
+        assert resent == 0, f"{resent} sent twice"
+        # the worker listens again, holding its liveness lock on the new connection
+        await until(
+            lambda: pool.fetchval(
+                "SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid = $1 AND granted",
+                WORKER_LOCK_CLASS,
+            ),
+            timeout=30.0,
+        )
+        assert await pool.fetchval("SELECT count(*) FROM dead_deliveries") == 0
+    finally:
+        proxy.restore()
+        await proxy.stop()

@@ -6,7 +6,6 @@ and nothing is half-stored."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from dataclasses import replace
@@ -19,56 +18,9 @@ from aiohttp import web
 from node.runtime import appkeys
 from node.runtime.app import create_app
 from node.services.actors import create_actor
-from tests.conftest import free_port
+from tests.integration.dbproxy import FreezableProxy, through
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
-
-
-class FreezableProxy:
-    """TCP on 127.0.0.1 -> PostgreSQL's unix socket; `frozen` stops every byte."""
-
-    def __init__(self, socket_path: str) -> None:
-        self.socket_path = socket_path
-        self.frozen = asyncio.Event()
-        self.server: asyncio.Server | None = None
-        self.port = free_port()
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-
-    async def _pipe(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-            while data := await reader.read(65536):
-                while self.frozen.is_set():  # half-open: hold the bytes, answer nothing
-                    await asyncio.sleep(0.05)
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        up_reader, up_writer = await asyncio.open_unix_connection(self.socket_path)
-        for task in (
-            asyncio.create_task(self._pipe(reader, up_writer)),
-            asyncio.create_task(self._pipe(up_reader, writer)),
-        ):
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def stop(self) -> None:
-        if self.server is not None:
-            self.server.close()
-        for task in list(self._tasks):
-            task.cancel()
-
-
-def _through(proxy: FreezableProxy, dsn: str) -> str:
-    parts = urlsplit(dsn)
-    return f"postgresql://{parts.username or 'postgres'}@127.0.0.1:{proxy.port}{parts.path}"
 
 
 @pytest.fixture
@@ -77,7 +29,7 @@ async def sick(db_dsn: str, settings_for: Any, aiohttp_client: Any) -> Any:
     socket_dir = parse_qs(parts.query)["host"][0]
     proxy = FreezableProxy(f"{socket_dir}/.s.PGSQL.{parts.port or 5432}")
     await proxy.start()
-    settings = replace(settings_for(_through(proxy, db_dsn)), worker_processes=0)
+    settings = replace(settings_for(through(proxy, db_dsn)), worker_processes=0)
     client = await aiohttp_client(create_app(settings, role="web"))
     await create_actor(client.app[appkeys.DB], kind="group", name="tenants")
     client.proxy = proxy
