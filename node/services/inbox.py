@@ -8,7 +8,6 @@ import asyncpg
 import structlog
 
 from federation import retry
-from federation.errors import FederationError
 from federation.inbox import IncomingActivity
 from federation.vocab.read import id_of
 from node.confederation import joining, relay
@@ -20,6 +19,14 @@ from node.storage import actors as store, inbox
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
+# errors that say the database connection is gone (the failure cannot be recorded either)
+_CONNECTION_LOST = (
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+)
 
 
 async def _actor_doc(
@@ -106,12 +113,9 @@ async def process_pending(
                     async with conn.transaction():
                         await route(conn, act, ctx)
                         await inbox.mark_processed(conn, row["id"])
-                except (
-                    FederationError,
-                    asyncpg.PostgresError,
-                    ValueError,
-                    KeyError,
-                ) as exc:
+                except _CONNECTION_LOST:
+                    raise  # not the activity's fault: the row stays due, the loop backs off
+                except Exception as exc:  # noqa: BLE001 - a poison activity never stalls the rest
                     # in the claiming transaction: no other processor sees it due meanwhile
                     failed = (
                         row["id"],

@@ -53,17 +53,28 @@ async def claim_pending(conn: Connection) -> asyncpg.Record | None:
         MAX_ATTEMPTS,
     )
     for candidate in candidates:
-        row: asyncpg.Record | None = await conn.fetchrow(
-            """SELECT id, activity_id, actor, type, body, attempts FROM inbox
-               WHERE id = $1 AND CASE WHEN processed_at IS NULL
-                 THEN pg_try_advisory_xact_lock($2, hashtext(actor)) ELSE false END
-               FOR UPDATE SKIP LOCKED""",
-            candidate["id"],
-            ACTOR_LOCK_CLASS,
-        )
+        row = await lock_candidate(conn, candidate["id"])
         if row is not None:
             return row
     return None
+
+
+async def lock_candidate(conn: Connection, row_id: int) -> asyncpg.Record | None:
+    """Lock row `row_id` and its actor if it is still due: another processor may have
+    applied it, or failed it (its attempts counted, its retry later), since it was picked.
+    Under FOR UPDATE the conditions are checked again on the row's newest version, so a
+    row never passes its attempts cap nor runs before its retry time."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT id, activity_id, actor, type, body, attempts FROM inbox
+           WHERE id = $1 AND CASE WHEN processed_at IS NULL AND attempts < $3
+               AND (retry_at IS NULL OR retry_at <= now())
+             THEN pg_try_advisory_xact_lock($2, hashtext(actor)) ELSE false END
+           FOR UPDATE SKIP LOCKED""",
+        row_id,
+        ACTOR_LOCK_CLASS,
+        MAX_ATTEMPTS,
+    )
+    return row
 
 
 async def mark_processed(conn: Connection, row_id: int) -> None:

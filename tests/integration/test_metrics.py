@@ -324,3 +324,49 @@ async def test_an_inbox_processor_survives_a_driver_error_and_is_counted(
     assert value(found, "movement_background_loop_errors_total", loop="inbox") == 4
     assert value(found, "movement_background_loops_running", loop="inbox") == 4
     assert value(found, "movement_background_loops_running", loop="delivery") == 1
+
+
+async def test_a_poison_activity_is_failed_and_counted_and_never_stalls_the_rest(
+    make_client: Any, peer: Peer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An activity whose handler raises something unforeseen (a TypeError of ours) is
+    recorded as a failed attempt with its error and retried later; the activities behind
+    it are applied meanwhile."""
+    from node.services import inbox as processing
+
+    real_route = processing.route
+
+    async def route(conn: Any, act: Any, ctx: Any) -> None:
+        if act.actor == peer.actor_id("mallory"):
+            msg = "'NoneType' object is not subscriptable"
+            raise TypeError(msg)
+        await real_route(conn, act, ctx)
+
+    monkeypatch.setattr(processing, "route", route)
+    peer.add("mallory")
+    node = await make_client()
+    pool = node.app[appkeys.DB]
+    await create_actor(pool, kind="group", name="tenants")
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.actor_id('mallory')}#follows/1",
+        "type": "Follow",
+        "actor": peer.actor_id("mallory"),
+        "object": f"{node.app[appkeys.SETTINGS].url}/actors/tenants",
+    }
+    body = json.dumps(follow).encode()
+    base = node.app[appkeys.SETTINGS].url
+    resp = await node.post(
+        "/actors/tenants/inbox",
+        data=body,
+        headers=peer.sign_post("mallory", f"{base}/actors/tenants/inbox", body),
+    )
+    assert resp.status == 202, await resp.text()
+    await _follow(node, peer, "alice", "tenants")  # applied although mallory's is first
+    row = await pool.fetchrow(
+        "SELECT attempts, retry_at > now() AS later, error FROM inbox WHERE actor = $1",
+        peer.actor_id("mallory"),
+    )
+    assert row["attempts"] == 1
+    assert row["later"]
+    assert row["error"].startswith("TypeError")
