@@ -61,6 +61,8 @@ class Settings:
     rate_inbox_actor: int = 120
     rate_inbox_host: int = 1200
     rate_failed_auth: int = 10
+    client_timeout: int = 15
+    max_connections: int = 1000
     node_name: str = "node"
     federation_mode: str = "open"
     metrics_port: int = 0
@@ -112,6 +114,15 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "rate_failed_auth": (
         "rate",
         "wrong API tokens and sign-ins one client may try per minute; 0 = no limit",
+    ),
+    "client_timeout": (
+        "seconds",
+        "seconds a client may take to send a request's headers, and again its body "
+        "(and an idle keep-alive connection stays open); slower ones are cut off",
+    ),
+    "max_connections": (
+        "connections",
+        "open client connections each serving process accepts; beyond, a new one gets 503",
     ),
     "timezone": (
         "timezone",
@@ -235,6 +246,8 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             return _parse_dsn(setting, raw)
         case "rate":
             return _parse_int(setting, raw, 0, 1_000_000)
+        case "connections":
+            return _parse_int(setting, raw, 1, 1_000_000)
         case "timezone":
             try:
                 return zones.check(str(raw)).key

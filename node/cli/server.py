@@ -124,14 +124,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if role == "worker":
         asyncio.run(_run_headless(app))
     else:
+        from node.runtime import http
+
         try:
-            web.run_app(
-                app,
-                host=settings.host,
-                port=settings.port,
-                access_log=None,
-                print=None,
-                shutdown_timeout=10,
+            asyncio.run(
+                http.serve(
+                    app,
+                    host=settings.host,
+                    port=settings.port,
+                    client_timeout=settings.client_timeout,
+                    max_connections=settings.max_connections,
+                )
             )
         except OSError as exc:
             msg = f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}"

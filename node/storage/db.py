@@ -93,6 +93,31 @@ UNAVAILABLE = (
 )
 
 
+async def write_check(pool: Pool, *, within: float) -> str | None:
+    """Whether the database commits a write within `within` seconds: None when it does,
+    else why not (`unreachable`, `read_only`, `disk_full`, `cannot_write`)."""
+    connected = False
+    try:
+        async with asyncio.timeout(within):
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+                connected = True
+                await conn.execute(
+                    """INSERT INTO health_probe (id, checked_at) VALUES (1, now())
+                       ON CONFLICT (id) DO UPDATE SET checked_at = now()"""
+                )
+    except asyncpg.ReadOnlySQLTransactionError:
+        return "read_only"
+    except (asyncpg.DiskFullError, asyncpg.InsufficientResourcesError):
+        return "disk_full"
+    except UNAVAILABLE as exc:
+        if isinstance(exc, asyncpg.InternalClientError):
+            # the driver lost track of a connection the server killed: drop pooled ones
+            await pool.expire_connections()
+        return "cannot_write" if connected else "unreachable"
+    return None
+
+
 async def ping(pool: Pool, *, within: float) -> bool:
     """Whether a pooled connection answers within `within` seconds."""
     try:

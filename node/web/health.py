@@ -1,4 +1,4 @@
-"""GET /healthz: is the process up, and can it reach its database."""
+"""GET /healthz: is the process up, and can its database write."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ HEALTH_TIMEOUT = 2.0
 
 
 async def healthz(request: web.Request) -> web.Response:
-    if not await db.ping(request.app[appkeys.DB], within=HEALTH_TIMEOUT):
+    """200 when the database commits a write; else 503 saying why (unreachable,
+    read_only, disk_full, cannot_write) — a database that answers reads but cannot write
+    loses everything the node is sent."""
+    problem = await db.write_check(request.app[appkeys.DB], within=HEALTH_TIMEOUT)
+    if problem is not None:
         return web.json_response(
-            {"status": "degraded", "database": "unreachable"}, status=503
+            {"status": "degraded", "database": problem},
+            status=503,
+            headers={"Retry-After": "5"},
         )
     return web.json_response({"status": "ok", "database": "ok"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -138,6 +139,26 @@ def _refuse_nul(request: web.Request) -> None:
         raise Refusal(400, "nul_in_request", "a NUL character in the URL")
 
 
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def _read_body(request: web.Request) -> None:
+    """Read the whole body (aiohttp keeps it for the handler) within the client timeout: a
+    client that trickles its body is answered 408 instead of being held forever."""
+    settings = request.app.get(appkeys.SETTINGS)
+    seconds = settings.client_timeout if settings is not None else 15
+    try:
+        async with asyncio.timeout(seconds):
+            await request.read()
+    except TimeoutError:
+        raise Refusal(
+            408,
+            "body_timeout",
+            f"the request body did not arrive within {seconds} s",
+            headers={"Connection": "close"},
+        ) from None
+
+
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id, log one `request` event, turn HTTP errors into JSON bodies."""
@@ -151,6 +172,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     status = 500
     try:
         _refuse_nul(request)
+        if request.method in _BODY_METHODS and request.body_exists:
+            await _read_body(request)
         response = await handler(request)
         status = response.status
     except web.HTTPException as exc:
@@ -168,7 +191,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             response.headers.extend(
                 (k, v)
                 for k, v in exc.headers.items()
-                if k.lower() in ("retry-after", "www-authenticate", "allow")
+                if k.lower()
+                in ("retry-after", "www-authenticate", "allow", "connection")
             )
     except FederationError as exc:
         status = exc.status

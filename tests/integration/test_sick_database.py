@@ -104,3 +104,59 @@ async def test_a_web_handler_error_that_is_not_the_database_stays_a_500(
     client = await aiohttp_client(create_app(settings_for(db_dsn), role="web"))
     resp = await client.get("/", headers={"Accept": "application/json"})
     assert resp.status == 500
+
+
+async def test_a_read_only_database_is_unhealthy_and_writes_are_503_not_500(
+    make_client: Any, pg_dsn: str, db_dsn: str, peer: Any
+) -> None:
+    """The database answers but cannot write (as a full disk, a standby or a read-only
+    switch leaves it): /healthz says so, and a publish or an inbox POST is a 503 with
+    Retry-After, nothing stored."""
+    from node.storage import tokens
+    from tests.conftest import admin_exec
+    from tests.integration.test_movement import CALL
+
+    node = await make_client()
+    pool = node.app[appkeys.DB]
+    group = await create_actor(pool, kind="group", name="tenants")
+    _id, secret = await tokens.create(pool, local_actor_id=group.id, label="t")
+    name = urlsplit(db_dsn).path.lstrip("/")
+    await admin_exec(
+        pg_dsn, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'
+    )
+    await pool.expire_connections()  # new connections start read-only
+    try:
+        health = await node.get("/healthz")
+        assert health.status == 503
+        assert await health.json() == {"status": "degraded", "database": "read_only"}
+        resp = await node.post(
+            "/api/v1/calls",
+            json=CALL,
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        assert resp.status == 503, await resp.text()
+        assert resp.headers["Retry-After"] == "5"
+        assert (await resp.json())["error"] == "unavailable"
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{peer.actor_id('alice')}#follows/ro",
+            "type": "Follow",
+            "actor": peer.actor_id("alice"),
+            "object": f"{node.app[appkeys.SETTINGS].url}/actors/tenants",
+        }
+        body = json.dumps(follow).encode()
+        url = f"{node.app[appkeys.SETTINGS].url}/actors/tenants/inbox"
+        resp = await node.post(
+            "/actors/tenants/inbox",
+            data=body,
+            headers=peer.sign_post("alice", url, body),
+        )
+        assert resp.status == 503, await resp.text()
+    finally:
+        await admin_exec(
+            pg_dsn, f'ALTER DATABASE "{name}" RESET default_transaction_read_only'
+        )
+        await pool.expire_connections()
+    assert (await node.get("/healthz")).status == 200
+    assert await pool.fetchval("SELECT count(*) FROM objects") == 0
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
