@@ -28,6 +28,9 @@ log = structlog.get_logger(__name__)
 AP = "application/activity+json"
 LEASE = timedelta(minutes=2)
 CONNECT_TIMEOUT = 3.0  # seconds to open a connection (a dead host is found out quickly)
+SLOW_AFTER = 1.0  # seconds in flight after which a delivery frees its working slot
+MAX_IN_FLIGHT = 1024  # open delivery requests at most, slow ones included
+BATCH_WINDOW = 0.02  # seconds a claim waits for more deliveries to finish
 FLUSH_RETRY = 1.0  # seconds between tries of a failed batch of "delivered" deletes
 # RSA signing releases the GIL: one thread per core signs while the event loop does the I/O.
 # A pool of its own (not the default executor's cpu+4 threads) keeps GIL hand-offs few.
@@ -72,6 +75,7 @@ class DeliveryWorker:
         self._queued = False  # notify() said rows were queued since the last claim
         self._attention = asyncio.Event()  # a delivery finished, or notify()
         self._troubled: set[str] = set()
+        self._slow: set[int] = set()  # deliveries in flight for SLOW_AFTER or longer
         self._done: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
         self._bodies: dict[str, bytes] = {}
@@ -98,12 +102,19 @@ class DeliveryWorker:
         idle: float = 1.0,
         max_idle_rounds: int | None = None,
     ) -> None:
-        """Deliver until `stop`, keeping up to `concurrency` deliveries in flight.
+        """Deliver until `stop`, keeping up to `concurrency` deliveries working.
 
+        A delivery that has waited on its host for SLOW_AFTER seconds stops counting
+        against `concurrency` (it costs a socket, not work), so hosts that hang cannot
+        take every slot from the healthy ones; at most MAX_IN_FLIGHT are open in all.
         Returns early after `max_idle_rounds` empty polls, so the caller can do housekeeping.
         """
         inflight: set[asyncio.Task[None]] = set()
-        finished_since = 0  # deliveries that finished since the last claim
+        finished_since = (
+            0  # deliveries that finished (or turned slow) since the last claim
+        )
+        loop = asyncio.get_running_loop()
+        last_claim = 0.0
 
         def finished(task: asyncio.Task[None]) -> None:
             nonlocal finished_since
@@ -121,24 +132,35 @@ class DeliveryWorker:
                 self._attention.clear()  # anything after this wakes the wait below
                 if self._queued:
                     short = False
-                free = self._concurrency - len(inflight)
+                working = len(inflight) - len(self._slow)
+                free = min(self._concurrency - working, MAX_IN_FLIGHT - len(inflight))
                 # claim in batches (one round trip for many rows), not one per finished
-                # job; but a finished job may have freed a slot of a host at its cap
+                # job: when a quarter of the slots is free, or BATCH_WINDOW after the
+                # first of the deliveries that finished since the last claim
+                wait = idle
                 if free > 0 and (
                     not inflight
                     or (free >= self._refill and not short)
-                    or (short and finished_since > 0)
+                    or finished_since > 0
                 ):
-                    if self._done:  # rows delivered but not yet deleted go first
-                        await self._flush()
-                    self._queued = False
-                    finished_since = 0
-                    jobs = await self._queue.claim(free, LEASE, per_host=self._per_host)
-                    short = len(jobs) < free
-                    for job in jobs:
-                        task = asyncio.create_task(self._deliver(job))
-                        inflight.add(task)
-                        task.add_done_callback(finished)
+                    early = not inflight or (free >= self._refill and not short)
+                    since = loop.time() - last_claim
+                    if not early and since < BATCH_WINDOW:
+                        wait = BATCH_WINDOW - since
+                    else:
+                        if self._done:  # rows delivered but not yet deleted go first
+                            await self._flush()
+                        self._queued = False
+                        finished_since = 0
+                        last_claim = loop.time()
+                        jobs = await self._queue.claim(
+                            free, LEASE, per_host=self._per_host
+                        )
+                        short = len(jobs) < free
+                        for job in jobs:
+                            task = asyncio.create_task(self._deliver(job))
+                            inflight.add(task)
+                            task.add_done_callback(finished)
                 if inflight:
                     idle_rounds = 0
                 elif short:
@@ -146,7 +168,7 @@ class DeliveryWorker:
                     if max_idle_rounds is not None and idle_rounds >= max_idle_rounds:
                         return
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(idle):
+                    async with asyncio.timeout(wait):
                         await self._attention.wait()
         finally:
             if inflight:
@@ -162,8 +184,18 @@ class DeliveryWorker:
             delivery_id=job.id, inbox=job.inbox, activity_id=job.activity_id
         )
         started = time.monotonic()
-        async with self._hosts[job.host]:
-            status, headers, error = await self._post(job)
+
+        def turned_slow() -> None:
+            self._slow.add(job.id)
+            self._attention.set()  # its slot is free for others: claim again
+
+        slow = asyncio.get_running_loop().call_later(SLOW_AFTER, turned_slow)
+        try:
+            async with self._hosts[job.host]:
+                status, headers, error = await self._post(job)
+        finally:
+            slow.cancel()
+            self._slow.discard(job.id)
         # due times are on the database's clock (when the row was claimed, plus how long
         # this attempt took), whatever this process's clock says
         now = (

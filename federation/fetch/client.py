@@ -71,6 +71,9 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
+CONNECTIONS = 1200  # open connections at most (deliveries cap theirs at 1,024)
+
+
 def create_session(
     *,
     allow_private: bool,
@@ -83,7 +86,9 @@ def create_session(
         resolver=GuardedResolver(
             allow_private=allow_private, permitted=permitted, inner=resolver
         ),
-        limit=100,
+        # the delivery worker and the fetch budget bound what is open; a low total here
+        # let a hundred hanging hosts hold every connection from the healthy ones
+        limit=CONNECTIONS,
         limit_per_host=limit_per_host,
         ttl_dns_cache=60,
     )

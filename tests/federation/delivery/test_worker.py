@@ -31,10 +31,10 @@ class MemoryQueue:
         self.done: list[int] = []
         self.claims: list[int] = []  # how many rows each claim returned
 
-    def add(self, job_id: int, inbox: str) -> None:
+    def add(self, job_id: int, inbox: str, host: str = HOST) -> None:
         now = datetime.now(UTC)
         self.pending.append(
-            Job(job_id, f"urn:a:{job_id}", inbox, HOST, "g", {"id": job_id}, 1, now)
+            Job(job_id, f"urn:a:{job_id}", inbox, host, "g", {"id": job_id}, 1, now)
         )
 
     async def claim(self, limit: int, lease: timedelta, *, per_host: int) -> list[Job]:
@@ -159,3 +159,29 @@ async def test_claims_rows_in_batches_not_one_per_finished_delivery(
     nonempty = [n for n in queue.claims if n]
     assert all(n >= 2 for n in nonempty[:-1]), queue.claims
     assert sum(queue.claims) == 40
+
+
+async def test_deliveries_stuck_on_hanging_hosts_do_not_take_the_healthy_ones_slots(
+    receiver: tuple[str, list[str], asyncio.Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every slot held by hosts that do not answer, the rest still go out: a delivery
+    waiting on its host for SLOW_AFTER stops counting against the concurrency."""
+    from federation.delivery import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "SLOW_AFTER", 0.2)
+    base, arrived, release = receiver
+    queue = MemoryQueue()
+    for i in range(4):  # four hosts that hang (one receiver stands for them all)
+        queue.add(i, f"{base}/slow", host=f"hanging-{i}.example")
+    for i in range(4, 14):
+        queue.add(i, f"{base}/fast/{i}")
+    async with _run(queue, concurrency=4):
+        await until(lambda: arrived.count("slow") == 4, timeout=10.0, interval=0.01)
+        await until(
+            lambda: sorted(queue.done) == list(range(4, 14)),
+            timeout=10.0,
+            interval=0.01,
+        )
+        assert arrived.count("slow") == 4  # still held, not answered
+        release.set()
+        await until(lambda: len(queue.done) == 14, timeout=10.0, interval=0.01)
