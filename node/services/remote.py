@@ -23,7 +23,7 @@ from federation.errors import (
     SignatureInvalidError,
 )
 from federation.fetch.budget import KeyFetchBudget
-from federation.fetch.client import FetchedDocument, Fetcher
+from federation.fetch.client import FetchedDocument, Fetcher, FetchStatusError
 from federation.origin import authority, origin_of, same_origin
 from federation.sig.keys import PublicKey, load_public
 from federation.vocab.actors import (
@@ -218,7 +218,16 @@ class RemoteActors:
         return actor
 
     async def _webfinger(self, acct: webfinger.Acct) -> str:
-        scheme = "http" if self._allow_private else "https"
-        url = f"{scheme}://{acct.host}/.well-known/webfinger?resource={quote(str(acct), safe=':@')}"
-        jrd = await self._fetcher.get_plain_json(url)
+        """The actor URL of `acct`, by WebFinger over https. With allow_private_network
+        (a local test federation, where peers may serve plain http) http is tried when
+        https cannot connect at all; an https answer, even an error, is final."""
+        path = f"/.well-known/webfinger?resource={quote(str(acct), safe=':@')}"
+        try:
+            jrd = await self._fetcher.get_plain_json(f"https://{acct.host}{path}")
+        except FetchStatusError:
+            raise
+        except FetchRefusedError:
+            if not self._allow_private:
+                raise
+            jrd = await self._fetcher.get_plain_json(f"http://{acct.host}{path}")
         return webfinger.self_link(jrd)
