@@ -122,6 +122,7 @@ def create_app(
     app[appkeys.SETTINGS] = settings
     app[appkeys.CLOCK] = clock
     app[appkeys.METRICS] = Metrics()
+    app[appkeys.WRITE_FAILURES] = db.WriteFailures()
     app[appkeys.LIMITS] = Limits(
         inbox_actor=RateLimiter(settings.rate_inbox_actor),
         inbox_host=RateLimiter(settings.rate_inbox_host),

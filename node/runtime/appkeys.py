@@ -17,6 +17,7 @@ from node.config import Settings
 from node.runtime.ratelimit import Limits
 from node.services.context import Context
 from node.services.remote import RemoteActors
+from node.storage.db import WriteFailures
 
 if TYPE_CHECKING:
     from node.runtime.metrics import Metrics  # noqa: F401 (named in METRICS below)
@@ -37,3 +38,4 @@ METRICS = web.AppKey["Metrics"](
 )  # by name: node.runtime.metrics imports this module
 # slot -> 127.0.0.1 port where each worker process `serve` started serves its metrics
 WORKER_METRICS = web.AppKey[dict[int, int]]("worker_metrics")
+WRITE_FAILURES = web.AppKey("write_failures", WriteFailures)

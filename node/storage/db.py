@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
@@ -91,6 +92,41 @@ UNAVAILABLE = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
 )
+
+
+def write_failure(exc: BaseException) -> str | None:
+    """`disk_full` or `read_only` when `exc` says the database cannot write, else None."""
+    if isinstance(exc, asyncpg.DiskFullError | asyncpg.InsufficientResourcesError):
+        return "disk_full"
+    if isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+        return "read_only"
+    return None
+
+
+class WriteFailures:
+    """When this process's writes last failed for want of room or of write access.
+
+    /healthz's own probe rewrites one row in place, which a full disk may still allow
+    (the page and the WAL segment exist); a write that needed new room and failed is the
+    better witness, so it is remembered for `RECENT` seconds."""
+
+    RECENT = 30.0
+
+    def __init__(self) -> None:
+        self._last: tuple[float, str] | None = None
+
+    def record(self, reason: str) -> None:
+        self._last = (time.monotonic(), reason)
+
+    def clear(self, reason: str | None = None) -> None:
+        """A write succeeded since (one of `reason`'s kind, when given): it has passed."""
+        if reason is None or (self._last is not None and self._last[1] == reason):
+            self._last = None
+
+    def recent(self) -> str | None:
+        if self._last is None or time.monotonic() - self._last[0] > self.RECENT:
+            return None
+        return self._last[1]
 
 
 async def write_check(pool: Pool, *, within: float) -> str | None:

@@ -11,10 +11,15 @@ HEALTH_TIMEOUT = 2.0
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database commits a write; else 503 saying why (unreachable,
+    """200 when the database commits a write and none of this process's writes failed for
+    want of room or write access in the last 30 s; else 503 saying why (unreachable,
     read_only, disk_full, cannot_write) — a database that answers reads but cannot write
     loses everything the node is sent."""
     problem = await db.write_check(request.app[appkeys.DB], within=HEALTH_TIMEOUT)
+    failures = request.app.get(appkeys.WRITE_FAILURES)
+    if problem is None and failures is not None:
+        failures.clear("read_only")  # the probe wrote: the database is writable again
+        problem = failures.recent()  # but a write that needed room failed a moment ago
     if problem is not None:
         return web.json_response(
             {"status": "degraded", "database": problem},

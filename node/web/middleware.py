@@ -176,6 +176,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             await _read_body(request)
         response = await handler(request)
         status = response.status
+        failures = request.app.get(appkeys.WRITE_FAILURES)
+        if failures is not None and status < 400 and request.method in _BODY_METHODS:
+            failures.clear()  # a write went through: what stopped writes has passed
     except web.HTTPException as exc:
         status = exc.status
         if exc.status < 400:
@@ -203,6 +206,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except Exception as exc:
         if db.unavailable(exc):
             log.warning("database_unavailable", error=exc.__class__.__name__)
+            failures = request.app.get(appkeys.WRITE_FAILURES)
+            if failures is not None and (reason := db.write_failure(exc)):
+                failures.record(reason)
             status = 503
             response = error_response(
                 request, 503, "the database is unavailable; try again shortly"
