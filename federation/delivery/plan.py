@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,3 +52,22 @@ def _blocked(inbox: str, blocked: frozenset[str]) -> bool:
     """Whether `inbox`'s host is a blocked domain or a subdomain of one (any port)."""
     host = domains.host_of(inbox)
     return host is not None and any(domains.covers(d, host) for d in blocked)
+
+
+def uncovered(
+    followers_by_inbox: Mapping[str, Set[str]], covered: Mapping[str, Set[str]]
+) -> tuple[list[str], dict[str, set[str]]]:
+    """The inboxes a relaying actor's boost must still go to, and the coverage after it.
+
+    `followers_by_inbox` are its followers by delivery inbox; `covered` who already gets
+    the object at each inbox (the author's Create, an earlier boost of the same
+    publication). A boost to an inbox all of whose followers are covered would show them
+    the object twice; anyone not yet covered there needs it."""
+    after = {inbox: set(actors) for inbox, actors in covered.items()}
+    needed = []
+    for inbox, actors in followers_by_inbox.items():
+        have = after.setdefault(inbox, set())
+        if not actors <= have:
+            needed.append(inbox)
+            have |= actors
+    return needed, after

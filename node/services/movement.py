@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from federation.delivery.plan import uncovered
 from federation.vocab import activities
 from federation.vocab.activities import PUBLIC, iso
 from federation.vocab.shapes import Activity, Tombstone
@@ -20,7 +21,7 @@ from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
 from node.services.publish import announce, send_activity, store_and_create
-from node.storage import actors as store, confederations as cstore, objects
+from node.storage import actors as store, confederations as cstore, follows, objects
 from node.storage.channels import Channel, notify
 from node.storage.db import Connection, Pool
 from node.storage.polls import count_votes
@@ -106,11 +107,15 @@ async def _announce(
     relayer: LocalActor,
     activity: Activity,
     object_id: str,
+    inboxes: list[str],
 ) -> int:
-    """FEP-1b12 Announce{activity} and the plain Announce{object id} to the relayer's followers."""
+    """FEP-1b12 Announce{activity} and the plain Announce{object id} to `inboxes` of the
+    relayer's followers."""
     queued = 0
     for obj in (activity, object_id):
-        queued += await announce(conn, base_url=base_url, relayer=relayer, obj=obj)
+        queued += await announce(
+            conn, base_url=base_url, relayer=relayer, obj=obj, inboxes=inboxes
+        )
     return queued
 
 
@@ -145,13 +150,21 @@ async def create_object(
         if kind == "proposal":
             await notify(conn, Channel.POLLS)
         if public:
+            # the node and the object's clusters boost it, each only to the inboxes where
+            # someone does not get it yet (by the author's Create or an earlier boost):
+            # a follower of several of them sees it once
+            covered = await follows.accepted_by_inbox(conn, actor.id)
             for relayer in await _relayers(conn, clusters):
+                needed, covered = uncovered(
+                    await follows.accepted_by_inbox(conn, relayer.id), covered
+                )
                 queued += await _announce(
                     conn,
                     base_url=base_url,
                     relayer=relayer,
                     activity=create,
                     object_id=object_id,
+                    inboxes=needed,
                 )
             for node in await store.local_by_kind(conn, "node"):
                 queued += await relay(

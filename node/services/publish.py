@@ -84,9 +84,11 @@ async def announce(
     base_url: str,
     relayer: LocalActor,
     obj: Mapping[str, Any] | str,
+    inboxes: list[str] | None = None,
 ) -> int:
-    """`relayer` announces `obj` (an activity, or an object id) publicly to its followers;
-    returns how many deliveries were queued."""
+    """`relayer` announces `obj` (an activity, or an object id) publicly to its followers
+    (or, with `inboxes`, to those of their inboxes only); returns how many deliveries
+    were queued."""
     me = actor_url(base_url, relayer)
     activity = activities.announce(
         id=f"{me}/announces/{uuid.uuid4()}",
@@ -101,7 +103,10 @@ async def announce(
         actor=relayer,
         activity=activity,
         public=True,
-        followers_of=[relayer.id],
+        followers_of=[relayer.id] if inboxes is None else [],
+        extra_recipients=None
+        if inboxes is None
+        else [Recipient(inbox, inbox) for inbox in inboxes],
     )
 
 

@@ -83,6 +83,18 @@ async def set_follower_state(
     return None if row is None else str(row["follow_id"] or "")
 
 
+async def accepted_by_inbox(conn: Conn, local_actor_id: int) -> dict[str, set[str]]:
+    """Accepted followers of a local actor, by the inbox a delivery to them goes to (their
+    shared inbox when they have one)."""
+    rows = await conn.fetch(
+        """SELECT coalesce(shared_inbox, inbox) AS target, array_agg(follower) AS actors
+           FROM followers WHERE local_actor_id = $1 AND state = 'accepted'
+           GROUP BY coalesce(shared_inbox, inbox)""",
+        local_actor_id,
+    )
+    return {r["target"]: set(r["actors"]) for r in rows}
+
+
 async def accepted_recipients(conn: Conn, local_actor_id: int) -> list[Recipient]:
     """One accepted follower per delivery inbox (followers sharing an inbox collapse to one).
 

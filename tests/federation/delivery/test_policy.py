@@ -168,3 +168,22 @@ def test_a_failed_probe_reopens_with_a_cooldown_doubled_per_opening_up_to_the_ca
     assert cooldowns[:3] == [COOLDOWN * 2, COOLDOWN * 4, COOLDOWN * 8]
     assert cooldowns[-1] == MAX_COOLDOWN
     assert breaker.record(True, NOW + 100 * MAX_COOLDOWN) == Breaker()  # a good probe
+
+
+def test_a_boost_goes_only_where_someone_does_not_have_the_object_yet() -> None:
+    from federation.delivery.plan import uncovered
+
+    covered = {"https://m.example/inbox": {"alice"}}  # alice follows the author
+    node = {
+        "https://m.example/inbox": {"alice", "bob"},
+        "https://g.example/inbox": {"cy"},
+    }
+    needed, covered = uncovered(node, covered)
+    assert needed == ["https://m.example/inbox", "https://g.example/inbox"]
+    cluster = {
+        "https://m.example/inbox": {"bob"},
+        "https://g.example/inbox": {"cy", "di"},
+    }
+    needed, covered = uncovered(cluster, covered)
+    assert needed == ["https://g.example/inbox"]  # bob has it from the node's boost
+    assert covered["https://g.example/inbox"] == {"cy", "di"}
