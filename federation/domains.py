@@ -61,3 +61,24 @@ def host_of(url: str) -> str | None:
 def covers(domain: str, host: str) -> bool:
     """Whether a block (or allow) of `domain` applies to `host`."""
     return host == domain or host.endswith("." + domain)
+
+
+def refused(
+    hosts: list[str],
+    *,
+    blocked: frozenset[str],
+    allowed: frozenset[str],
+    allowlist_mode: bool,
+) -> list[str]:
+    """The `hosts` we do not federate with: it or a parent domain is blocked, or, in
+    allow-list mode, neither it nor a parent is allowed. A host that is not a domain name
+    is refused only in allow-list mode (it cannot be blocked by name)."""
+    out = []
+    for host in hosts:
+        try:
+            found = set(suffixes(host))
+        except DomainError:
+            found = set()
+        if blocked & found or (allowlist_mode and not allowed & found):
+            out.append(host)
+    return out

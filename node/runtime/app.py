@@ -22,6 +22,7 @@ from node.runtime.ratelimit import Limits, RateLimiter
 from node.runtime.worker import listener_round, worker_ctx
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.context import Context
+from node.services.domain_policy import DomainPolicy
 from node.services.remote import RemoteActors
 from node.storage import db, migrate
 from node.storage.channels import Channel, Listener
@@ -84,7 +85,11 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    listener = Listener(app[appkeys.DSN], {Channel.KEYS: on_key_rotated})
+    policy = app[appkeys.DOMAIN_POLICY] = DomainPolicy(app[appkeys.DB])
+    listener = Listener(
+        app[appkeys.DSN],
+        {Channel.KEYS: on_key_rotated, Channel.DOMAINS: policy.invalidate},
+    )
     stop = asyncio.Event()
     listening = asyncio.create_task(
         loops.run(loops.LoopState("web_listener"), listener_round(listener, stop), stop)

@@ -16,6 +16,7 @@ from federation.fetch.client import Fetcher
 from node.config import Settings
 from node.runtime.ratelimit import Limits
 from node.services.context import Context
+from node.services.domain_policy import DomainPolicy
 from node.services.remote import RemoteActors
 from node.storage.db import WriteFailures
 
@@ -39,3 +40,4 @@ METRICS = web.AppKey["Metrics"](
 # slot -> 127.0.0.1 port where each worker process `serve` started serves its metrics
 WORKER_METRICS = web.AppKey[dict[int, int]]("worker_metrics")
 WRITE_FAILURES = web.AppKey("write_failures", WriteFailures)
+DOMAIN_POLICY = web.AppKey("domain_policy", DomainPolicy)  # cached block/allow lists

@@ -18,7 +18,7 @@ from node.runtime import appkeys, loops
 from node.services import polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
-from node.storage import domains, follows
+from node.storage import follows
 from node.storage.channels import Channel, Listener
 
 log = structlog.get_logger(__name__)
@@ -119,7 +119,9 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async def host_allowed(host: str) -> bool:
         allowlist = settings.federation_mode == "allowlist"
-        return not await domains.is_refused(pool, host, allowlist_mode=allowlist)
+        return not await app[appkeys.DOMAIN_POLICY].refuses(
+            host, allowlist_mode=allowlist
+        )
 
     queue = PgDeliveryQueue(pool, worker_id=secrets.randbelow(2**31 - 1) + 1)
     worker = DeliveryWorker(

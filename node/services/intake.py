@@ -18,8 +18,9 @@ from federation.inbox import IncomingActivity, accept, check_activity
 from federation.sig.verify import claim_of
 from federation.types import HttpRequest, SignatureClaim
 from node.services import signatures
+from node.services.domain_policy import DomainPolicy
 from node.services.remote import RemoteActors
-from node.storage import domains as domain_store, inbox
+from node.storage import inbox
 from node.storage.db import Pool
 
 log = structlog.get_logger(__name__)
@@ -84,7 +85,7 @@ def claimed_hosts(key_id: str, activity: Any) -> set[str]:
 
 
 async def refuse_blocked(
-    pool: Pool, hosts: set[str], *, speaking: set[str], allowlist: bool
+    policy: DomainPolicy, hosts: set[str], *, speaking: set[str], allowlist: bool
 ) -> None:
     """The domain policy: blocked hosts and their subdomains (and, in allowlist mode,
     hosts not allowed), whichever of them the request names.
@@ -92,12 +93,10 @@ async def refuse_blocked(
     Raises:
         DomainRefusedError: one of `hosts` is refused.
     """
-    if await domain_store.refused_among(pool, sorted(hosts), allowlist_mode=False):
+    if await policy.refused_among(sorted(hosts), allowlist_mode=False):
         msg = "this server does not federate with a domain this activity names"
         raise DomainRefusedError(msg)
-    if allowlist and await domain_store.refused_among(
-        pool, sorted(speaking), allowlist_mode=True
-    ):
+    if allowlist and await policy.refused_among(sorted(speaking), allowlist_mode=True):
         msg = "this server federates only with the domains it allows"
         raise DomainRefusedError(msg)
 
@@ -108,6 +107,7 @@ async def receive(
     activity: Any,
     *,
     remote: RemoteActors,
+    policy: DomainPolicy,
     allowlist: bool,
     now: datetime,
     window: timedelta,
@@ -127,7 +127,7 @@ async def receive(
         if isinstance(u, str) and (h := domains.host_of(u)) is not None
     }
     await refuse_blocked(
-        pool,
+        policy,
         claimed_hosts(claim.key_id, activity),
         speaking=speaking,
         allowlist=allowlist,

@@ -23,6 +23,7 @@ class Channel(StrEnum):
     DELIVERIES = NOTIFY_CHANNEL  # deliveries were queued: delivery workers claim
     KEYS = "keys"  # a key changed: processes drop the signing keys they cached
     POLLS = "polls"  # a proposal was published or edited: it may close sooner
+    DOMAINS = "domains"  # a domain was blocked, unblocked or allowed: drop cached lists
 
 
 async def notify(conn: Connection, channel: Channel) -> None:

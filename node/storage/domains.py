@@ -6,7 +6,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from federation import domains
+from node.storage.channels import Channel
 from node.storage.db import Connection
 
 Conn: TypeAlias = "asyncpg.Pool[Any] | Connection"
@@ -14,35 +14,15 @@ Conn: TypeAlias = "asyncpg.Pool[Any] | Connection"
 _COVERED = "(split_part(host, ':', 1) = $1 OR split_part(host, ':', 1) LIKE '%.' || $1)"
 
 
-async def is_refused(conn: Conn, host: str, *, allowlist_mode: bool) -> bool:
-    """True when we do not federate with `host` (it or a parent domain blocked, or, in
-    allow-list mode, neither allowed); any port of it, any spelling."""
-    return bool(await refused_among(conn, [host], allowlist_mode=allowlist_mode))
-
-
-async def refused_among(
-    conn: Conn, hosts: list[str], *, allowlist_mode: bool
-) -> list[str]:
-    """The `hosts` we do not federate with (one query for all of them)."""
-    candidates: dict[str, list[str]] = {}
-    for host in hosts:
-        try:
-            candidates[host] = domains.suffixes(host)
-        except domains.DomainError:
-            candidates[host] = []
-    every = sorted({s for found in candidates.values() for s in found})
+async def lists(conn: Conn) -> tuple[frozenset[str], frozenset[str]]:
+    """Every blocked and every allowed domain, in one query."""
     row = await conn.fetchrow(
-        """SELECT ARRAY(SELECT host FROM domain_blocks WHERE host = ANY($1)) AS blocked,
-                  ARRAY(SELECT host FROM domain_allows WHERE host = ANY($1)) AS allowed""",
-        every,
+        """SELECT ARRAY(SELECT host FROM domain_blocks) AS blocked,
+                  ARRAY(SELECT host FROM domain_allows) AS allowed"""
     )
-    blocked = set(row["blocked"]) if row else set()
-    allowed = set(row["allowed"]) if row else set()
-    return [
-        host
-        for host, found in candidates.items()
-        if blocked & set(found) or (allowlist_mode and not allowed & set(found))
-    ]
+    if row is None:  # pragma: no cover - a SELECT of two arrays always has a row
+        return frozenset(), frozenset()
+    return frozenset(row["blocked"]), frozenset(row["allowed"])
 
 
 async def block(conn: Conn, host: str) -> int:
@@ -50,6 +30,7 @@ async def block(conn: Conn, host: str) -> int:
     await conn.execute(
         "INSERT INTO domain_blocks (host) VALUES ($1) ON CONFLICT DO NOTHING", host
     )
+    await _changed(conn)
     removed = await conn.execute(
         f"""DELETE FROM followers WHERE follower IN
               (SELECT uri FROM remote_actors WHERE {_COVERED})""",
@@ -60,10 +41,9 @@ async def block(conn: Conn, host: str) -> int:
 
 
 async def unblock(conn: Conn, host: str) -> bool:
-    return (
-        await conn.execute("DELETE FROM domain_blocks WHERE host = $1", host)
-        != "DELETE 0"
-    )
+    done = await conn.execute("DELETE FROM domain_blocks WHERE host = $1", host)
+    await _changed(conn)
+    return done != "DELETE 0"
 
 
 async def blocked(conn: Conn) -> list[str]:
@@ -77,6 +57,12 @@ async def allow(conn: Conn, host: str) -> None:
     await conn.execute(
         "INSERT INTO domain_allows (host) VALUES ($1) ON CONFLICT DO NOTHING", host
     )
+    await _changed(conn)
+
+
+async def _changed(conn: Conn) -> None:
+    """Every process drops its cached lists (node.services.domain_policy)."""
+    await conn.execute("SELECT pg_notify($1, '')", Channel.DOMAINS.value)
 
 
 async def allowed(conn: Conn) -> list[str]:

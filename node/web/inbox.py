@@ -63,6 +63,7 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
             message,
             activity,
             remote=app[appkeys.REMOTE],
+            policy=app[appkeys.DOMAIN_POLICY],
             allowlist=settings.federation_mode == "allowlist",
             now=app[appkeys.CLOCK](),
             window=timedelta(seconds=settings.signature_window),

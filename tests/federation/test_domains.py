@@ -69,3 +69,21 @@ def test_any_text_normalizes_or_is_refused_never_crashes(text: str) -> None:
 def test_host_of_any_text_is_a_normal_host_or_none(text: str) -> None:
     host = domains.host_of(text)
     assert host is None or host == domains.normalize(host)
+
+
+def test_refused_covers_subdomains_and_ports_and_allowlist_mode() -> None:
+    from federation.domains import refused
+
+    hosts = ["evil.example", "a.evil.example:8443", "evil-example.org", "good.example"]
+    assert refused(
+        hosts,
+        blocked=frozenset({"evil.example"}),
+        allowed=frozenset(),
+        allowlist_mode=False,
+    ) == ["evil.example", "a.evil.example:8443"]
+    assert refused(
+        hosts,
+        blocked=frozenset(),
+        allowed=frozenset({"good.example"}),
+        allowlist_mode=True,
+    ) == ["evil.example", "a.evil.example:8443", "evil-example.org"]

@@ -264,9 +264,13 @@ async def test_domain_block_from_the_cli_drops_followers_and_refuses(
 ) -> None:
     await _follow_accepted(node, peer)
     host = peer.base.split("://")[1]
+    policy = node.app[appkeys.DOMAIN_POLICY]
+    assert policy.cached  # read for the follow, kept
     code, out, _err = await run_cli(node.app[appkeys.SETTINGS], "domain", "block", host)
     assert code == 0
     assert "1 follower(s) removed" in out
+    # the block, made by another process, reached this one
+    await until(lambda: not policy.cached)
     pool = node.app[appkeys.DB]
     assert await pool.fetchval("SELECT count(*) FROM followers") == 0
     assert (await _send(node, peer, _follow(node, peer))).status == 403
@@ -278,10 +282,15 @@ async def test_allowlist_mode_refuses_unlisted_hosts_and_delivers_to_listed(
     client = await make_client(federation_mode="allowlist")
     await create_actor(client.app[appkeys.DB], kind="group", name="housing")
     assert (await _send(client, peer, _follow(client, peer))).status == 403
-    await client.app[appkeys.DB].execute(
-        "INSERT INTO domain_allows (host) VALUES ($1)",
-        peer.base.split("://")[1].split(":")[0],  # stored as a domain: no port
+    policy = client.app[appkeys.DOMAIN_POLICY]
+    assert policy.cached  # the lists were read for the refusal, and are kept
+    from node.storage import domains as domain_store
+
+    # stored as a domain (no port); the change notifies every process
+    await domain_store.allow(
+        client.app[appkeys.DB], peer.base.split("://")[1].split(":")[0]
     )
+    await until(lambda: not policy.cached)  # this process heard it
     assert (await _send(client, peer, _follow(client, peer))).status == 202
     await until(lambda: len(peer.activities("Accept")) == 1)
 
