@@ -33,14 +33,34 @@ CONNECT_TIMEOUT = 5.0
 SERVER_SETTINGS = {"statement_timeout": "5s", "lock_timeout": "3s"}
 
 
+ACQUIRE_TIMEOUT = (
+    5.0  # seconds to wait for a pooled connection (all busy, or reconnecting)
+)
+
+
+class _Pool(asyncpg.Pool):
+    """asyncpg's pool, whose acquire (and so execute, fetch…) waits at most ACQUIRE_TIMEOUT
+    for a connection unless told otherwise: with the database back after an outage, every
+    connection reconnecting, or all of them held, a caller gets TimeoutError (a 503), not
+    a wait without end."""
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=ACQUIRE_TIMEOUT if timeout is None else timeout)
+
+
 async def create_pool(
     dsn: str, *, min_size: int = 1, max_size: int = 10
 ) -> asyncpg.Pool[Any]:
     """A pool whose connections speak JSON for json/jsonb columns, with the timeouts."""
-    pool = await asyncpg.create_pool(
+    pool: asyncpg.Pool[Any] = await _Pool(
         dsn,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         min_size=min_size,
         max_size=max_size,
+        max_queries=50000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
         init=_init_connection,
         command_timeout=COMMAND_TIMEOUT,
         timeout=CONNECT_TIMEOUT,

@@ -160,3 +160,31 @@ async def test_a_read_only_database_is_unhealthy_and_writes_are_503_not_500(
     assert (await node.get("/healthz")).status == 200
     assert await pool.fetchval("SELECT count(*) FROM objects") == 0
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_a_request_that_finds_every_pooled_connection_busy_is_a_503_not_a_wait(
+    make_client: Any,
+) -> None:
+    """Waiting for a pooled connection is bounded too (all held, or all reconnecting after
+    an outage): a 503 after ACQUIRE_TIMEOUT, never a request that waits without end."""
+    from node.runtime.app import POOL_SIZE
+    from node.storage.db import ACQUIRE_TIMEOUT
+
+    node = await make_client()
+    pool = node.app[appkeys.DB]
+    await create_actor(pool, kind="group", name="tenants")
+    held = [await pool.acquire() for _ in range(POOL_SIZE)]
+    try:
+        resp, took = await _timed(
+            node.get("/actors/tenants", headers={"Accept": "application/activity+json"})
+        )
+        assert resp.status == 503
+        assert (await resp.json())["error"] == "unavailable"
+        assert took < ACQUIRE_TIMEOUT + 3
+    finally:
+        for conn in held:
+            await pool.release(conn)
+    ok = await node.get(
+        "/actors/tenants", headers={"Accept": "application/activity+json"}
+    )
+    assert ok.status == 200
