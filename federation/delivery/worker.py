@@ -50,7 +50,6 @@ class DeliveryWorker:
         on_gone: Callable[[str], Awaitable[None]],
         clock: Callable[[], datetime],
         allow_private: bool,
-        host_allowed: Callable[[str], Awaitable[bool]] | None = None,
         on_outcome: Callable[[str, int | None, str | None], None] | None = None,
         concurrency: int = 128,
         per_host: int = 4,
@@ -62,7 +61,6 @@ class DeliveryWorker:
         self._on_gone = on_gone
         self._clock = clock
         self._allow_private = allow_private
-        self._host_allowed = host_allowed
         self._on_outcome = on_outcome or (lambda _outcome, _status, _error: None)
         self._concurrency = concurrency
         self._refill = max(1, concurrency // 4)

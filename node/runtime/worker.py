@@ -117,12 +117,6 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         removed = await follows.remove_followers_on_inbox(pool, inbox)
         log.info("followers_removed_gone", inbox=inbox, removed=removed)
 
-    async def host_allowed(host: str) -> bool:
-        allowlist = settings.federation_mode == "allowlist"
-        return not await app[appkeys.DOMAIN_POLICY].refuses(
-            host, allowlist_mode=allowlist
-        )
-
     queue = PgDeliveryQueue(pool, worker_id=secrets.randbelow(2**31 - 1) + 1)
     worker = DeliveryWorker(
         queue,
@@ -131,7 +125,6 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         on_gone=on_gone,
         clock=app[appkeys.CLOCK],
         allow_private=settings.allow_private_network,
-        host_allowed=host_allowed,
         on_outcome=app[appkeys.METRICS].record_delivery,
     )
     app[appkeys.DELIVERY_WORKER] = worker
