@@ -133,15 +133,12 @@ class DeliveryWorker:
                 working = len(inflight) - len(self._slow)
                 free = min(self._concurrency - working, MAX_IN_FLIGHT - len(inflight))
                 # claim in batches (one round trip for many rows), not one per finished
-                # job: when a quarter of the slots is free, or BATCH_WINDOW after the
-                # first of the deliveries that finished since the last claim
+                # job: when a quarter of the slots is free (slow deliveries do not hold
+                # theirs); after a short claim (the rest wait for hosts at their cap),
+                # BATCH_WINDOW after a delivery finished, which may have freed a host
                 wait = idle
-                if free > 0 and (
-                    not inflight
-                    or (free >= self._refill and not short)
-                    or finished_since > 0
-                ):
-                    early = not inflight or (free >= self._refill and not short)
+                early = not inflight or (free >= self._refill and not short)
+                if free > 0 and (early or (short and finished_since > 0)):
                     since = loop.time() - last_claim
                     if not early and since < BATCH_WINDOW:
                         wait = BATCH_WINDOW - since
