@@ -127,11 +127,19 @@ def make_client(
     return make
 
 
+def node_env(dsn: str, **settings: str) -> dict[str, str]:
+    """Environment for `python -m node …` on the database `dsn`: this process's
+    environment without any MOVEMENT_NODE_ setting of its own, then `settings` (named as
+    the variables are, MOVEMENT_NODE_…)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
+    env.update(DATABASE_URL=dsn, **settings)
+    return env
+
+
 def cli_env(settings: Settings, *, private: bool = False) -> dict[str, str]:
     """Environment for running `python -m node` against an in-process node's database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=settings.database_url or "",
+    env = node_env(
+        settings.database_url or "",
         MOVEMENT_NODE_URL=settings.url,
         MOVEMENT_NODE_LOG_LEVEL="warning",
     )

@@ -32,9 +32,9 @@ SLOW_AFTER = 1.0  # seconds in flight after which a delivery frees its working s
 MAX_IN_FLIGHT = 1024  # open delivery requests at most, slow ones included
 BATCH_WINDOW = 0.02  # seconds a claim waits for more deliveries to finish
 FLUSH_RETRY = 1.0  # seconds between tries of a failed batch of "delivered" deletes
+_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 # RSA signing releases the GIL: one thread per core signs while the event loop does the I/O.
 # A pool of its own (not the default executor's cpu+4 threads) keeps GIL hand-offs few.
-_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 _SIGNERS = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2, "sign")
 
 
@@ -67,7 +67,13 @@ class DeliveryWorker:
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(per_host)
         )
-        self._timeout = timeout
+        # a deadline for the whole request (a host that trickles its answer a byte a second
+        # is cut off with the rest) and a short one for opening the connection
+        self._timeout = aiohttp.ClientTimeout(
+            total=timeout,
+            connect=min(timeout, CONNECT_TIMEOUT * 2),
+            sock_connect=min(timeout, CONNECT_TIMEOUT),
+        )
         self._per_host = per_host
         self.knocks = KnockMemory()
         self._queued = False  # notify() said rows were queued since the last claim
@@ -108,9 +114,7 @@ class DeliveryWorker:
         Returns early after `max_idle_rounds` empty polls, so the caller can do housekeeping.
         """
         inflight: set[asyncio.Task[None]] = set()
-        finished_since = (
-            0  # deliveries that finished (or turned slow) since the last claim
-        )
+        finished_since = 0  # deliveries that finished since the last claim
         loop = asyncio.get_running_loop()
         last_claim = 0.0
 
@@ -323,18 +327,11 @@ class DeliveryWorker:
 
     async def _send(self, url: URL, request: HttpRequest) -> tuple[int, dict[str, str]]:
         headers = {k: v for k, v in request.headers.items() if k != "host"}
-        # a deadline for the whole request (a host that trickles its answer a byte a second
-        # is cut off with the rest) and a short one for opening the connection
-        timeout = aiohttp.ClientTimeout(
-            total=self._timeout,
-            connect=min(self._timeout, CONNECT_TIMEOUT * 2),
-            sock_connect=min(self._timeout, CONNECT_TIMEOUT),
-        )
         async with self._session.post(
             url,
             data=request.body,
             headers=headers,
-            timeout=timeout,
+            timeout=self._timeout,
             allow_redirects=False,
         ) as resp:
             await resp.content.read(64 * 1024)

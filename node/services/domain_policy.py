@@ -54,6 +54,3 @@ class DomainPolicy:
         return domains.refused(
             hosts, blocked=blocked, allowed=allowed, allowlist_mode=allowlist_mode
         )
-
-    async def refuses(self, host: str, *, allowlist_mode: bool) -> bool:
-        return bool(await self.refused_among([host], allowlist_mode=allowlist_mode))

@@ -16,17 +16,9 @@ from node.services import follow, interactions
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
-from node.storage.db import Connection
+from node.storage.db import CONNECTION_LOST, Connection
 
 log = structlog.get_logger(__name__)
-# errors that say the database connection is gone (the failure cannot be recorded either)
-_CONNECTION_LOST = (
-    TimeoutError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-)
 
 
 async def _actor_doc(
@@ -113,8 +105,10 @@ async def process_pending(
                     async with conn.transaction():
                         await route(conn, act, ctx)
                         await inbox.mark_processed(conn, row["id"])
-                except _CONNECTION_LOST:
-                    raise  # not the activity's fault: the row stays due, the loop backs off
+                except CONNECTION_LOST:
+                    # not the activity's fault, and its failure could not be recorded
+                    # either: the row stays due, the loop backs off
+                    raise
                 except Exception as exc:  # noqa: BLE001 - a poison activity never stalls the rest
                     # in the claiming transaction: no other processor sees it due meanwhile
                     failed = (

@@ -10,12 +10,10 @@ from typing import Any
 import asyncpg
 
 from federation.delivery.pgqueue import NOTIFY_CHANNEL
-from node.storage.db import Connection
+from node.storage.db import CONNECT_TIMEOUT, Connection, Pool
 
-CONNECT_TIMEOUT = 5.0
-KEEPALIVE = (
-    10.0  # seconds between the listener's checks that its connection still answers
-)
+# seconds between the listener's checks that its connection still answers
+KEEPALIVE = 10.0
 
 
 class Channel(StrEnum):
@@ -26,7 +24,7 @@ class Channel(StrEnum):
     DOMAINS = "domains"  # a domain was blocked, unblocked or allowed: drop cached lists
 
 
-async def notify(conn: Connection, channel: Channel) -> None:
+async def notify(conn: Connection | Pool, channel: Channel) -> None:
     """Wake every process listening on `channel` (at commit, inside a transaction)."""
     await conn.execute("SELECT pg_notify($1, '')", channel.value)
 
@@ -51,7 +49,6 @@ class Listener:
         self._dsn = dsn
         self._handlers = dict(handlers)
         self._on_connect = on_connect
-        self._conn: asyncpg.Connection[Any] | None = None
         self.connections = 0  # how many times it connected
         self.ready = asyncio.Event()  # connected and listening
 
@@ -65,7 +62,6 @@ class Listener:
                 await self._on_connect(conn)
             for channel, handler in self._handlers.items():
                 await conn.add_listener(channel.value, handler)
-            self._conn = conn
             self.connections += 1
             self.ready.set()
             if self.connections > 1:  # what was sent meanwhile was missed: look now
@@ -85,7 +81,6 @@ class Listener:
                     wait.cancel()
         finally:
             self.ready.clear()
-            self._conn = None
             conn.terminate() if lost.is_set() else await _close(conn)
 
 

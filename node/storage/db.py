@@ -33,9 +33,8 @@ CONNECT_TIMEOUT = 5.0
 SERVER_SETTINGS = {"statement_timeout": "5s", "lock_timeout": "3s"}
 
 
-ACQUIRE_TIMEOUT = (
-    5.0  # seconds to wait for a pooled connection (all busy, or reconnecting)
-)
+# seconds to wait for a pooled connection (all busy, or reconnecting)
+ACQUIRE_TIMEOUT = 5.0
 
 
 class _Pool(asyncpg.Pool):
@@ -78,23 +77,31 @@ async def _keep_session(_conn: asyncpg.Connection[Any]) -> None:
     release, and on a frozen database it waited a second command timeout."""
 
 
+# What says a connection itself is gone or unusable (nothing more can be done on it).
+CONNECTION_LOST = (
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+)
+
+
 def unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot serve now (down, unreachable, frozen,
     shutting down, out of disk, read-only, a statement cancelled by its timeout) rather
     than that we asked something wrong."""
     return isinstance(
         exc,
-        OSError
-        | TimeoutError
-        | asyncpg.InterfaceError
-        | asyncpg.InternalClientError
-        | asyncpg.PostgresConnectionError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.DiskFullError
-        | asyncpg.InsufficientResourcesError
-        | asyncpg.ReadOnlySQLTransactionError
-        | asyncpg.QueryCanceledError
-        | asyncpg.OperatorInterventionError,
+        (
+            *CONNECTION_LOST,
+            OSError,
+            asyncpg.DiskFullError,
+            asyncpg.InsufficientResourcesError,
+            asyncpg.ReadOnlySQLTransactionError,
+            asyncpg.QueryCanceledError,
+            asyncpg.OperatorInterventionError,
+        ),
     )
 
 
@@ -162,27 +169,11 @@ async def write_check(pool: Pool, *, within: float) -> str | None:
                     """INSERT INTO health_probe (id, checked_at) VALUES (1, now())
                        ON CONFLICT (id) DO UPDATE SET checked_at = now()"""
                 )
-    except asyncpg.ReadOnlySQLTransactionError:
-        return "read_only"
-    except (asyncpg.DiskFullError, asyncpg.InsufficientResourcesError):
-        return "disk_full"
     except UNAVAILABLE as exc:
         if isinstance(exc, asyncpg.InternalClientError):
             # the driver lost track of a connection the server killed: drop pooled ones
             await pool.expire_connections()
-        return "cannot_write" if connected else "unreachable"
+        if not connected:
+            return "unreachable"
+        return write_failure(exc) or "cannot_write"
     return None
-
-
-async def ping(pool: Pool, *, within: float) -> bool:
-    """Whether a pooled connection answers within `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            async with pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-    except UNAVAILABLE as exc:
-        if isinstance(exc, asyncpg.InternalClientError):
-            # the driver lost track of a connection the server killed: drop pooled ones
-            await pool.expire_connections()
-        return False
-    return True

@@ -6,7 +6,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
-from node.storage.channels import Channel
+from node.storage.channels import Channel, notify
 from node.storage.db import Connection
 
 Conn: TypeAlias = "asyncpg.Pool[Any] | Connection"
@@ -30,7 +30,7 @@ async def block(conn: Conn, host: str) -> int:
     await conn.execute(
         "INSERT INTO domain_blocks (host) VALUES ($1) ON CONFLICT DO NOTHING", host
     )
-    await _changed(conn)
+    await notify(conn, Channel.DOMAINS)  # every process drops its cached lists
     removed = await conn.execute(
         f"""DELETE FROM followers WHERE follower IN
               (SELECT uri FROM remote_actors WHERE {_COVERED})""",
@@ -42,7 +42,7 @@ async def block(conn: Conn, host: str) -> int:
 
 async def unblock(conn: Conn, host: str) -> bool:
     done = await conn.execute("DELETE FROM domain_blocks WHERE host = $1", host)
-    await _changed(conn)
+    await notify(conn, Channel.DOMAINS)  # every process drops its cached lists
     return done != "DELETE 0"
 
 
@@ -57,12 +57,7 @@ async def allow(conn: Conn, host: str) -> None:
     await conn.execute(
         "INSERT INTO domain_allows (host) VALUES ($1) ON CONFLICT DO NOTHING", host
     )
-    await _changed(conn)
-
-
-async def _changed(conn: Conn) -> None:
-    """Every process drops its cached lists (node.services.domain_policy)."""
-    await conn.execute("SELECT pg_notify($1, '')", Channel.DOMAINS.value)
+    await notify(conn, Channel.DOMAINS)  # every process drops its cached lists
 
 
 async def allowed(conn: Conn) -> list[str]:

@@ -16,8 +16,8 @@ async def healthz(request: web.Request) -> web.Response:
     read_only, disk_full, cannot_write) — a database that answers reads but cannot write
     loses everything the node is sent."""
     problem = await db.write_check(request.app[appkeys.DB], within=HEALTH_TIMEOUT)
-    failures = request.app.get(appkeys.WRITE_FAILURES)
-    if problem is None and failures is not None:
+    if problem is None:
+        failures = request.app[appkeys.WRITE_FAILURES]
         failures.clear("read_only")  # the probe wrote: the database is writable again
         problem = failures.recent()  # but a write that needed room failed a moment ago
     if problem is not None:

@@ -145,8 +145,7 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 async def _read_body(request: web.Request) -> None:
     """Read the whole body (aiohttp keeps it for the handler) within the client timeout: a
     client that trickles its body is answered 408 instead of being held forever."""
-    settings = request.app.get(appkeys.SETTINGS)
-    seconds = settings.client_timeout if settings is not None else 15
+    seconds = request.app[appkeys.SETTINGS].client_timeout
     try:
         async with asyncio.timeout(seconds):
             await request.read()
@@ -176,9 +175,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             await _read_body(request)
         response = await handler(request)
         status = response.status
-        failures = request.app.get(appkeys.WRITE_FAILURES)
-        if failures is not None and status < 400 and request.method in _BODY_METHODS:
-            failures.clear()  # a write went through: what stopped writes has passed
+        if status < 400 and request.method in _BODY_METHODS:
+            # a write went through: what stopped writes has passed
+            request.app[appkeys.WRITE_FAILURES].clear()
     except web.HTTPException as exc:
         status = exc.status
         if exc.status < 400:
@@ -206,9 +205,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except Exception as exc:
         if db.unavailable(exc):
             log.warning("database_unavailable", error=exc.__class__.__name__)
-            failures = request.app.get(appkeys.WRITE_FAILURES)
-            if failures is not None and (reason := db.write_failure(exc)):
-                failures.record(reason)
+            if reason := db.write_failure(exc):
+                request.app[appkeys.WRITE_FAILURES].record(reason)
             status = 503
             response = error_response(
                 request, 503, "the database is unavailable; try again shortly"

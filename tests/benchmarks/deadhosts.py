@@ -22,21 +22,19 @@ import multiprocessing
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from federation.fetch import guard
-from node.config import Settings
 from node.logging import configure_logging
 from node.runtime import appkeys
 from node.runtime.app import create_app
 from node.services.actors import create_actor
 from node.services.publish import post_note
 from node.storage.embedded import running
-from tests.benchmarks.fanout import _host, _Inbox
+from tests.benchmarks.fanout import _host, _Inbox, node_settings
 from tests.conftest import free_port
 
 
@@ -143,15 +141,7 @@ async def main(hosts: int, hanging_share: float) -> None:
     healthy = [i for i in range(hosts) if i % every != every - 1]
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
         port = free_port()
-        settings = replace(
-            Settings(),
-            url=f"http://127.0.0.1:{port}",
-            port=port,
-            database_url=dsn,
-            allow_private_network=True,
-            data_dir=Path(tmp),
-        )
-        app = create_app(settings)
+        app = create_app(node_settings(Path(tmp), dsn, port))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:

@@ -273,20 +273,25 @@ async def inbox_load(app: web.Application, node_url: str) -> None:
     )
 
 
+def node_settings(data_dir: Path, dsn: str, port: int) -> Settings:
+    """A benchmark node on 127.0.0.1:`port` over `dsn`, federating with loopback peers."""
+    return replace(
+        Settings(),
+        url=f"http://127.0.0.1:{port}",
+        port=port,
+        database_url=dsn,
+        allow_private_network=True,
+        data_dir=data_dir,
+    )
+
+
 async def main() -> None:
     configure_logging(json=True, level="error")
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
         pgdata = Path(tmp) / "pgdata"
         port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        settings = replace(
-            Settings(),
-            url=url,
-            port=port,
-            database_url=dsn,
-            allow_private_network=True,
-            data_dir=Path(tmp),
-        )
+        settings = node_settings(Path(tmp), dsn, port)
+        url = settings.url
         app = create_app(settings)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from node.services.actors import create_actor
-from tests.conftest import free_port
+from tests.conftest import free_port, node_env
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 RECEIVER = "127.0.0.3"
@@ -35,9 +34,8 @@ class SlowReceiver:
 
 
 def _env(dsn: str, url: str, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=dsn,
+    return node_env(
+        dsn,
         MOVEMENT_NODE_URL=url,
         MOVEMENT_NODE_PORT=str(port),
         MOVEMENT_NODE_HOST="127.0.0.4",
@@ -46,7 +44,6 @@ def _env(dsn: str, url: str, port: int) -> dict[str, str]:
         MOVEMENT_NODE_LOG_FORMAT="json",
         MOVEMENT_NODE_WORKER_PROCESSES="0",  # the one process is what is killed
     )
-    return env
 
 
 async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:

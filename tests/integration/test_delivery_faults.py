@@ -85,18 +85,6 @@ async def _followers(pool: Any, group_id: int, host: str, count: int) -> None:
     )
 
 
-async def _followers_on(pool: Any, group_id: int, hosts: list[str], each: int) -> None:
-    for host in hosts:
-        await pool.executemany(
-            "INSERT INTO followers (local_actor_id, follower, state, inbox) "
-            "VALUES ($1, $2, 'accepted', $3)",
-            [
-                (group_id, f"http://{host}/u{i}", f"http://{host}/users/u{i}/inbox")
-                for i in range(each)
-            ],
-        )
-
-
 async def _equal(got: Any, expected: Any) -> bool:
     return bool(await got == expected)
 
@@ -268,7 +256,8 @@ async def test_a_database_outage_mid_fan_out_loses_nothing_and_resends_nothing(
         receiver = web.Application()
         receiver.router.add_post("/users/{n}/inbox", inbox)
         servers = [await aiohttp_server(receiver, host="127.0.0.3") for _ in range(60)]
-        await _followers_on(pool, group.id, [f"127.0.0.3:{s.port}" for s in servers], 5)
+        for server in servers:
+            await _followers(pool, group.id, f"127.0.0.3:{server.port}", 5)
         await _post(node, "Blockade at dawn.")
         await until(lambda: sum(arrived.values()) >= 60, timeout=20.0)
         proxy.cut()  # mid fan-out: the deliveries in flight arrive meanwhile

@@ -152,7 +152,6 @@ async def test_a_handle_on_an_https_peer_is_found_with_allow_private_network(
 ) -> None:
     """WebFinger tries https first (http only when https cannot connect at all), so an
     https peer on a local test federation is reachable too (it used to be asked over http)."""
-    import os
     import ssl
 
     from aiohttp import web
@@ -171,21 +170,15 @@ async def test_a_handle_on_an_https_peer_is_found_with_allow_private_network(
     await web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls).start()
     try:
         node = await make_client(allow_private_network=True)
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")
-        }
-        settings = node.app[appkeys.SETTINGS]
-        env.update(
-            DATABASE_URL=settings.database_url or "",
-            MOVEMENT_NODE_URL=settings.url,
-            MOVEMENT_NODE_LOG_LEVEL="warning",
-            MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
-            SSL_CERT_FILE=str(
-                ca_file
-            ),  # the peer's CA, as a local federation's would be
-        )
         code, out, err = await run_cli(
-            settings, "actor", "lookup", f"carol@127.0.0.1:{port}", env=env
+            node.app[appkeys.SETTINGS],
+            "actor",
+            "lookup",
+            f"carol@127.0.0.1:{port}",
+            private=True,
+            env={
+                "SSL_CERT_FILE": str(ca_file)
+            },  # the peer's CA, as a local federation's
         )
         assert code == 0, err
         assert json.loads(out)["id"] == f"https://127.0.0.1:{port}/users/carol"

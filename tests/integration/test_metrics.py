@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from dataclasses import replace
@@ -21,7 +20,7 @@ from node.runtime import appkeys
 from node.runtime.app import POOL_SIZE
 from node.services.actors import create_actor
 from node.storage import tokens
-from tests.conftest import free_port, run_cli, until
+from tests.conftest import free_port, node_env, run_cli, until
 from tests.integration.test_backup import add_unreachable_follower
 from tests.integration.test_movement import CALL, _follow, _publish
 from tests.peer import Peer
@@ -227,9 +226,8 @@ async def test_the_token_endpoint_counts_the_deliveries_of_serves_worker_process
         ],
     )
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=db_dsn,
+    env = node_env(
+        db_dsn,
         MOVEMENT_NODE_URL=f"http://127.0.0.1:{port}",
         MOVEMENT_NODE_PORT=str(port),
         MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",

@@ -8,14 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.conftest import free_port, until
+from tests.conftest import free_port, node_env, until
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 TIMEOUT = 2  # the node's client_timeout in this test
@@ -26,9 +25,8 @@ HOST = "127.0.0.1"
 @pytest.fixture
 async def node(db_dsn: str) -> AsyncIterator[int]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=db_dsn,
+    env = node_env(
+        db_dsn,
         MOVEMENT_NODE_URL=f"http://{HOST}:{port}",
         MOVEMENT_NODE_PORT=str(port),
         MOVEMENT_NODE_WORKER_PROCESSES="0",
