@@ -18,6 +18,7 @@ from node.cli import (
     ops,
     publishing,
     queues,
+    relays,
     server,
 )
 from node.cli.base import CommandError
@@ -48,6 +49,7 @@ def _build_parser() -> argparse.ArgumentParser:
         follows.register,
         moderation.register,
         queues.register,
+        relays.register,
         confederation.register,
         ops.register,
     ):

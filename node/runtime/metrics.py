@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from node.runtime import appkeys
 from node.runtime.loops import LoopState
-from node.storage import status
+from node.storage import relays, status
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +91,22 @@ class Metrics:
             ["state"],
             registry=r,
         )
+        self.relays = Gauge(
+            "movement_relays",
+            "Relay subscriptions of the instance actor by state (pending, accepted, rejected)",
+            ["state"],
+            registry=r,
+        )
+        self.relay_received = Gauge(
+            "movement_relay_objects_received",
+            "Public movement objects kept that relays brought (each read from its origin)",
+            registry=r,
+        )
+        self.relay_queued = Gauge(
+            "movement_relay_deliveries_queued",
+            "Deliveries waiting or in flight to relays",
+            registry=r,
+        )
         self.pool = Gauge(
             "movement_db_pool_connections",
             "Database pool connections (in_use, idle, max)",
@@ -143,6 +159,12 @@ class Metrics:
         self.inbox_failed.set(row["inbox_failed"])
         self.breakers.labels("open").set(row["open"])
         self.breakers.labels("failing").set(row["failing"])
+        relay_row = await relays.counts(pool)
+        if relay_row is not None:
+            for label in ("pending", "accepted", "rejected"):
+                self.relays.labels(label).set(relay_row[label])
+            self.relay_received.set(relay_row["received"])
+            self.relay_queued.set(relay_row["queued"])
         running: dict[str, int] = {}
         for state in self._loops:
             family = _loop_family(state.name)

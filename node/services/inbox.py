@@ -12,7 +12,7 @@ from federation.inbox import IncomingActivity
 from federation.vocab.read import id_of
 from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
-from node.services import follow, interactions
+from node.services import follow, interactions, relays
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
@@ -35,6 +35,8 @@ async def route(
 ) -> None:
     """Apply one activity; unknown types are logged and ignored."""
     remote = ctx.remote
+    if await relays.handle(conn, act, ctx):
+        return
     if act.type in RECORD_TYPES and await joining.receive_record(conn, act, ctx):
         return
     match act.type:

@@ -14,11 +14,12 @@ import structlog
 
 from federation.delivery import pgqueue
 from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
+from federation.relays import RELAYED_TYPES
 from federation.vocab import activities
 from federation.vocab.shapes import Activity
 from node.clock import utcnow
 from node.domain.actors import LocalActor, actor_url
-from node.storage import actors as store, domains, follows, objects
+from node.storage import actors as store, domains, follows, objects, relays
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -62,7 +63,8 @@ async def send_activity(
 ) -> int:
     """Put `activity` in `actor`'s outbox and queue one delivery of it (signed by `actor`)
     per inbox of the accepted followers of the local actors `followers_of` (a shared inbox
-    once), inside the caller's transaction; returns how many deliveries were queued."""
+    once), and, for a public Create, Update or Delete, per relay that accepted us, inside
+    the caller's transaction; returns how many deliveries were queued."""
     await objects.append_outbox(
         conn,
         activity=activity,
@@ -73,6 +75,8 @@ async def send_activity(
     recipients = list(extra_recipients or [])
     for local_actor_id in followers_of:
         recipients += await follows.accepted_recipients(conn, local_actor_id)
+    if public and activity.get("type") in RELAYED_TYPES:
+        recipients += await relays.accepted_recipients(conn)
     return await enqueue(
         conn, base_url=base_url, signer=actor, activity=activity, to=recipients
     )

@@ -26,11 +26,14 @@ async def insert(
     type_: str | None,
     in_reply_to: str | None,
     received: Received,
-) -> None:
-    """Keep a received object (once: a second copy of the same id changes nothing)."""
-    await conn.execute(
-        """INSERT INTO remote_objects (id, actor, type, in_reply_to, body, kind, fields, clusters, public)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING""",
+    via_relay: str | None = None,
+) -> bool:
+    """Keep a received object (once: a second copy of the same id changes nothing);
+    False when it was there already."""
+    done = await conn.execute(
+        """INSERT INTO remote_objects
+             (id, actor, type, in_reply_to, body, kind, fields, clusters, public, via_relay)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING""",
         object_id,
         actor,
         type_,
@@ -40,7 +43,9 @@ async def insert(
         received.fields,
         received.clusters,
         received.public,
+        via_relay,
     )
+    return done != "INSERT 0 0"
 
 
 async def update(
