@@ -18,11 +18,17 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from federation import proofs
 from federation.errors import FederationError
 from federation.vocab.actors import ACTOR_CONTEXT, ASSERTION_TERMS, MULTIKEY_CONTEXT
-from federation.vocab.read import id_of
+from federation.vocab.read import as_list, id_of
 from node.movement.schemas import FieldError, load, validate
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
-DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+# v1, as FEP-8b32 has it: the version peers ship (Fedify preloads v1; without network it
+# cannot read a document that names v2)
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
+# an ActivityStreams type a generic reader accepts, with ours as its extension (a charter
+# typed only mov:Charter stopped Fedify walking `decisions`); charters signed before this
+# carry the bare "Charter" and are read as well
+CHARTER_TYPE = ["Document", "Charter"]
 RECORD_TYPES = frozenset({"Invite", "Remove", "Accept", "Reject", "Leave"})
 ALL_KINDS = ("vision", "call", "offer", "proposal")
 
@@ -104,7 +110,7 @@ def charter_document(
     return {
         "@context": context(),
         "id": charter_id,
-        "type": "Charter",
+        "type": CHARTER_TYPE,
         "preferredUsername": fields["name"],
         "name": fields["title"],
         "summary": fields.get("summary", ""),
@@ -141,7 +147,7 @@ def read_charter(document: Any, *, expected_id: str | None = None) -> Charter:
     Raises:
         RecordError: malformed, another id than expected, or a proof that fails.
     """
-    if not isinstance(document, dict) or document.get("type") != "Charter":
+    if not isinstance(document, dict) or "Charter" not in as_list(document.get("type")):
         msg = "not a Charter"
         raise RecordError(msg)
     charter_id, founder = document.get("id"), id_of(document.get("attributedTo"))

@@ -66,9 +66,11 @@ def npm_peer(source: Path) -> Path:
     target = CACHE / source.name
     lock = (source / "package-lock.json").read_text()
     stamp = target / "installed.lock"
+    target.mkdir(parents=True, exist_ok=True)
+    for script in source.glob("*.mjs"):  # the peer's own code, always the current one
+        (target / script.name).write_text(script.read_text())
     if stamp.exists() and stamp.read_text() == lock:
         return target
-    target.mkdir(parents=True, exist_ok=True)
     for file in ("package.json", "package-lock.json"):
         (target / file).write_text((source / file).read_text())
     _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target)
@@ -302,3 +304,87 @@ async def activityrelay(
     finally:
         await _stop(proc)
         log.close()
+
+
+FEDIFY_SOURCE = ROOT / "tests" / "interop" / "fedify"
+# the package names peer.mjs loads: the newest 1.x, and 1.5.9 (the oldest still met, with
+# fewer contexts preloaded)
+FEDIFY_VERSIONS = {"1.10.12": "@fedify/fedify", "1.5.9": "fedify-1.5"}
+
+
+def fedify_dir() -> Path:
+    """Fedify and Node 22 (both from npm, pinned by package-lock.json)."""
+    return npm_peer(FEDIFY_SOURCE)
+
+
+def _fedify_env(ca_file: Path, package: str) -> dict[str, str]:
+    return {**os.environ, "NODE_EXTRA_CA_CERTS": str(ca_file), "FEDIFY": package}
+
+
+@dataclass
+class FedifyServer:
+    url: str
+    log: Path
+
+    @property
+    def actor(self) -> str:
+        return f"{self.url}/users/fedi"
+
+    def received(self) -> list[dict[str, Any]]:
+        """The activities its inbox verified, in order."""
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    async def order(self, what: str, **body: Any) -> Any:
+        """POST /control/WHAT: the peer acts (follow, reply, vote, lookup)."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.url}/control/{what}", json=body) as resp,
+        ):
+            answer = await resp.json(content_type=None)
+            assert resp.status == 200, answer
+            return answer
+
+
+@contextlib.asynccontextmanager
+async def fedify_server(
+    directory: Path,
+    ca_file: Path,
+    host: str,
+    *,
+    version: str = "1.10.12",
+    rfc9421_only: bool = False,
+) -> AsyncIterator[FedifyServer]:
+    """Fedify `version` serving one actor on http://{host}:PORT (its output:
+    directory/fedify.log)."""
+    code = fedify_dir()
+    port = free_port(host)
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "received.jsonl"
+    output = (directory / "fedify.log").open("w")
+    proc = await asyncio.create_subprocess_exec(
+        str(code / "node_modules" / ".bin" / "node"),
+        "peer.mjs",
+        "serve",
+        host,
+        str(port),
+        str(log),
+        *(["--rfc9421-only"] if rfc9421_only else []),
+        cwd=code,
+        env=_fedify_env(ca_file, FEDIFY_VERSIONS[version]),
+        stdout=output,
+        stderr=output,
+    )
+    url = f"http://{host}:{port}"
+
+    async def up() -> bool:
+        assert proc.returncode is None, (directory / "fedify.log").read_text()[-3000:]
+        return await _status(f"{url}/users/fedi") is not None
+
+    try:
+        await until(up, timeout=60, what="Fedify")
+        yield FedifyServer(url, log)
+    finally:
+        await _stop(proc)
+        output.close()
