@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".interop"
 ACTIVITYRELAY = "activityrelay==0.3.5"
 BOVINE = "bovine==0.5.19"
+# bovine 0.5.19 calls http_sf.parse_dictionary(bytes), the API of http-sf 1.0 (it sets no
+# upper bound; with 1.1 and later every RFC 9421 signature fails to parse)
+BOVINE_HTTP_SF = "http-sf==1.0.7"
 HOST = "127.0.0.1"
 HTTPS = (
     443  # activityrelay reaches every server at https://{host}/ (no port of its own)
@@ -385,6 +388,56 @@ async def fedify_server(
     try:
         await until(up, timeout=60, what="Fedify")
         yield FedifyServer(url, log)
+    finally:
+        await _stop(proc)
+        output.close()
+
+
+@dataclass
+class BovinePeer:
+    url: str
+    log: Path
+
+    @property
+    def actor(self) -> str:
+        return f"{self.url}/actor"
+
+    def received(self) -> list[dict[str, Any]]:
+        """Each POST to its inbox: type, actor, the owner bovine verified (or None), scheme."""
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+
+@contextlib.asynccontextmanager
+async def bovine_peer(
+    directory: Path, ca_file: Path, host: str, *, rfc9421_only: bool = False
+) -> AsyncIterator[BovinePeer]:
+    """bovine 0.5.19's HTTP signature verifier behind an inbox on http://{host}:PORT."""
+    bin_dir = python_peer("bovine", BOVINE, BOVINE_HTTP_SF)
+    port = free_port(host)
+    directory.mkdir(parents=True, exist_ok=True)
+    log, output = directory / "received.jsonl", (directory / "bovine.log").open("w")
+    proc = await asyncio.create_subprocess_exec(
+        str(bin_dir / "python"),
+        str(ROOT / "tests" / "interop" / "bovine" / "inbox.py"),
+        host,
+        str(port),
+        str(log),
+        *(["--rfc9421-only"] if rfc9421_only else []),
+        env={**os.environ, "SSL_CERT_FILE": str(ca_file)},
+        stdout=output,
+        stderr=output,
+    )
+    url = f"http://{host}:{port}"
+
+    async def up() -> bool:
+        assert proc.returncode is None, (directory / "bovine.log").read_text()[-3000:]
+        return await _status(f"{url}/actor") is not None
+
+    try:
+        await until(up, timeout=60, what="bovine")
+        yield BovinePeer(url, log)
     finally:
         await _stop(proc)
         output.close()
