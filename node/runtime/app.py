@@ -20,6 +20,7 @@ from node.runtime import appkeys, loops
 from node.runtime.metrics import Metrics, metrics_site_ctx
 from node.runtime.ratelimit import Limits, RateLimiter
 from node.runtime.worker import listener_round, worker_ctx
+from node.services.actor_documents import ActorDocuments
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
@@ -86,9 +87,15 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         task.add_done_callback(reloads.discard)
 
     policy = app[appkeys.DOMAIN_POLICY] = DomainPolicy(app[appkeys.DB])
+    documents = app[appkeys.ACTOR_DOCUMENTS]
+
+    def on_keys(*args: Any) -> None:
+        documents.invalidate()
+        on_key_rotated(*args)
+
     listener = Listener(
         app[appkeys.DSN],
-        {Channel.KEYS: on_key_rotated, Channel.DOMAINS: policy.invalidate},
+        {Channel.KEYS: on_keys, Channel.DOMAINS: policy.invalidate},
     )
     stop = asyncio.Event()
     listening = asyncio.create_task(
@@ -128,6 +135,7 @@ def create_app(
     app[appkeys.CLOCK] = clock
     app[appkeys.METRICS] = Metrics()
     app[appkeys.WRITE_FAILURES] = db.WriteFailures()
+    app[appkeys.ACTOR_DOCUMENTS] = ActorDocuments()
     app[appkeys.LIMITS] = Limits(
         inbox_actor=RateLimiter(settings.rate_inbox_actor),
         inbox_host=RateLimiter(settings.rate_inbox_host),

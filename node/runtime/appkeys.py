@@ -15,6 +15,7 @@ from federation.delivery.worker import DeliveryWorker
 from federation.fetch.client import Fetcher
 from node.config import Settings
 from node.runtime.ratelimit import Limits
+from node.services.actor_documents import ActorDocuments
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
 from node.services.remote import RemoteActors
@@ -41,3 +42,6 @@ METRICS = web.AppKey["Metrics"](
 WORKER_METRICS = web.AppKey[dict[int, int]]("worker_metrics")
 WRITE_FAILURES = web.AppKey("write_failures", WriteFailures)
 DOMAIN_POLICY = web.AppKey("domain_policy", DomainPolicy)  # cached block/allow lists
+ACTOR_DOCUMENTS = web.AppKey(
+    "actor_documents", ActorDocuments
+)  # served actor documents

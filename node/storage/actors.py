@@ -130,6 +130,7 @@ async def set_proof_key(
         private_pem,
         multikey,
     )
+    await notify(pool, Channel.KEYS)  # its document gains the key: cached ones go
 
 
 async def count_local(pool: Pool) -> int:

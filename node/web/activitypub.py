@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -11,12 +12,14 @@ from federation.vocab.actors import ActorInfo, build_actor
 from node.confederation.records import cluster_actor_properties, replica_properties
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
 from node.runtime import appkeys
+from node.services.actor_documents import ActorDocument
 from node.storage import actors as store, confederations as cstore
 from node.web import pages
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
 
 AP_CONTENT_TYPE = "application/activity+json"
+CONFEDERATION_KINDS = frozenset({"confederation", "confederation_cluster"})
 
 
 def activity_json(document: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -63,20 +66,47 @@ async def actor(request: web.Request) -> web.StreamResponse:
     must verify (401 otherwise) and gets the full document.
     """
     settings = request.app[appkeys.SETTINGS]
-    found = await require_actor(request)
     if wants_html(request):
-        return await pages.actor_page(request, found)
+        return await pages.actor_page(request, await require_actor(request))
+    held = await actor_document(request, request.match_info["name"])
+    if held is None or held.actor.kind == "instance":
+        raise web.HTTPNotFound(reason="no such actor")
     full = True
     if is_signed(request):
         await verified_signer(request)
     elif settings.authorized_fetch:
         full = False
-    return activity_json(build_actor(await _info(request, found), full=full))
+    return _serialized(held.full if full else held.bare)
 
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:
     """GET /actor: the instance actor (FEP-2677/d556); always open, peers need it to verify us."""
-    found = await store.local_by_name(request.app[appkeys.DB], INSTANCE_NAME)
-    if found is None:
+    held = await actor_document(request, INSTANCE_NAME)
+    if held is None:
         raise web.HTTPNotFound(reason="no instance actor")
-    return activity_json(build_actor(await _info(request, found)))
+    return _serialized(held.full)
+
+
+async def actor_document(request: web.Request, name: str) -> ActorDocument | None:
+    """Local actor `name`'s document, from this process's cache when it holds it."""
+
+    async def build() -> ActorDocument | None:
+        found = await store.local_by_name(request.app[appkeys.DB], name)
+        if found is None:
+            return None
+        info = await _info(request, found)
+        return ActorDocument(
+            found,
+            full=json.dumps(build_actor(info)).encode(),
+            bare=json.dumps(build_actor(info, full=False)).encode(),
+            # a replica before its confederation is known lacks its properties
+            cacheable=found.kind not in CONFEDERATION_KINDS or bool(info.extra),
+        )
+
+    return await request.app[appkeys.ACTOR_DOCUMENTS].get(name, build)
+
+
+def _serialized(body: bytes) -> web.Response:
+    response = web.Response(body=body, content_type=AP_CONTENT_TYPE, charset="utf-8")
+    response.headers["Vary"] = "Accept, Signature"
+    return response

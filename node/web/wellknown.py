@@ -10,6 +10,7 @@ from node import __version__
 from node.domain.actors import actor_url, local_name, profile_url
 from node.runtime import appkeys
 from node.storage import actors as store, objects
+from node.web.activitypub import actor_document
 
 JRD = "application/jrd+json"
 NODEINFO_21 = (
@@ -44,9 +45,10 @@ async def webfinger_handler(request: web.Request) -> web.Response:
         return web.json_response(
             jrd, content_type=JRD, headers={"Access-Control-Allow-Origin": "*"}
         )
-    found = await store.local_by_name(request.app[appkeys.DB], name)
-    if found is None:
+    held = await actor_document(request, name)  # the cached actor, as /actors serves it
+    if held is None:
         raise web.HTTPNotFound(reason="no such account")
+    found = held.actor
     url = actor_url(settings.url, found)
     jrd = webfinger.build_jrd(
         f"acct:{found.name}@{host}", url, profile_url=profile_url(settings.url, found)
