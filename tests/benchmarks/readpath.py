@@ -177,7 +177,7 @@ async def main(seconds: float, only: list[str]) -> None:
                     env, "post", "tenants", f"Post number {i} of the tenants union."
                 )
             targets = _targets(f"http://{host}", host)
-            answers = {}
+            answers: dict[str, tuple[bytes, str]] = {}
             for url, headers in targets.values():
                 body, ctype = await _get(url, headers)
                 path = url.split(host, 1)[1].split("?", 1)[0]
