@@ -357,17 +357,34 @@ async def test_fedify_follows_a_group_and_a_cluster_and_verifies_what_they_send(
             expected
         )
         assert _of(peer, "Announce", w.actor("housing")) == []
-        # an edit and a deletion
-        offer_path = "/api/v1/offers/" + w.objects["offer"].rsplit("/", 1)[-1]
-        _kind, offer = authoring()["offer"]
-        await w.api("PUT", offer_path, {**offer, "title": "Trainings, now weekly"})
-        await until(lambda: _of(peer, "Update", group), timeout=60, what="the Update")
-        (update,) = _of(peer, "Update", group)
-        assert update["object"] == w.objects["offer"]
-        assert "Trainings, now weekly" in update["described"]["content"]
-        await w.api("DELETE", offer_path)
-        await until(lambda: _of(peer, "Delete", group), timeout=60, what="the Delete")
-        assert _of(peer, "Delete", group)[0]["object"] == w.objects["offer"]
+        # an edit and a deletion of each kind
+        for name, (kind, data) in authoring().items():
+            path = f"/api/v1/{kind}s/" + w.objects[name].rsplit("/", 1)[-1]
+            await w.api("PUT", path, {**data, "title": f"{data['title']} (edited)"})
+        await until(
+            lambda: len(_of(peer, "Update", group)) == len(authoring()),
+            timeout=60,
+            what="an Update of each kind",
+        )
+        updates = {a["object"]: a["described"] for a in _of(peer, "Update", group)}
+        assert set(updates) == set(w.objects.values())
+        for name, object_id in w.objects.items():
+            seen = updates[object_id]
+            shown = f"{seen['name'] or ''} {seen['content'] or ''}"
+            assert "(edited)" in shown, (name, seen)
+            assert seen["class"] == classes[object_id], name
+        for name, (kind, _data) in authoring().items():
+            await w.api(
+                "DELETE", f"/api/v1/{kind}s/" + w.objects[name].rsplit("/", 1)[-1]
+            )
+        await until(
+            lambda: len(_of(peer, "Delete", group)) == len(authoring()),
+            timeout=60,
+            what="a Delete of each kind",
+        )
+        assert {a["object"] for a in _of(peer, "Delete", group)} == set(
+            w.objects.values()
+        )
         # everything Fedify logged passed its signature check: cavage, our first knock
         assert {a["signature"] for a in peer.received() + reader.received()} == {
             "cavage"
