@@ -15,7 +15,6 @@ from typing import Any
 
 import structlog
 
-from federation import limits
 from federation.fetch.client import FetchStatusError
 from federation.inbox import IncomingActivity
 from federation.origin import same_origin
@@ -24,7 +23,7 @@ from federation.vocab.read import id_of
 from node.confederation import cluster_actors
 from node.confederation.records import read_charter
 from node.domain.actors import LocalActor, actor_url
-from node.movement.incoming import read_object
+from node.movement.incoming import public_movement
 from node.services.context import Context
 from node.services.publish import announce, send_activity
 from node.storage import (
@@ -161,19 +160,11 @@ async def handle_announce(
     else:
         document = (await remote.fetch_object(object_id)).document
         ctx = document.get("@context", ctx)
-    author = id_of(document.get("attributedTo"))
-    if author is None or not same_origin(author, object_id):
-        log.info("relay_ignored", object_id=object_id, reason="no author on its origin")
+    kept = public_movement(document, object_id, ctx)
+    if isinstance(kept, str):
+        log.info("relay_ignored", object_id=object_id, reason=kept)
         return
-    if (too_big := limits.oversized(document)) is not None:
-        log.info("relay_ignored", object_id=object_id, reason=too_big)
-        return
-    received = read_object(document, ctx)
-    if not received.public or received.kind is None:
-        log.info(
-            "relay_ignored", object_id=object_id, reason="not a public movement object"
-        )
-        return
+    author, received = kept
     await remote_objects.insert(
         conn,
         object_id=object_id,

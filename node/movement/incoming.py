@@ -8,8 +8,11 @@ from typing import Any
 
 import structlog
 
+from federation import limits
 from federation.audience import Audience
 from federation.jsonld import NormalizationError, bundled, normalize
+from federation.origin import same_origin
+from federation.vocab.read import id_of
 from node.movement.render import sanitize_html
 from node.movement.schemas import context_terms, validate
 from node.movement.wire import AS_CONTEXT, SECURITY_CONTEXT, context, movement_part
@@ -67,3 +70,20 @@ def read_object(obj: dict[str, Any], activity_context: Any = None) -> Received:
         )
         return Received(body, public)
     return Received(body, public, kind, data, list(data.get("clusters", [])))
+
+
+def public_movement(
+    document: dict[str, Any], object_id: str, activity_context: Any = None
+) -> tuple[str, Received] | str:
+    """A fetched object someone else brought (a member's or a relay's boost) as (author,
+    its movement part), or why it is not kept: its author must be on the object's origin,
+    it must fit the limits, and be a public movement object."""
+    author = id_of(document.get("attributedTo"))
+    if author is None or not same_origin(author, object_id):
+        return "no author on its origin"
+    if (too_big := limits.oversized(document)) is not None:
+        return too_big
+    received = read_object(document, activity_context)
+    if not received.public or received.kind is None:
+        return "not a public movement object"
+    return author, received

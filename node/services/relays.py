@@ -12,7 +12,7 @@ from typing import Any
 
 import structlog
 
-from federation import limits, relays as rules
+from federation import relays as rules
 from federation.delivery.plan import Recipient, recipient_of
 from federation.fetch.client import FetchStatusError
 from federation.inbox import IncomingActivity
@@ -21,7 +21,7 @@ from federation.vocab import activities
 from federation.vocab.read import id_of
 from node.confederation import relay as confederation
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url
-from node.movement.incoming import read_object
+from node.movement.incoming import public_movement
 from node.services.context import Context
 from node.services.publish import enqueue
 from node.storage import actors as store, relays, remote_objects
@@ -173,19 +173,11 @@ async def _bring(
             raise  # the origin may answer later: the row is tried again
         log.info("relay_ignored", object_id=object_id, reason=str(exc))
         return
-    author = id_of(document.get("attributedTo"))
-    if author is None or not same_origin(author, object_id):
-        log.info("relay_ignored", object_id=object_id, reason="no author on its origin")
+    kept = public_movement(document, object_id, document.get("@context"))
+    if isinstance(kept, str):
+        log.info("relay_ignored", object_id=object_id, reason=kept)
         return
-    if (too_big := limits.oversized(document)) is not None:
-        log.info("relay_ignored", object_id=object_id, reason=too_big)
-        return
-    received = read_object(document, document.get("@context"))
-    if not received.public or received.kind is None:
-        log.info(
-            "relay_ignored", object_id=object_id, reason="not a public movement object"
-        )
-        return
+    author, received = kept
     if await remote_objects.insert(
         conn,
         object_id=object_id,
