@@ -14,7 +14,7 @@ from federation.origin import same_origin
 from federation.vocab.read import as_list, id_of
 from node.confederation import relay
 from node.movement.incoming import read_object
-from node.services import polls
+from node.services import group_inbox, polls
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import (
@@ -27,15 +27,6 @@ from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
 NOTE_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event"})
-
-
-def _mentions_local(obj: dict[str, Any], base_url: str) -> bool:
-    return any(
-        isinstance(tag, dict)
-        and tag.get("type") == "Mention"
-        and str(tag.get("href", "")).startswith(base_url + "/actors/")
-        for tag in as_list(obj.get("tag"))
-    )
 
 
 async def _embedded_or_fetched(
@@ -72,7 +63,7 @@ async def handle_create(conn: Connection, act: IncomingActivity, ctx: Context) -
         return
     if not (
         await objects.is_live(conn, in_reply_to)
-        or _mentions_local(obj, base_url)
+        or group_inbox.addressed_names(obj, base_url)
         or await follows.is_followed(conn, act.actor)
     ):
         log.info(
@@ -81,14 +72,17 @@ async def handle_create(conn: Connection, act: IncomingActivity, ctx: Context) -
         )
         return
     received = read_object(obj, act.raw.get("@context"))
-    await remote_objects.insert(
+    if await remote_objects.insert(
         conn,
         object_id=obj["id"],
         actor=act.actor,
         type_=obj["type"],
         in_reply_to=in_reply_to,
         received=received,
-    )
+    ):
+        await group_inbox.record(
+            conn, base_url=base_url, obj=obj, actor=act.actor, in_reply_to=in_reply_to
+        )
     log.info(
         "remote_object_stored",
         object_id=obj["id"],

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from node.movement.incoming import Received
 
 _TOMBSTONE = "jsonb_build_object('id', id, 'type', 'Tombstone')"
+_SHOWN = "public AND hidden_at IS NULL AND deleted_at IS NULL"
 
 
 async def insert(
@@ -145,11 +146,12 @@ async def live_movement_for(
 
 
 async def reply_ids(pool: Pool, object_id: str, *, limit: int = 50) -> list[str]:
-    """The live replies to `object_id`, oldest first."""
+    """The shown replies to `object_id` (public, live, not hidden by an organiser),
+    oldest first."""
     return [
         r["id"]
         for r in await pool.fetch(
-            """SELECT id FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL
+            f"""SELECT id FROM remote_objects WHERE in_reply_to = $1 AND {_SHOWN}
                ORDER BY received_at LIMIT $2""",
             object_id,
             limit,
@@ -160,7 +162,7 @@ async def reply_ids(pool: Pool, object_id: str, *, limit: int = 50) -> list[str]
 async def reply_count(pool: Pool, object_id: str) -> int:
     return int(
         await pool.fetchval(
-            "SELECT count(*) FROM remote_objects WHERE in_reply_to = $1 AND deleted_at IS NULL",
+            f"SELECT count(*) FROM remote_objects WHERE in_reply_to = $1 AND {_SHOWN}",
             object_id,
         )
     )

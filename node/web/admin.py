@@ -54,17 +54,17 @@ async def _session(request: web.Request) -> tuple[LocalActor, str] | None:
     )
 
 
-async def _signed_in(request: web.Request) -> tuple[LocalActor, str]:
+async def signed_in(request: web.Request) -> tuple[LocalActor, str]:
     found = await _session(request)
     if found is None:
         raise web.HTTPSeeOther(location="/admin/login")
     return found
 
 
-async def _posted(request: web.Request) -> tuple[LocalActor, str, Any]:
+async def posted_form(request: web.Request) -> tuple[LocalActor, str, Any]:
     """A signed-in POST: (actor, csrf, form), after the origin and CSRF checks."""
     _check_origin(request)
-    actor, csrf = await _signed_in(request)
+    actor, csrf = await signed_in(request)
     form = await request.post()
     if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
         raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
@@ -111,7 +111,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    _actor, _csrf, _form = await _posted(request)
+    _actor, _csrf, _form = await posted_form(request)
     await access.sign_out(
         request.app[appkeys.DB],
         request.cookies[COOKIE],
@@ -124,7 +124,7 @@ async def logout(request: web.Request) -> web.Response:
 
 async def dashboard(request: web.Request) -> web.Response:
     """GET /admin: the group's objects, newest first, with edit and delete."""
-    actor, csrf = await _signed_in(request)
+    actor, csrf = await signed_in(request)
     rows = await objects.recent_own(request.app[appkeys.DB], actor.id)
     items = [
         {
@@ -191,7 +191,7 @@ def _form_page(
 
 
 async def new_form(request: web.Request) -> web.Response:
-    _actor, csrf = await _signed_in(request)
+    _actor, csrf = await signed_in(request)
     kind = _kind(request)
     form = forms.Form(
         kind,
@@ -204,7 +204,7 @@ async def new_form(request: web.Request) -> web.Response:
 
 
 async def edit_form(request: web.Request) -> web.Response:
-    actor, csrf = await _signed_in(request)
+    actor, csrf = await signed_in(request)
     kind = _kind(request)
     row = await own_object(request, actor, kind)
     fields = await _fields(request, kind)
@@ -234,7 +234,7 @@ def _preview(request: web.Request, actor: LocalActor, kind: str, data: Any) -> s
 
 async def save(request: web.Request) -> web.Response:
     """POST /admin/{kind}/new and /admin/{kind}/{object_id}/edit: preview, or publish."""
-    actor, csrf, posted = await _posted(request)
+    actor, csrf, posted = await posted_form(request)
     kind = _kind(request)
     editing = "object_id" in request.match_info
     if editing:
@@ -301,7 +301,7 @@ def _values(fields: list[forms.Field], posted: Any) -> dict[str, Any]:
 
 async def delete(request: web.Request) -> web.Response:
     """POST /admin/{kind}/{object_id}/delete: the object becomes a Tombstone (a Delete is sent)."""
-    actor, _csrf, _form = await _posted(request)
+    actor, _csrf, _form = await posted_form(request)
     kind = _kind(request)
     await own_object(request, actor, kind)
     await movement.delete_object(

@@ -15,6 +15,7 @@ from node.domain.actors import LocalActor, actor_url
 from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
 from node.runtime import appkeys
+from node.services import group_inbox
 from node.storage import actors as store, confederations as cstore, pages
 
 ACTOR_KIND_LABELS = {
@@ -151,11 +152,14 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
     if row is None:
         raise web.HTTPNotFound(reason="no such object")
     shown = view(row)
+    page_raw = request.query.get("replies", "1")
+    page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) <= 1000 else 1
     return render(
         request,
         "object.html",
         {
             "o": shown,
+            "replies": await group_inbox.public_replies(pool, object_id, page),
             "description": shown.summary or shown.title,
             "ap_url": object_id,
             "author_url": f"{settings.url}/actors/{shown.author}",

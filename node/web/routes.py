@@ -8,11 +8,13 @@ from node.runtime.metrics import metrics_with_token
 from node.web import (
     activitypub,
     admin,
+    admin_inbox,
     api,
     collections,
     confederation_api,
     confederations,
     feeds,
+    group_inbox,
     health,
     inbox,
     matching,
@@ -52,6 +54,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/login", admin.login_form)
     app.router.add_post("/admin/login", admin.login)
     app.router.add_post("/admin/logout", admin.logout)
+    app.router.add_get("/admin/inbox", admin_inbox.page)
+    app.router.add_post("/admin/inbox/{item_id}/read", admin_inbox.read)
+    app.router.add_post("/admin/inbox/{item_id}/hide", admin_inbox.hide)
+    app.router.add_post("/admin/inbox/{item_id}/reply", admin_inbox.reply)
     app.router.add_get("/admin/{kind}/new", admin.new_form)
     app.router.add_post("/admin/{kind}/new", admin.save)
     app.router.add_get("/admin/{kind}/{object_id}/edit", admin.edit_form)
@@ -64,6 +70,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/confederations/{name}/objects", confederation_api.feed)
     app.router.add_get("/api/v1/calls/{object_id}/matches", matching.matches)
     app.router.add_post("/api/v1/calls/{object_id}/contact", matching.contact)
+    app.router.add_get("/api/v1/inbox", group_inbox.listing)
+    item = "/api/v1/inbox/{item_id}"
+    app.router.add_post(f"{item}/read", group_inbox.mark_read)
+    app.router.add_post(f"{item}/reply", group_inbox.reply)
+    app.router.add_post(f"{item}/hide", group_inbox.hide)
+    app.router.add_post(f"{item}/unhide", group_inbox.unhide)
     kinds = "{collection:visions|calls|offers|proposals}"
     app.router.add_get(f"/api/v1/{kinds}", api.list_own)
     app.router.add_post(f"/api/v1/{kinds}", api.create)

@@ -592,6 +592,34 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
     assert row["public"] is False
     assert row["body"]["to"] == [b.actor("lawyers")]
     assert "two observers" in row["body"]["content"]
+    # the offering group reads it in its inbox, as a direct message about its offer ...
+    status, inbox = await b.api("GET", "/api/v1/inbox?kind=direct", "lawyers")
+    assert status == 200, inbox
+    [item] = inbox["items"]
+    assert item["object"]["id"] == sent["id"]
+    assert item["about"] == {"id": legal["id"], "title": OFFER["title"]}
+    assert item["actor"]["handle"] == f"@tenants@{c.host}"
+    assert (await b.api("GET", "/api/v1/inbox", "media"))[1]["items"] == []
+    # ... and answers the sender alone; the answer lands in the tenants' inbox on C
+    status, answer = await b.api(
+        "POST",
+        f"/api/v1/inbox/{item['id']}/reply",
+        "lawyers",
+        json={"text": "Yes: two observers at 17:30.", "visibility": "direct"},
+    )
+    assert status == 201, answer
+    assert answer["object"]["to"] == [c.actor("tenants")]
+    assert answer["object"]["cc"] == []
+
+    async def answered() -> Any:
+        return (await c.api("GET", "/api/v1/inbox", "tenants"))[1]["items"]
+
+    await until(answered, timeout=10, what="the answer in the tenants' inbox on C")
+    [back] = await answered()
+    assert back["kind"] == "direct"
+    assert back["object"]["id"] == answer["id"]
+    assert "two observers at 17:30" in back["object"]["content"]
+    assert back["about"] == {"id": sent["id"], "title": None}
     # no one else got it: the tenants' followers (none) and no relay, one delivery only
     assert (
         await c.db.fetchval(

@@ -1,0 +1,113 @@
+"""The group inbox in `/admin`: what came back, unread first, filtered by kind and object;
+mark read, answer (public or direct), hide a reply. Same session, origin and CSRF rules as
+the publishing UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation.errors import FederationError
+from node.runtime import appkeys
+from node.services import group_inbox
+from node.web.admin import posted_form, signed_in
+from node.web.group_inbox import answer_errors, inbox_filters, item_id_of
+from node.web.pages import render
+
+KIND_LABELS = {
+    "reply": "Reply",
+    "mention": "Mention",
+    "direct": "Direct message",
+    "report": "Report",
+}
+
+
+async def page(request: web.Request) -> web.Response:
+    """GET /admin/inbox?kind=&about=&page=."""
+    actor, csrf = await signed_in(request)
+    filters = inbox_filters(request)
+    shown = await group_inbox.listing(request.app[appkeys.DB], actor, **filters)
+    return render(
+        request,
+        "admin/inbox.html",
+        {
+            "actor": actor,
+            "csrf": csrf,
+            "inbox": shown,
+            "filters": filters,
+            "kinds": KIND_LABELS,
+            "done": request.query.get("done", ""),
+            "error": "",
+        },
+    )
+
+
+def _back(request: web.Request, done: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(location=f"/admin/inbox?done={done}")
+
+
+async def read(request: web.Request) -> web.Response:
+    actor, _csrf, _form = await posted_form(request)
+    try:
+        await group_inbox.mark_read(request.app[appkeys.DB], actor, item_id_of(request))
+    except group_inbox.ItemNotFoundError:
+        raise web.HTTPNotFound(reason="no such inbox item") from None
+    raise _back(request, "read")
+
+
+async def hide(request: web.Request) -> web.Response:
+    actor, _csrf, form = await posted_form(request)
+    hidden = form.get("hidden", "1") == "1"
+    try:
+        await group_inbox.hide(
+            request.app[appkeys.DB], actor, item_id_of(request), hidden=hidden
+        )
+    except group_inbox.ItemNotFoundError:
+        raise web.HTTPNotFound(reason="no such reply to this group's objects") from None
+    raise _back(request, "hidden" if hidden else "shown")
+
+
+async def reply(request: web.Request) -> web.Response:
+    actor, csrf, form = await posted_form(request)
+    item_id = item_id_of(request)
+    data: dict[str, Any] = {
+        "text": str(form.get("text", "")),
+        "visibility": str(form.get("visibility", "public")),
+    }
+    errors = answer_errors(data)
+    message = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    if not errors:
+        try:
+            await group_inbox.answer(
+                request.app[appkeys.DB],
+                base_url=request.app[appkeys.SETTINGS].url,
+                remote=request.app[appkeys.REMOTE],
+                actor=actor,
+                item_id=item_id,
+                text=data["text"],
+                direct=data["visibility"] == "direct",
+                now=request.app[appkeys.CLOCK](),
+            )
+        except group_inbox.ItemNotFoundError:
+            raise web.HTTPNotFound(reason="no such inbox item") from None
+        except (group_inbox.NotAnswerableError, FederationError) as exc:
+            message = str(exc)
+        else:
+            raise _back(request, "answered")
+    shown = await group_inbox.listing(request.app[appkeys.DB], actor)
+    response = render(
+        request,
+        "admin/inbox.html",
+        {
+            "actor": actor,
+            "csrf": csrf,
+            "inbox": shown,
+            "filters": {"kind": None, "about": None, "page": 1},
+            "kinds": KIND_LABELS,
+            "done": "",
+            "error": message,
+        },
+    )
+    response.set_status(422)
+    return response

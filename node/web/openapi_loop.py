@@ -1,0 +1,112 @@
+"""The OpenAPI paths of what comes back to a group: its inbox, pledges and votes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Auth = list[dict[str, list[str]]]
+
+
+def error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        },
+    }
+
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+ITEM = {
+    "name": "item_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+
+
+def _item_action(summary: str, auth: Auth) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [ITEM],
+            "security": auth,
+            "responses": {
+                "200": {"description": "done"},
+                "401": error("unknown or revoked token"),
+                "404": error("no such item in this group's inbox"),
+            },
+        }
+    }
+
+
+def paths(auth: Auth) -> dict[str, Any]:
+    return {
+        "/api/v1/inbox": {
+            "get": {
+                "summary": "What came back to this group: replies to its objects, "
+                "mentions, direct messages (capability contacts among them) and reports; "
+                "unread first, newest first, 20 a page",
+                "security": auth,
+                "parameters": [
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "schema": {"enum": ["reply", "mention", "direct", "report"]},
+                    },
+                    {
+                        "name": "about",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "iri"},
+                        "description": "only items about this object of the group's",
+                    },
+                    {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {"description": "items, page, next_page, unread"},
+                    "400": error("bad query"),
+                    "401": error("unknown or revoked token"),
+                },
+            }
+        },
+        "/api/v1/inbox/{item_id}/read": _item_action("Mark an item read", auth),
+        "/api/v1/inbox/{item_id}/hide": _item_action(
+            "Hide a reply: off the object's page and its replies collection", auth
+        ),
+        "/api/v1/inbox/{item_id}/unhide": _item_action(
+            "Show a hidden reply again", auth
+        ),
+        "/api/v1/inbox/{item_id}/reply": {
+            "post": {
+                "summary": "Answer an item: a Create{Note} in reply, public (to the "
+                "group's followers and the sender) or direct (to the sender alone)",
+                "parameters": [ITEM],
+                "security": auth,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["text"],
+                        "properties": {
+                            "text": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 5000,
+                            },
+                            "visibility": {"enum": ["public", "direct"]},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": {"description": "the Note sent"},
+                    "401": error("unknown or revoked token"),
+                    "404": error("no such item in this group's inbox"),
+                    "422": error("invalid input"),
+                    "502": error("the sender's server cannot be reached"),
+                },
+            }
+        },
+    }
