@@ -15,7 +15,7 @@ from federation.delivery.worker import DeliveryWorker
 from federation.sig.knock import SigningKey
 from node.confederation.joining import catch_up
 from node.runtime import appkeys, loops
-from node.services import polls
+from node.services import pledges, polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
 from node.storage import follows
@@ -69,16 +69,26 @@ def listener_round(listener: Listener, stop: asyncio.Event) -> loops.Round:
 
 
 def _polls_round(app: web.Application) -> loops.Round:
-    """Close proposals as their endTime passes: sleep until the next one ends (at most a
-    minute), or until something was published (a new proposal may end sooner)."""
+    """Close proposals as their endTime passes and send pledge reminders as they fall due:
+    sleep until the next of either (at most a minute), or until something was published
+    (a new proposal may end sooner)."""
     settings, pool, clock = app[appkeys.SETTINGS], app[appkeys.DB], app[appkeys.CLOCK]
 
     async def round_() -> float:
         await polls.close_due_polls(pool, base_url=settings.url, now=clock())
-        end = await polls.next_poll_end(pool)
-        if end is None:
+        await pledges.send_due_reminders(pool, base_url=settings.url, now=clock())
+        due = [
+            t
+            for t in (
+                await polls.next_poll_end(pool),
+                await pledges.next_reminder(pool),
+            )
+            if t is not None
+        ]
+        if not due:
             return POLL_SWEEP_MAX
-        return min(POLL_SWEEP_MAX, max((end - clock()).total_seconds(), 0.0) + 0.01)
+        wait = (min(due) - clock()).total_seconds()
+        return min(POLL_SWEEP_MAX, max(wait, 0.0) + 0.01)
 
     return round_
 

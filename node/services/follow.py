@@ -13,6 +13,7 @@ from federation.vocab import activities
 from federation.vocab.read import id_of
 from federation.vocab.shapes import Activity
 from node.domain.actors import FollowState, LocalActor, actor_url, local_name
+from node.services import pledges
 from node.services.context import Context
 from node.services.publish import enqueue
 from node.storage import actors as store, follows
@@ -94,6 +95,9 @@ async def handle_follow(
         )
         await enqueue(
             conn, base_url=base_url, signer=target, activity=accept, to=[recipient]
+        )
+        await pledges.ask_new_follower(
+            conn, base_url=base_url, group=target, follower_doc=actor_doc, now=ctx.now()
         )
     log.info("follow_received", target=target.name, follower=act.actor, state=state)
 

@@ -12,7 +12,7 @@ from federation.inbox import IncomingActivity
 from federation.vocab.read import id_of
 from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
-from node.services import follow, interactions, relays
+from node.services import follow, interactions, pledges, relays
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
@@ -39,6 +39,10 @@ async def route(
         return
     if act.type in RECORD_TYPES and await joining.receive_record(conn, act, ctx):
         return
+    if act.type in pledges.EVENT_TYPES and await pledges.handle_event_activity(
+        conn, act, base_url=ctx.base_url, now=ctx.now()
+    ):
+        return
     match act.type:
         case "Follow":
             await follow.handle_follow(
@@ -46,7 +50,11 @@ async def route(
             )
         case "Undo":
             inner = act.raw.get("object")
-            if isinstance(inner, dict) and inner.get("type") in ("Like", "Announce"):
+            if isinstance(inner, dict) and await pledges.undo_event_activity(
+                conn, act, inner
+            ):
+                pass
+            elif isinstance(inner, dict) and inner.get("type") in ("Like", "Announce"):
                 await interactions.undo_reaction(conn, act, inner)
                 if inner.get("type") == "Announce":
                     await relay.handle_undo_announce(conn, act, inner, ctx)

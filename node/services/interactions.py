@@ -14,7 +14,7 @@ from federation.origin import same_origin
 from federation.vocab.read import as_list, id_of
 from node.confederation import relay
 from node.movement.incoming import read_object
-from node.services import group_inbox, polls
+from node.services import group_inbox, pledges, polls
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import (
@@ -60,6 +60,9 @@ async def handle_create(conn: Connection, act: IncomingActivity, ctx: Context) -
     in_reply_to = id_of(obj.get("inReplyTo"))
     if await polls.is_vote(conn, obj, in_reply_to):
         await polls.record_vote(conn, act, obj, ctx)
+        return
+    if await pledges.is_answer(conn, obj, in_reply_to):
+        await pledges.record_answer(conn, act, obj, now=ctx.now())
         return
     if not (
         await objects.is_live(conn, in_reply_to)

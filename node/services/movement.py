@@ -18,8 +18,10 @@ from federation.vocab.activities import PUBLIC, iso
 from federation.vocab.shapes import Activity, Tombstone
 from node.confederation.relay import relay
 from node.domain.actors import LocalActor, actor_url
+from node.movement import pledging
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
+from node.services import pledges
 from node.services.publish import announce, send_activity, store_and_create
 from node.storage import actors as store, confederations as cstore, follows, objects
 from node.storage.channels import Channel, notify
@@ -307,6 +309,15 @@ async def update_object(
             now=now,
             seen_in=sorted({*row["clusters"], *clusters}),
         )
+        if kind == "call":
+            await pledges.tell_pledgers(
+                conn,
+                base_url=base_url,
+                group=actor,
+                call_id=object_id,
+                lines=pledging.changes(dict(row["fields"]), data),
+                now=now,
+            )
     log.info("movement_object_updated", object_id=object_id, deliveries=queued)
     return obj
 
@@ -347,4 +358,13 @@ async def delete_object(
                 conn, actor, object_id, list(row["clusters"]), public
             ),
         )
+        if row["kind"] == "call":
+            await pledges.tell_pledgers(
+                conn,
+                base_url=base_url,
+                group=actor,
+                call_id=object_id,
+                lines=pledging.changes(dict(row["fields"]), None),
+                now=now,
+            )
     log.info("movement_object_deleted", object_id=object_id, deliveries=queued)

@@ -130,3 +130,14 @@ async def public_replies(
         limit,
         offset,
     )
+
+
+async def has_written(pool: Pool, local_actor_id: int, actor: str) -> bool:
+    """Whether `actor` wrote to (or about) `local_actor_id`: someone it may answer."""
+    return bool(
+        await pool.fetchval(
+            "SELECT 1 FROM group_inbox WHERE local_actor_id = $1 AND actor = $2 LIMIT 1",
+            local_actor_id,
+            actor,
+        )
+    )

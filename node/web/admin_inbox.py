@@ -11,9 +11,12 @@ from aiohttp import web
 from federation.errors import FederationError
 from node.runtime import appkeys
 from node.services import group_inbox
+from node.storage import pledges as pledge_store
 from node.web.admin import posted_form, signed_in
+from node.web.api import own_object
 from node.web.group_inbox import answer_errors, inbox_filters, item_id_of
-from node.web.pages import render
+from node.web.pages import HELP_LABELS, render
+from node.web.pledges import shown
 
 KIND_LABELS = {
     "reply": "Reply",
@@ -111,3 +114,22 @@ async def reply(request: web.Request) -> web.Response:
     )
     response.set_status(422)
     return response
+
+
+async def pledges_page(request: web.Request) -> web.Response:
+    """GET /admin/call/{object_id}/pledges: who pledged to one of the group's calls."""
+    actor, csrf = await signed_in(request)
+    row = await own_object(request, actor, "call")
+    pool = request.app[appkeys.DB]
+    return render(
+        request,
+        "admin/pledges.html",
+        {
+            "actor": actor,
+            "csrf": csrf,
+            "call": {"id": row["id"], "title": row["fields"].get("title", "")},
+            "counts": await pledge_store.counts(pool, row["id"]),
+            "pledges": [shown(r) for r in await pledge_store.of_call(pool, row["id"])],
+            "help_labels": HELP_LABELS,
+        },
+    )

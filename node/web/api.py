@@ -14,7 +14,7 @@ from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import KINDS
 from node.runtime import appkeys
 from node.services import movement
-from node.storage import objects, remote_objects, tokens
+from node.storage import objects, pledges, remote_objects, tokens
 from node.web import throttle
 
 COLLECTIONS = {
@@ -172,9 +172,19 @@ async def own_object(request: web.Request, actor: LocalActor, kind: str) -> Any:
     return row
 
 
+async def with_pledges(request: web.Request, shown: dict[str, Any]) -> dict[str, Any]:
+    """A call's public pledge counts beside it (who pledged: GET .../pledges, the group's)."""
+    if shown["kind"] != "call":
+        return shown
+    return shown | {
+        "pledges": await pledges.counts(request.app[appkeys.DB], shown["id"])
+    }
+
+
 async def get_own(request: web.Request) -> web.Response:
     actor = await author(request)
-    return web.json_response(_view(await own_object(request, actor, _kind(request))))
+    row = await own_object(request, actor, _kind(request))
+    return web.json_response(await with_pledges(request, _view(row)))
 
 
 def _when(request: web.Request, name: str) -> datetime | None:
@@ -247,7 +257,8 @@ async def read_object(request: web.Request) -> web.Response:
     if row is not None:
         author = f"{base}/actors/{row['author']}"
         if can_read(Audience(row["public"], author=author), reader):
-            return web.json_response({**_view(row), "local": True})
+            shown = await with_pledges(request, {**_view(row), "local": True})
+            return web.json_response(shown)
         raise web.HTTPNotFound(reason="no such object")
     row = await remote_objects.live_movement_for(
         pool, object_id, None if viewer is None else viewer.id

@@ -19,7 +19,7 @@ from node.web.api import author, invalid, json_body
 MAX_MATCHES = 50
 
 
-async def _own_call(request: web.Request) -> tuple[Any, Any]:
+async def own_call(request: web.Request) -> tuple[Any, Any]:
     actor = await author(request)
     base = request.app[appkeys.SETTINGS].url
     row = await objects.live_call(
@@ -41,7 +41,7 @@ async def _offers(request: web.Request) -> list[Offer]:
 async def matches(request: web.Request) -> web.Response:
     """GET /api/v1/calls/{id}/matches: the offers this node knows (its own and those its
     confederations relayed), best first."""
-    _actor, call = await _own_call(request)
+    _actor, call = await own_call(request)
     ranked = rank(dict(call["fields"]), await _offers(request))
     return web.json_response(
         {"call": call["id"], "matches": [m.as_json() for m in ranked[:MAX_MATCHES]]}
@@ -65,7 +65,7 @@ def _contact_errors(data: Any) -> list[FieldError]:
 
 async def contact(request: web.Request) -> web.Response:
     """POST /api/v1/calls/{id}/contact {offer, text}: a direct message to the offer's group."""
-    actor, call = await _own_call(request)
+    actor, call = await own_call(request)
     data = await json_body(request)
     errors = _contact_errors(data)
     if errors:

@@ -8,15 +8,21 @@ from aiohttp import web
 
 from federation.audience import Audience, Reader, can_read
 from node.runtime import appkeys
-from node.storage import follows as follows_store, objects, remote_objects
+from node.storage import follows as follows_store, objects, pledges, remote_objects
 from node.web import pages
 from node.web.activitypub import activity_json
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
 
 
-async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
+async def _counts(
+    request: web.Request, object_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
     pool = request.app[appkeys.DB]
+    extra: dict[str, Any] = {}
+    if body.get("type") == "Event":
+        # as Mobilizon counts its participants (who they are is never served)
+        extra["participantCount"] = (await pledges.counts(pool, object_id))["going"]
     replies = await remote_objects.reply_ids(pool, object_id)
     reply_total = await remote_objects.reply_count(pool, object_id)
     reactions = await remote_objects.reaction_counts(pool, object_id)
@@ -41,6 +47,7 @@ async def _counts(request: web.Request, object_id: str) -> dict[str, Any]:
             "type": "Collection",
             "totalItems": reactions.get("Announce", 0),
         },
+        **extra,
     }
 
 
@@ -83,4 +90,4 @@ async def get_object(request: web.Request) -> web.StreamResponse:
             await verified_signer(request)
         elif settings.authorized_fetch:
             raise web.HTTPUnauthorized(reason="authorized fetch: sign your request")
-    return activity_json({**body, **await _counts(request, object_id)})
+    return activity_json({**body, **await _counts(request, object_id, body)})

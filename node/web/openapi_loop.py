@@ -43,8 +43,84 @@ def _item_action(summary: str, auth: Auth) -> dict[str, Any]:
     }
 
 
-def paths(auth: Auth) -> dict[str, Any]:
+CALL = {
+    "name": "object_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
+def _pledge_paths(auth: Auth) -> dict[str, Any]:
+    not_found = error("no such call of this group")
     return {
+        "/api/v1/calls/{object_id}/pledges": {
+            "get": {
+                "summary": "Who pledged to this call and what (the group's eyes only; "
+                "the public sees counts), and its reminder",
+                "parameters": [CALL],
+                "security": auth,
+                "responses": {
+                    "200": {"description": "counts, pledges, reminder"},
+                    "401": error("unknown or revoked token"),
+                    "404": not_found,
+                },
+            }
+        },
+        "/api/v1/calls/{object_id}/ask": {
+            "post": {
+                "summary": "Send the call's pledge Questions (direct) to someone who "
+                "follows the group or wrote to it",
+                "parameters": [CALL],
+                "security": auth,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["actor"],
+                        "properties": {"actor": {"type": "string", "format": "iri"}},
+                    }
+                ),
+                "responses": {
+                    "200": {"description": "how many questions were sent"},
+                    "404": not_found,
+                    "422": error("invalid input; not_in_touch; no_pledges"),
+                    "502": error("the person's server cannot be reached"),
+                },
+            }
+        },
+        "/api/v1/calls/{object_id}/reminder": {
+            "put": {
+                "summary": "Remind every pledger this many hours before the call starts "
+                "(null: no reminder)",
+                "parameters": [CALL],
+                "security": auth,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["hours_before"],
+                        "properties": {
+                            "hours_before": {
+                                "type": ["integer", "null"],
+                                "minimum": 1,
+                                "maximum": 336,
+                            }
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": {"description": "when the reminder goes out"},
+                    "404": not_found,
+                    "422": error("invalid input; no_start_time"),
+                },
+            }
+        },
+    }
+
+
+def paths(auth: Auth) -> dict[str, Any]:
+    return _pledge_paths(auth) | {
         "/api/v1/inbox": {
             "get": {
                 "summary": "What came back to this group: replies to its objects, "

@@ -14,9 +14,15 @@ from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
 from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
+from node.movement.wire import CAPABILITY_LABELS
 from node.runtime import appkeys
 from node.services import group_inbox
-from node.storage import actors as store, confederations as cstore, pages
+from node.storage import (
+    actors as store,
+    confederations as cstore,
+    pages,
+    pledges as pledge_store,
+)
 
 ACTOR_KIND_LABELS = {
     "node": "Movement node",
@@ -27,6 +33,7 @@ ACTOR_KIND_LABELS = {
     "member": "Member",
 }
 PAGE_ITEMS = 30
+HELP_LABELS = {"volunteer": "to volunteer", **CAPABILITY_LABELS}
 
 
 def setup_templates(app: web.Application) -> None:
@@ -160,6 +167,10 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
         {
             "o": shown,
             "replies": await group_inbox.public_replies(pool, object_id, page),
+            "pledges": await pledge_store.counts(pool, object_id)
+            if shown.kind == "call"
+            else None,
+            "help_labels": HELP_LABELS,
             "description": shown.summary or shown.title,
             "ap_url": object_id,
             "author_url": f"{settings.url}/actors/{shown.author}",

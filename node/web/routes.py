@@ -21,6 +21,7 @@ from node.web import (
     objects,
     openapi,
     pages,
+    pledges,
     wellknown,
 )
 
@@ -58,6 +59,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/inbox/{item_id}/read", admin_inbox.read)
     app.router.add_post("/admin/inbox/{item_id}/hide", admin_inbox.hide)
     app.router.add_post("/admin/inbox/{item_id}/reply", admin_inbox.reply)
+    app.router.add_get("/admin/call/{object_id}/pledges", admin_inbox.pledges_page)
     app.router.add_get("/admin/{kind}/new", admin.new_form)
     app.router.add_post("/admin/{kind}/new", admin.save)
     app.router.add_get("/admin/{kind}/{object_id}/edit", admin.edit_form)
@@ -70,6 +72,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/confederations/{name}/objects", confederation_api.feed)
     app.router.add_get("/api/v1/calls/{object_id}/matches", matching.matches)
     app.router.add_post("/api/v1/calls/{object_id}/contact", matching.contact)
+    app.router.add_get("/api/v1/calls/{object_id}/pledges", pledges.listing)
+    app.router.add_post("/api/v1/calls/{object_id}/ask", pledges.ask)
+    app.router.add_put("/api/v1/calls/{object_id}/reminder", pledges.reminder)
     app.router.add_get("/api/v1/inbox", group_inbox.listing)
     item = "/api/v1/inbox/{item_id}"
     app.router.add_post(f"{item}/read", group_inbox.mark_read)
