@@ -88,6 +88,16 @@ def replica_properties(
     }
 
 
+def movement_actor_properties(kind: str) -> dict[str, Any]:
+    """What a node's, group's or cluster's actor document adds: which of them it is
+    (`mov:kind`), so another node can tell a group (which votes in an assembly of groups)
+    from a node or a cluster, all of them AS2 `Group`s."""
+    return {
+        "@context": [*ACTOR_CONTEXT, MULTIKEY_CONTEXT, ASSERTION_TERMS, context()[2]],
+        "kind": kind,
+    }
+
+
 def cluster_actor_properties(*, confederation: str, cluster: str) -> dict[str, Any]:
     """What a replica's cluster actor document adds: its confederation and cluster."""
     return {

@@ -89,6 +89,12 @@ def when_text(data: dict[str, Any]) -> str:
     return f"{text} {start.tzname()} ({data['timezone']})"
 
 
+def local_time(when: str, zone_name: str) -> str:
+    """An instant in a zone: 'Sun 20 Dec 2026, 13:00 CET (Europe/Berlin)'."""
+    at = datetime.fromisoformat(when).astimezone(ZoneInfo(zone_name))
+    return f"{at:%a} {at.day} {at:%b %Y, %H:%M} {at.tzname()} ({zone_name})"
+
+
 def deadline_text(data: dict[str, Any]) -> str:
     """The deadline in the call's zone: 'Wed 9 Dec 2026, 12:00 PST (America/Los_Angeles)'."""
     zone = ZoneInfo(data["timezone"])
@@ -220,6 +226,8 @@ def build_object(
             "anyOf" if data.get("multiple") else "oneOf": options,
             "endTime": data["endTime"],
             "votersCount": voters,
+            # who may vote, by kind; a list of voters is never published
+            "electorate": data.get("electorate", "anyone"),
         }
         if closed is not None:
             obj["closed"] = iso(closed)
@@ -271,7 +279,7 @@ _COPY = {
         "capabilitiesNeeded",
     ),
     "offer": ("capability", "areaServed", "availability", "howToAsk"),
-    "proposal": ("endTime",),
+    "proposal": ("endTime", "electorate"),
 }
 
 

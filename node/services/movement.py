@@ -59,6 +59,12 @@ async def check(
             clusters, which name the clusters there are).
     """
     errors = validate(kind, data)
+    if kind == "proposal" and isinstance(data, dict):
+        listed = data.get("electorate") == "list"
+        if listed and "voters" not in data:
+            errors.append(FieldError("voters", "is required with electorate list"))
+        if not listed and "voters" in data:
+            errors.append(FieldError("voters", "is only for electorate list"))
     given = data.get("clusters") if isinstance(data, dict) else None
     names = [n for n in given if isinstance(n, str)] if isinstance(given, list) else []
     clusters = await clusters_named(conn, names)

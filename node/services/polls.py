@@ -5,14 +5,20 @@ option and whose `inReplyTo` is the Question. Counted once per actor (one option
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 import structlog
 
+from federation.delivery.plan import recipient_of
 from federation.inbox import IncomingActivity
-from node.services import movement
+from federation.vocab.activities import AS_CONTEXT, iso
+from federation.vocab.read import as_list, id_of
+from node.domain.actors import LocalActor, actor_url
+from node.services import electorate, movement
 from node.services.context import Context
+from node.services.publish import store_and_create
 from node.storage import actors as store, objects, polls as poll_votes
 from node.storage.db import Connection, Pool
 
@@ -31,33 +37,83 @@ async def is_vote(
     return await objects.is_live_proposal(conn, in_reply_to)
 
 
+class VoteRefusedError(ValueError):
+    """The vote is not counted: the poll is closed, no such option, outside the electorate,
+    or already cast."""
+
+
 async def record_vote(
     conn: Connection, act: IncomingActivity, obj: dict[str, Any], ctx: Context
 ) -> None:
-    base_url = ctx.base_url
-    question_id = str(obj["inReplyTo"])
+    try:
+        await count_vote(
+            conn,
+            base_url=ctx.base_url,
+            question_id=str(obj["inReplyTo"]),
+            voter=act.actor,
+            choice=obj["name"],
+            activity_id=act.id,
+            now=ctx.now(),
+        )
+    except VoteRefusedError as exc:
+        log.info("vote_ignored", question=obj["inReplyTo"], reason=str(exc))
+
+
+async def count_vote(
+    conn: Connection,
+    *,
+    base_url: str,
+    question_id: str,
+    voter: str,
+    choice: str,
+    activity_id: str | None,
+    now: datetime,
+) -> None:
+    """Count one vote on a local proposal and send the new tallies, in the caller's
+    transaction.
+
+    Raises:
+        VoteRefusedError: not counted (why); a vote from outside the electorate is kept
+            apart as refused.
+    """
+    owner = await objects.live_audience(conn, question_id)
     fields = await objects.lock_fields(conn, question_id)
-    if fields is None:
-        return
-    choice = obj["name"]
-    now = ctx.now()
+    if fields is None or owner is None:
+        msg = "no such proposal"
+        raise VoteRefusedError(msg)
     if now >= datetime.fromisoformat(fields["endTime"]):
-        log.info("vote_ignored", question=question_id, reason="the poll is closed")
-        return
+        msg = "the poll is closed"
+        raise VoteRefusedError(msg)
     if choice not in fields["options"]:
-        log.info("vote_ignored", question=question_id, reason="not an option")
-        return
+        msg = "not an option"
+        raise VoteRefusedError(msg)
+    why = await electorate.refusal(
+        conn,
+        base_url=base_url,
+        owner_id=owner["local_actor_id"],
+        fields=fields,
+        voter=voter,
+    )
+    if why is not None:
+        await poll_votes.refuse(
+            conn,
+            question_id=question_id,
+            voter=voter,
+            reason=why,
+            activity_id=activity_id,
+        )
+        raise VoteRefusedError(why)
     # oneOf: the first vote stands; anyOf: each option once per voter
     if not await poll_votes.add(
         conn,
         question_id=question_id,
-        voter=act.actor,
+        voter=voter,
         choice=choice,
-        activity_id=act.id,
+        activity_id=activity_id,
         multiple=bool(fields.get("multiple")),
     ):
-        log.info("vote_ignored", question=question_id, reason="already voted")
-        return
+        msg = "already voted"
+        raise VoteRefusedError(msg)
     await republish_proposal(conn, base_url=base_url, object_id=question_id, now=now)
     log.info("vote_counted", question=question_id)
 
@@ -109,3 +165,110 @@ async def close_due_polls(pool: Pool, *, base_url: str, now: datetime) -> int:
 async def next_poll_end(pool: Pool) -> datetime | None:
     """When the next open proposal closes."""
     return await objects.next_proposal_end(pool)
+
+
+async def vote_as(
+    pool: Pool,
+    *,
+    base_url: str,
+    remote: Any,
+    group: LocalActor,
+    question_id: str,
+    choice: str,
+    now: datetime,
+) -> str:
+    """`group` votes: on a local proposal, counted at once ("counted"); on another node's
+    Question, sent to its author as a poll vote ("sent").
+
+    Raises:
+        VoteRefusedError: not counted here, or not a question with that option there.
+        FederationError: the question's server cannot be reached.
+    """
+    me = actor_url(base_url, group)
+    refused: VoteRefusedError | None = None
+    async with pool.acquire() as conn, conn.transaction():
+        local = await objects.is_live_proposal(conn, question_id)
+        if local:
+            try:
+                await count_vote(
+                    conn,
+                    base_url=base_url,
+                    question_id=question_id,
+                    voter=me,
+                    choice=choice,
+                    activity_id=None,
+                    now=now,
+                )
+            except VoteRefusedError as exc:
+                refused = exc  # a refusal is kept apart: this transaction commits it
+    if refused is not None:
+        raise refused
+    if local:
+        return "counted"
+    question = (await remote.fetch_object(question_id)).document
+    options = [
+        o.get("name")
+        for o in as_list(question.get("anyOf") or question.get("oneOf"))
+        if isinstance(o, dict)
+    ]
+    author = id_of(question.get("attributedTo"))
+    if question.get("type") != "Question" or author is None or choice not in options:
+        msg = "not a question with that option"
+        raise VoteRefusedError(msg)
+    if question.get("closed") or (
+        isinstance(question.get("endTime"), str)
+        and datetime.fromisoformat(question["endTime"]) <= now
+    ):
+        msg = "the poll is closed"
+        raise VoteRefusedError(msg)
+    doc = await remote.fetch_actor(author)
+    vote = {
+        "@context": AS_CONTEXT,
+        "id": f"{me}/objects/{uuid.uuid4()}",
+        "type": "Note",
+        "name": choice,
+        "attributedTo": me,
+        "inReplyTo": question_id,
+        "to": [author],
+        "cc": [],
+        "published": iso(now),
+    }
+    async with pool.acquire() as conn, conn.transaction():
+        await store_and_create(
+            conn,
+            base_url=base_url,
+            actor=group,
+            obj=vote,
+            public=False,
+            extra_recipients=[recipient_of(doc)],
+            to_followers=False,
+        )
+    return "sent"
+
+
+async def summary(pool: Pool, question_id: str) -> dict[str, Any] | None:
+    """Tallies, voters, who may vote and how many, the outcome once closed (public), and
+    how many votes were refused (for the organisers); None for no live local proposal."""
+    async with pool.acquire() as conn:
+        state = await poll_votes.proposal_state(conn, question_id)
+        if state is None:
+            return None
+        owner_id, fields = state["local_actor_id"], dict(state["fields"])
+        closed = state["closed_at"] is not None
+        tallies, voters = await poll_votes.count_votes(conn, question_id)
+        eligible = await electorate.eligible(conn, owner_id=owner_id, fields=fields)
+        refused = await poll_votes.count_refused(conn, question_id)
+    counts = {option: tallies.get(option, 0) for option in fields["options"]}
+    top = max(counts.values(), default=0)
+    leaders = [o for o, n in counts.items() if n == top and top > 0]
+    return {
+        "electorate": fields.get("electorate", "anyone"),
+        "tallies": counts,
+        "voters": voters,
+        "eligible": eligible,
+        "refused": refused,
+        "closed": closed,
+        "outcome": None
+        if not closed
+        else (leaders[0] if len(leaders) == 1 else ("tie" if leaders else "no votes")),
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from node.storage.db import Connection
 
 
@@ -43,3 +45,71 @@ async def add(
         multiple,
     )
     return not done.endswith(" 0")
+
+
+async def refuse(
+    conn: Connection,
+    *,
+    question_id: str,
+    voter: str,
+    reason: str,
+    activity_id: str | None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO refused_votes (question_id, voter, reason, activity_id)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+        question_id,
+        voter,
+        reason,
+        activity_id,
+    )
+
+
+async def count_refused(conn: Connection, question_id: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM refused_votes WHERE question_id = $1", question_id
+        )
+    )
+
+
+async def remove_votes_of(
+    conn: Connection, *, voter: str, question_ids: list[str]
+) -> int:
+    done = await conn.execute(
+        "DELETE FROM poll_votes WHERE voter = $1 AND question_id = ANY($2::text[])",
+        voter,
+        question_ids,
+    )
+    return int(done.rsplit(" ", 1)[1])
+
+
+async def on_member_node(conn: Connection, host: str) -> bool:
+    """Whether `host` serves a member node of a confederation this node takes part in."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM confederation_members WHERE split_part(member, '/', 3) = $1 LIMIT 1",
+            host,
+        )
+    )
+
+
+async def count_member_groups(conn: Connection) -> int:
+    """The groups we know of on our confederations' member nodes (other than ours)."""
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM remote_actors a WHERE a.type = 'Group'
+                 AND a.document->>'kind' = 'group'
+                 AND EXISTS (SELECT 1 FROM confederation_members m
+                             WHERE split_part(m.member, '/', 3) = a.host)"""
+        )
+    )
+
+
+async def proposal_state(conn: Connection, question_id: str) -> Any:
+    """A live local proposal's author, fields and whether it closed."""
+    return await conn.fetchrow(
+        """SELECT local_actor_id, fields, closed_at FROM objects
+           WHERE id = $1 AND kind = 'proposal' AND deleted_at IS NULL""",
+        question_id,
+    )

@@ -9,7 +9,11 @@ from typing import Any
 from aiohttp import web
 
 from federation.vocab.actors import ActorInfo, build_actor
-from node.confederation.records import cluster_actor_properties, replica_properties
+from node.confederation.records import (
+    cluster_actor_properties,
+    movement_actor_properties,
+    replica_properties,
+)
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
 from node.runtime import appkeys
 from node.services.actor_documents import ActorDocument
@@ -20,6 +24,7 @@ from node.web.signatures import is_signed, verified_signer
 
 AP_CONTENT_TYPE = "application/activity+json"
 CONFEDERATION_KINDS = frozenset({"confederation", "confederation_cluster"})
+MOVEMENT_KINDS = frozenset({"node", "group", "cluster"})
 
 
 def activity_json(document: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -45,6 +50,9 @@ async def _info(request: web.Request, actor: LocalActor) -> ActorInfo:
         if part is not None:
             extra = cluster_actor_properties(confederation=part[0], cluster=part[1])
             info = replace(info, extra=tuple(extra.items()))
+    elif actor.kind in MOVEMENT_KINDS:
+        extra = movement_actor_properties(actor.kind)
+        info = replace(info, extra=tuple(extra.items()))
     return info
 
 

@@ -13,7 +13,7 @@ from federation.audience import Audience, Reader, can_read
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import KINDS
 from node.runtime import appkeys
-from node.services import movement
+from node.services import movement, polls
 from node.storage import objects, pledges, remote_objects, tokens
 from node.web import throttle
 
@@ -172,19 +172,26 @@ async def own_object(request: web.Request, actor: LocalActor, kind: str) -> Any:
     return row
 
 
-async def with_pledges(request: web.Request, shown: dict[str, Any]) -> dict[str, Any]:
-    """A call's public pledge counts beside it (who pledged: GET .../pledges, the group's)."""
-    if shown["kind"] != "call":
-        return shown
-    return shown | {
-        "pledges": await pledges.counts(request.app[appkeys.DB], shown["id"])
-    }
+async def with_counts(
+    request: web.Request, shown: dict[str, Any], *, organiser: bool = False
+) -> dict[str, Any]:
+    """A call's public pledge counts beside it (who pledged: GET .../pledges, the group's);
+    a proposal's tallies, electorate and outcome (`refused` only for its group)."""
+    pool = request.app[appkeys.DB]
+    if shown["kind"] == "call":
+        return shown | {"pledges": await pledges.counts(pool, shown["id"])}
+    if shown["kind"] == "proposal" and shown.get("local", True):
+        votes = await polls.summary(pool, shown["id"])
+        if votes is not None and not organiser:
+            votes.pop("refused")
+        return shown | {"votes": votes}
+    return shown
 
 
 async def get_own(request: web.Request) -> web.Response:
     actor = await author(request)
     row = await own_object(request, actor, _kind(request))
-    return web.json_response(await with_pledges(request, _view(row)))
+    return web.json_response(await with_counts(request, _view(row), organiser=True))
 
 
 def _when(request: web.Request, name: str) -> datetime | None:
@@ -257,7 +264,7 @@ async def read_object(request: web.Request) -> web.Response:
     if row is not None:
         author = f"{base}/actors/{row['author']}"
         if can_read(Audience(row["public"], author=author), reader):
-            shown = await with_pledges(request, {**_view(row), "local": True})
+            shown = await with_counts(request, {**_view(row), "local": True})
             return web.json_response(shown)
         raise web.HTTPNotFound(reason="no such object")
     row = await remote_objects.live_movement_for(

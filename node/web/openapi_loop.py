@@ -120,7 +120,44 @@ def _pledge_paths(auth: Auth) -> dict[str, Any]:
 
 
 def paths(auth: Auth) -> dict[str, Any]:
-    return _pledge_paths(auth) | {
+    return _pledge_paths(auth) | _vote_paths(auth) | _inbox_paths(auth)
+
+
+def _vote_paths(auth: Auth) -> dict[str, Any]:
+    return {
+        "/api/v1/votes": {
+            "post": {
+                "summary": "The group votes: on this node's proposal at once, on another "
+                "node's by sending its poll vote as the group (an assembly of groups counts "
+                "one vote per group)",
+                "security": auth,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["question", "choice"],
+                        "properties": {
+                            "question": {"type": "string", "format": "iri"},
+                            "choice": {"type": "string", "maxLength": 100},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": {"description": "status: counted (here) or sent (there)"},
+                    "401": error("unknown or revoked token"),
+                    "422": error(
+                        "invalid input; vote_refused (closed, not an option, "
+                        "outside the electorate, already voted)"
+                    ),
+                    "502": error("the question's server cannot be reached"),
+                },
+            }
+        }
+    }
+
+
+def _inbox_paths(auth: Auth) -> dict[str, Any]:
+    return {
         "/api/v1/inbox": {
             "get": {
                 "summary": "What came back to this group: replies to its objects, "

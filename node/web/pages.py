@@ -14,9 +14,9 @@ from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
 from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
-from node.movement.wire import CAPABILITY_LABELS
+from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
-from node.services import group_inbox
+from node.services import electorate, group_inbox, polls
 from node.storage import (
     actors as store,
     confederations as cstore,
@@ -171,11 +171,29 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             if shown.kind == "call"
             else None,
             "help_labels": HELP_LABELS,
+            "votes": await _votes(request, object_id)
+            if shown.kind == "proposal"
+            else None,
             "description": shown.summary or shown.title,
             "ap_url": object_id,
             "author_url": f"{settings.url}/actors/{shown.author}",
         },
     )
+
+
+async def _votes(request: web.Request, object_id: str) -> dict[str, Any] | None:
+    """A proposal's public tallies, who may vote, and its end in the node's local time."""
+    votes = await polls.summary(request.app[appkeys.DB], object_id)
+    if votes is None:
+        return None
+    votes.pop("refused")  # the organisers' figure
+    row = await pages.public_object(request.app[appkeys.DB], object_id)
+    end = dict(row["fields"])["endTime"] if row is not None else None
+    zone = request.app[appkeys.SETTINGS].timezone
+    return votes | {
+        "electorate_label": electorate.LABELS[votes["electorate"]],
+        "ends": None if end is None else local_time(end, zone),
+    }
 
 
 async def movement_map(request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ from node.web import (
     openapi,
     pages,
     pledges,
+    votes,
     wellknown,
 )
 
@@ -75,6 +76,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/calls/{object_id}/pledges", pledges.listing)
     app.router.add_post("/api/v1/calls/{object_id}/ask", pledges.ask)
     app.router.add_put("/api/v1/calls/{object_id}/reminder", pledges.reminder)
+    app.router.add_post("/api/v1/votes", votes.vote)
     app.router.add_get("/api/v1/inbox", group_inbox.listing)
     item = "/api/v1/inbox/{item_id}"
     app.router.add_post(f"{item}/read", group_inbox.mark_read)
