@@ -9,7 +9,7 @@ from typing import Any
 
 from federation.origin import authority
 from node.domain.actors import local_name
-from node.storage import actors as store, follows, polls as poll_store
+from node.storage import actors as store, blocks, follows, polls as poll_store
 from node.storage.db import Connection
 
 ELECTORATES = ("anyone", "followers", "list", "groups")
@@ -30,6 +30,8 @@ async def refusal(
     voter: str,
 ) -> str | None:
     """Why `voter` may not vote on this proposal, or None when they may."""
+    if await blocks.is_blocked(conn, owner_id, voter):
+        return "blocked by the group"
     kind = fields.get("electorate", "anyone")
     if kind == "followers" and not await follows.is_accepted_follower(
         conn, owner_id, voter

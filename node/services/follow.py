@@ -16,7 +16,7 @@ from node.domain.actors import FollowState, LocalActor, actor_url, local_name
 from node.services import pledges
 from node.services.context import Context
 from node.services.publish import enqueue
-from node.storage import actors as store, follows
+from node.storage import actors as store, blocks, follows
 from node.storage.db import Connection
 
 log = structlog.get_logger(__name__)
@@ -70,6 +70,17 @@ async def handle_follow(
         log.info("follow_ignored", reason="not a local actor", object=act.object_id)
         return
     recipient = recipient_of(actor_doc)
+    if await blocks.is_blocked(conn, target.id, act.actor):
+        reject = activities.reject(
+            id=new_activity_id(base_url, target),
+            actor=actor_url(base_url, target),
+            follow_activity=act.raw,
+        )
+        await enqueue(
+            conn, base_url=base_url, signer=target, activity=reject, to=[recipient]
+        )
+        log.info("follow_refused", target=target.name, reason="blocked")
+        return
     state = (
         FollowState.PENDING
         if target.manually_approves_followers

@@ -18,7 +18,7 @@ from federation.vocab.read import as_list
 from node.domain.actors import LocalActor, actor_url, local_name
 from node.services.publish import plain_text_html, store_and_create
 from node.services.remote import RemoteActors
-from node.storage import actors as store, group_inbox, objects
+from node.storage import actors as store, blocks, group_inbox, objects
 from node.storage.db import Connection, Pool
 
 KINDS = ("reply", "mention", "direct", "report")
@@ -74,6 +74,10 @@ async def record(
             )
     filed = 0
     for local_actor_id, (kind, about) in owners.items():
+        if await blocks.is_blocked(conn, local_actor_id, actor):
+            if kind == "reply" and about is not None:
+                await blocks.hide_replies(conn, actor=actor, object_ids=[about])
+            continue
         filed += await group_inbox.add(
             conn,
             local_actor_id=local_actor_id,

@@ -12,7 +12,7 @@ from federation.inbox import IncomingActivity
 from federation.vocab.read import id_of
 from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
-from node.services import follow, interactions, pledges, relays
+from node.services import actor_blocks, follow, interactions, pledges, relays
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
@@ -75,6 +75,8 @@ async def route(
             await relay.handle_announce(conn, act, ctx)
         case "Join":
             await joining.handle_join(conn, act, ctx)
+        case "Flag":
+            await actor_blocks.handle_flag(conn, act, base_url=ctx.base_url)
         case "Move":
             await interactions.handle_move(conn, act, ctx)
         case "Accept" | "Reject":

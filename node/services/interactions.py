@@ -19,6 +19,7 @@ from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import (
     actors as store,
+    blocks,
     follows,
     objects,
     remote_objects,
@@ -145,6 +146,9 @@ async def handle_reaction(conn: Connection, act: IncomingActivity) -> None:
     )
     if target is None:
         log.info("reaction_ignored", type=act.type, object_id=act.object_id)
+        return
+    if await blocks.is_blocked(conn, target["local_actor_id"], act.actor):
+        log.info("reaction_ignored", type=act.type, reason="blocked by the group")
         return
     audience = Audience.of(dict(target["body"]))
     is_follower = not audience.public and await follows.is_accepted_follower(

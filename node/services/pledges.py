@@ -23,7 +23,7 @@ from node.domain.actors import LocalActor, actor_url
 from node.movement import pledging
 from node.movement.wire import when_text
 from node.services.publish import enqueue, plain_text_html, store_and_create
-from node.storage import actors as store, follows, pledges
+from node.storage import actors as store, blocks, follows, pledges
 from node.storage.channels import Channel, notify
 from node.storage.db import Connection, Pool
 
@@ -33,6 +33,8 @@ EVENT_TYPES = frozenset({*pledging.PARTICIPATION, "Leave"})
 
 
 async def _may_pledge(conn: Connection, call: Any, actor: str) -> bool:
+    if await blocks.is_blocked(conn, call["local_actor_id"], actor):
+        return False
     audience = Audience.of(dict(call["body"]))
     follower = not audience.public and await follows.is_accepted_follower(
         conn, call["local_actor_id"], actor
@@ -129,7 +131,12 @@ async def record_answer(
     """Count a vote on a pledge Question: only its addressee's, only a listed option."""
     asked = await pledges.question(conn, str(obj["inReplyTo"]))
     call = None if asked is None else await pledges.live_call(conn, asked["call_id"])
-    if asked is None or call is None or asked["recipient"] != act.actor:
+    if (
+        asked is None
+        or call is None
+        or asked["recipient"] != act.actor
+        or not await _may_pledge(conn, call, act.actor)
+    ):
         log.info("pledge_answer_ignored", reason="not the addressee, or no such call")
         return
     meaning = dict(asked["options"]).get(obj["name"])

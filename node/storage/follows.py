@@ -46,6 +46,18 @@ async def remove_follower(conn: Conn, *, local_actor_id: int, follower: str) -> 
     return done != "DELETE 0"
 
 
+async def follower_follow_id(
+    conn: Conn, local_actor_id: int, follower: str
+) -> str | None:
+    """The id of the Follow by which `follower` follows `local_actor_id`."""
+    value = await conn.fetchval(
+        "SELECT follow_id FROM followers WHERE local_actor_id = $1 AND follower = $2",
+        local_actor_id,
+        follower,
+    )
+    return None if value is None else str(value)
+
+
 async def remove_follower_everywhere(conn: Conn, follower: str) -> int:
     done = await conn.execute("DELETE FROM followers WHERE follower = $1", follower)
     return int(done.split()[-1])

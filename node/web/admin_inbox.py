@@ -10,8 +10,8 @@ from aiohttp import web
 
 from federation.errors import FederationError
 from node.runtime import appkeys
-from node.services import group_inbox
-from node.storage import pledges as pledge_store
+from node.services import actor_blocks, group_inbox
+from node.storage import group_inbox as inbox_store, pledges as pledge_store
 from node.web.admin import posted_form, signed_in
 from node.web.api import own_object
 from node.web.group_inbox import answer_errors, inbox_filters, item_id_of
@@ -133,3 +133,45 @@ async def pledges_page(request: web.Request) -> web.Response:
             "help_labels": HELP_LABELS,
         },
     )
+
+
+async def _item_actor(request: web.Request, actor: Any) -> tuple[int, Any]:
+    item_id = item_id_of(request)
+    row = await inbox_store.item(request.app[appkeys.DB], actor.id, item_id)
+    if row is None:
+        raise web.HTTPNotFound(reason="no such inbox item")
+    return item_id, row
+
+
+async def block(request: web.Request) -> web.Response:
+    """POST /admin/inbox/{id}/block: block the item's sender."""
+    actor, _csrf, _form = await posted_form(request)
+    _item_id, row = await _item_actor(request, actor)
+    await actor_blocks.block(
+        request.app[appkeys.DB],
+        base_url=request.app[appkeys.SETTINGS].url,
+        group=actor,
+        actor=row["actor"],
+        now=request.app[appkeys.CLOCK](),
+    )
+    raise _back(request, "blocked")
+
+
+async def report(request: web.Request) -> web.Response:
+    """POST /admin/inbox/{id}/report: report the sender (and this object) to its server."""
+    actor, _csrf, form = await posted_form(request)
+    _item_id, row = await _item_actor(request, actor)
+    comment = str(form.get("comment", ""))[: actor_blocks.MAX_COMMENT]
+    objects = [] if row["kind"] == "report" else [row["remote_id"]]
+    try:
+        await actor_blocks.report(
+            request.app[appkeys.DB],
+            base_url=request.app[appkeys.SETTINGS].url,
+            remote=request.app[appkeys.REMOTE],
+            actor=row["actor"],
+            object_ids=objects,
+            comment=comment,
+        )
+    except FederationError:
+        raise _back(request, "not reported: the server cannot be reached") from None
+    raise _back(request, "reported")

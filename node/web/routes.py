@@ -10,6 +10,7 @@ from node.web import (
     admin,
     admin_inbox,
     api,
+    blocks,
     collections,
     confederation_api,
     confederations,
@@ -60,6 +61,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/admin/inbox/{item_id}/read", admin_inbox.read)
     app.router.add_post("/admin/inbox/{item_id}/hide", admin_inbox.hide)
     app.router.add_post("/admin/inbox/{item_id}/reply", admin_inbox.reply)
+    app.router.add_post("/admin/inbox/{item_id}/block", admin_inbox.block)
+    app.router.add_post("/admin/inbox/{item_id}/report", admin_inbox.report)
     app.router.add_get("/admin/call/{object_id}/pledges", admin_inbox.pledges_page)
     app.router.add_get("/admin/{kind}/new", admin.new_form)
     app.router.add_post("/admin/{kind}/new", admin.save)
@@ -77,6 +80,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/calls/{object_id}/ask", pledges.ask)
     app.router.add_put("/api/v1/calls/{object_id}/reminder", pledges.reminder)
     app.router.add_post("/api/v1/votes", votes.vote)
+    app.router.add_get("/api/v1/blocks", blocks.listing)
+    app.router.add_post("/api/v1/blocks", blocks.block)
+    app.router.add_delete("/api/v1/blocks", blocks.unblock)
+    app.router.add_post("/api/v1/reports", blocks.report)
     app.router.add_get("/api/v1/inbox", group_inbox.listing)
     item = "/api/v1/inbox/{item_id}"
     app.router.add_post(f"{item}/read", group_inbox.mark_read)

@@ -251,7 +251,9 @@ async def test_an_assembly_of_groups_across_two_nodes_one_vote_per_group(
     votes = await tallies()
     assert votes["tallies"] == {"Yes": 1, "No": 1}
     assert votes["voters"] == 2
-    assert votes["refused"] == 2  # alice and the outside group (a second vote is no refusal)
+    assert (
+        votes["refused"] == 2
+    )  # alice and the outside group (a second vote is no refusal)
     # A's groups (assembly, tenants) and the member node's group it knows (riders)
     assert votes["eligible"] == 3
     reasons = {
