@@ -127,7 +127,12 @@ def person(actor: str, document: dict[str, Any] | None) -> Person:
     """How a remote actor is shown: its display name and handle, never just a URL."""
     doc = document or {}
     user = doc.get("preferredUsername")
-    host = urlsplit(actor).netloc
+    parts = urlsplit(actor)
+    host = parts.netloc
+    if not doc:
+        # not fetched yet: the name the usual actor paths carry (/actors/x, /users/x, /@x)
+        last = parts.path.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
+        user = last if last and parts.path.count("/") <= 2 else None
     handle = f"@{user}@{host}" if isinstance(user, str) and user else actor
     name = doc.get("name") if isinstance(doc.get("name"), str) else None
     url = safe_link(doc.get("url"), actor)

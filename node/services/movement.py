@@ -328,6 +328,24 @@ async def update_object(
     return obj
 
 
+async def delete_reach(pool: Pool, *, actor: LocalActor, object_id: str) -> int:
+    """How many followers (of the group, and of everyone who relayed the object) a Delete
+    of it would reach: what an organiser confirms before deleting."""
+    async with pool.acquire() as conn:
+        row = await objects.lock_own(conn, actor.id, object_id)
+        if row is None:
+            msg = f"no object {object_id}"
+            raise ObjectNotFoundError(msg)
+        total = 0
+        for local_actor_id in set(
+            await _everyone_who_saw_it(
+                conn, actor, object_id, list(row["clusters"]), bool(row["public"])
+            )
+        ):
+            total += await follows.count_followers(conn, local_actor_id)
+        return total
+
+
 async def delete_object(
     pool: Pool,
     *,

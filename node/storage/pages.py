@@ -117,3 +117,15 @@ async def ecology(conn: Any) -> dict[str, Any]:
         "bridges": [list(r["clusters"]) for r in bridges],
         "offers": {r["author"]: r["n"] for r in offers},
     }
+
+
+async def remote_actor_documents(
+    pool: Any, uris: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored documents of these remote actors (to show names, never bare URLs)."""
+    return {
+        r["uri"]: dict(r["document"])
+        for r in await pool.fetch(
+            "SELECT uri, document FROM remote_actors WHERE uri = ANY($1::text[])", uris
+        )
+    }

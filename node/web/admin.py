@@ -299,11 +299,36 @@ def _values(fields: list[forms.Field], posted: Any) -> dict[str, Any]:
     return values
 
 
+async def confirm_delete(request: web.Request) -> web.Response:
+    """GET /admin/{kind}/{object_id}/delete: what deleting would do, and the confirm button."""
+    actor, csrf = await signed_in(request)
+    kind = _kind(request)
+    row = await own_object(request, actor, kind)
+    reach = await movement.delete_reach(
+        request.app[appkeys.DB], actor=actor, object_id=row["id"]
+    )
+    return render(
+        request,
+        "admin/delete.html",
+        {
+            "csrf": csrf,
+            "title": row["fields"].get("title", ""),
+            "label": KIND_LABELS[kind],
+            "reach": reach,
+            "action": request.path,
+            "object_id": row["id"],
+        },
+    )
+
+
 async def delete(request: web.Request) -> web.Response:
-    """POST /admin/{kind}/{object_id}/delete: the object becomes a Tombstone (a Delete is sent)."""
-    actor, _csrf, _form = await posted_form(request)
+    """POST /admin/{kind}/{object_id}/delete with confirm=yes: the object becomes a
+    Tombstone (a Delete is sent); without the confirmation, back to the question."""
+    actor, _csrf, form = await posted_form(request)
     kind = _kind(request)
     await own_object(request, actor, kind)
+    if form.get("confirm") != "yes":
+        raise web.HTTPSeeOther(location=request.path)
     await movement.delete_object(
         request.app[appkeys.DB],
         base_url=request.app[appkeys.SETTINGS].url,

@@ -10,7 +10,12 @@ from aiohttp import web
 
 from federation.errors import FederationError
 from node.runtime import appkeys
-from node.services import actor_blocks, group_inbox
+from node.services import (
+    actor_blocks,
+    contact as contact_service,
+    directory,
+    group_inbox,
+)
 from node.storage import group_inbox as inbox_store, pledges as pledge_store
 from node.web.admin import posted_form, signed_in
 from node.web.api import own_object
@@ -131,8 +136,41 @@ async def pledges_page(request: web.Request) -> web.Response:
             "counts": await pledge_store.counts(pool, row["id"]),
             "pledges": [shown(r) for r in await pledge_store.of_call(pool, row["id"])],
             "help_labels": HELP_LABELS,
+            "helping": await directory.helping(
+                pool, request.app[appkeys.SETTINGS].url, dict(row["fields"])
+            ),
+            "done": request.query.get("done", ""),
         },
     )
+
+
+async def contact(request: web.Request) -> web.Response:
+    """POST /admin/call/{object_id}/contact: a direct message to an offer's group."""
+    actor, _csrf, form = await posted_form(request)
+    row = await own_object(request, actor, "call")
+    settings = request.app[appkeys.SETTINGS]
+    text = str(form.get("text", "")).strip()[:2000]
+    offers = await contact_service.known_offers(request.app[appkeys.DB], settings.url)
+    offer = next((o for o in offers if o.id == form.get("offer")), None)
+    key = row["id"].rsplit("/", 1)[1]
+    if offer is None or not text:
+        raise web.HTTPSeeOther(location=f"/admin/call/{key}/pledges?done=not+sent")
+    try:
+        await contact_service.contact_offer(
+            request.app[appkeys.DB],
+            base_url=settings.url,
+            remote=request.app[appkeys.REMOTE],
+            actor=actor,
+            call={"id": row["id"], "body": dict(row["body"])},
+            offer=offer,
+            text=text,
+            now=request.app[appkeys.CLOCK](),
+        )
+    except FederationError:
+        raise web.HTTPSeeOther(
+            location=f"/admin/call/{key}/pledges?done=not+sent:+unreachable"
+        ) from None
+    raise web.HTTPSeeOther(location=f"/admin/call/{key}/pledges?done=sent")
 
 
 async def _item_actor(request: web.Request, actor: Any) -> tuple[int, Any]:

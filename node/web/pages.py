@@ -16,7 +16,7 @@ from node.movement.ecology import layout
 from node.movement.present import ObjectView, view
 from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
-from node.services import electorate, group_inbox, polls
+from node.services import directory, electorate, group_inbox, polls
 from node.storage import (
     actors as store,
     confederations as cstore,
@@ -171,9 +171,13 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             if shown.kind == "call"
             else None,
             "help_labels": HELP_LABELS,
+            "labels_for_help": CAPABILITY_LABELS,
             "votes": await _votes(request, object_id)
             if shown.kind == "proposal"
             else None,
+            "helping": await directory.helping(pool, settings.url, shown.fields)
+            if shown.kind == "call"
+            else [],
             "description": shown.summary or shown.title,
             "ap_url": object_id,
             "author_url": f"{settings.url}/actors/{shown.author}",
@@ -194,6 +198,33 @@ async def _votes(request: web.Request, object_id: str) -> dict[str, Any] | None:
         "electorate_label": electorate.LABELS[votes["electorate"]],
         "ends": None if end is None else local_time(end, zone),
     }
+
+
+async def offers_page(request: web.Request) -> web.Response:
+    """GET /offers?capability=&area= — every capability offer the node knows."""
+    pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
+    capability = request.query.get("capability") or None
+    if capability is not None and capability not in CAPABILITY_LABELS:
+        raise web.HTTPBadRequest(
+            reason=f"capability: one of {', '.join(CAPABILITY_LABELS)}"
+        )
+    area = (request.query.get("area") or "").strip() or None
+    if area is not None and len(area) > 100:
+        raise web.HTTPBadRequest(reason="area: at most 100 characters")
+    return render(
+        request,
+        "offers.html",
+        {
+            "offers": await directory.offers(
+                pool, settings.url, capability=capability, area=area
+            ),
+            "capability": capability,
+            "area": area or "",
+            "labels": CAPABILITY_LABELS,
+            "description": "What the movement offers: legal support, trainings, "
+            "venues and more, from every group this node knows.",
+        },
+    )
 
 
 async def movement_map(request: web.Request) -> web.Response:

@@ -4,6 +4,7 @@ posts refused."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from node.runtime import appkeys
+from tests.conftest import until
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 HTML = {"Accept": "text/html"}
@@ -73,6 +75,7 @@ async def test_signing_in_needs_a_valid_group_token(ui: Any) -> None:
 
 async def test_publish_through_the_form_with_preview_errors_edit_and_delete(
     ui: Any,
+    peer: Any,
 ) -> None:
     csrf = await sign_in(ui)
 
@@ -123,12 +126,50 @@ async def test_publish_through_the_form_with_preview_errors_edit_and_delete(
     fields = await ui.app[appkeys.DB].fetchval("SELECT fields FROM objects")
     assert fields["title"] == "Rent strike assembly (moved)"
 
+    # deleting asks first, saying how many followers the Delete reaches
+    base = str(ui.app[appkeys.SETTINGS].url)
+    for who in ("alice", "bob", "carol"):
+        peer.add(who)
+        follow = {
+            "id": f"{peer.actor_id(who)}#follow",
+            "type": "Follow",
+            "actor": peer.actor_id(who),
+            "object": f"{base}/actors/tenants",
+        }
+        body = json.dumps(follow).encode()
+        sent = await ui.post(
+            "/inbox", data=body, headers=peer.sign_post(who, f"{base}/inbox", body)
+        )
+        assert sent.status == 202
+    await until(
+        lambda: ui.app[appkeys.DB].fetchval(
+            "SELECT count(*) = 3 FROM followers WHERE state = 'accepted'"
+        ),
+        what="three followers",
+    )
+    question = await (await ui.get(f"/admin/call/{key}/delete")).text()
+    assert "3 followers" in question
+    assert "Rent strike assembly (moved)" in question
     resp = await ui.post(
         f"/admin/call/{key}/delete", data={"csrf": csrf}, allow_redirects=False
+    )
+    assert resp.status == 303  # no confirmation: back to the question, nothing deleted
+    assert resp.headers["Location"] == f"/admin/call/{key}/delete"
+    assert await ui.app[appkeys.DB].fetchval("SELECT deleted_at FROM objects") is None
+    resp = await ui.post(
+        f"/admin/call/{key}/delete",
+        data={"csrf": csrf, "confirm": "yes"},
+        allow_redirects=False,
     )
     assert resp.status == 303
     page = await (await ui.get("/actors/tenants", headers=HTML)).text()
     assert "Rent strike" not in page
+    assert (
+        await ui.app[appkeys.DB].fetchval(
+            "SELECT count(*) FROM deliveries WHERE body->>'type' = 'Delete'"
+        )
+        == 1
+    )  # one shared inbox for the three followers
 
 
 async def test_posts_without_the_csrf_token_or_from_another_site_are_refused(

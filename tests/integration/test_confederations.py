@@ -569,6 +569,42 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
     # legal is needed; "Seattle" is in the call's place; Saturday 18:00 is not a weekday
     assert best["score"] == {"kind": 1, "area": 1, "availability": 0}
 
+    # the call's page shows who can help, by name; /offers is the capability directory
+    async with aiohttp.ClientSession() as session:
+
+        async def page(url: str) -> tuple[int, str]:
+            async with session.get(url, headers={"Accept": "text/html"}) as resp:
+                return resp.status, await resp.text()
+
+        _s, html = await page(call["id"])
+        helping = html[html.index('id="helping"') :]
+        assert legal["id"] in helping
+        assert training["id"] not in helping  # communications: not needed by the call
+        assert f"@lawyers@{b.host}" in helping
+        _s, listed = await page(f"{c.url}/offers")
+        assert legal["id"] in listed
+        assert training["id"] in listed
+        _s, only_legal = await page(f"{c.url}/offers?capability=legal")
+        assert legal["id"] in only_legal
+        assert training["id"] not in only_legal
+        _s, by_area = await page(f"{c.url}/offers?area=king+county")
+        assert legal["id"] in by_area
+        assert training["id"] not in by_area
+        status, _html = await page(f"{c.url}/offers?capability=bribery")
+        assert status == 400
+
+    # the call's admin page shows them too, with a form to write to each
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as admin:
+        async with admin.post(
+            f"{c.url}/admin/login", data={"token": c.tokens["tenants"]}
+        ) as resp:
+            assert resp.status == 200
+        async with admin.get(f"{c.url}/admin/call/{call_path}/pledges") as resp:
+            html = await resp.text()
+        assert legal["id"] in html
+        assert 'action="contact"' in html
+
     # the group that posted the call writes to the offering group, and only to it
     status, sent = await c.api(
         "POST",
