@@ -24,7 +24,7 @@ from node.services.actor_documents import ActorDocuments
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
-from node.services.remote import RemoteActors
+from node.services.remote import RemoteActors, keys_dropper
 from node.storage import db, migrate
 from node.storage.channels import Channel, Listener
 from node.storage.server import NoDatabaseError, database_server, describe
@@ -95,7 +95,11 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
 
     listener = Listener(
         app[appkeys.DSN],
-        {Channel.KEYS: on_keys, Channel.DOMAINS: policy.invalidate},
+        {
+            Channel.KEYS: on_keys,
+            Channel.DOMAINS: policy.invalidate,
+            Channel.REMOTE_KEYS: keys_dropper(lambda: app.get(appkeys.REMOTE)),
+        },
     )
     stop = asyncio.Event()
     listening = asyncio.create_task(

@@ -18,6 +18,7 @@ from node.runtime import appkeys, loops
 from node.services import pledges, polls
 from node.services.actors import signing_key
 from node.services.inbox import process_pending
+from node.services.remote import keys_dropper
 from node.storage import follows
 from node.storage.channels import Channel, Listener
 
@@ -149,6 +150,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         {
             Channel.DELIVERIES: on_queued,
             Channel.KEYS: lambda *_: key_cache.clear(),
+            Channel.REMOTE_KEYS: keys_dropper(lambda: app.get(appkeys.REMOTE)),
             Channel.POLLS: lambda *_: polls_wakeup.set(),
             Channel.INBOX: lambda *_: app[appkeys.INBOX_WAKEUP].set(),
         },

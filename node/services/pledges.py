@@ -28,7 +28,7 @@ from node.storage.channels import Channel, notify
 from node.storage.db import Connection, Pool
 
 log = structlog.get_logger(__name__)
-ASK_ON_FOLLOW = 2  # a new follower is asked about this many upcoming calls at most
+ASK_ON_FOLLOW = 1  # a new follower is asked about its soonest call taking pledges
 EVENT_TYPES = frozenset({*pledging.PARTICIPATION, "Leave"})
 
 

@@ -36,6 +36,8 @@ from node.domain.actors import local_name
 from node.storage import actors as store
 
 log = structlog.get_logger(__name__)
+MAX_HELD_KEYS = 20_000
+KEY_MEMORY = 600.0  # seconds a key is held in memory at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,19 @@ def validate_actor(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def keys_dropper(remote: Callable[[], RemoteActors | None]) -> Callable[..., None]:
+    """The NOTIFY remote_keys handler: its payload names the actor whose keys changed (none,
+    on a reconnect: every key goes)."""
+
+    def drop(*args: Any) -> None:
+        held = remote()
+        if held is not None:
+            payload = args[3] if len(args) > 3 else ""
+            held.forget_keys(payload or None)
+
+    return drop
+
+
 class RemoteActors:
     """The remote actor cache over PostgreSQL and the safe fetcher."""
 
@@ -92,6 +107,32 @@ class RemoteActors:
         self._allow_private = allow_private
         self._clock = clock
         self.key_fetches = KeyFetchBudget()
+        # verified remote keys held in memory (key id -> owner, key, since when): a cached
+        # key costs no query; dropped when PostgreSQL says its actor's keys changed
+        # (Channel.REMOTE_KEYS), and after KEY_MEMORY seconds in any case
+        self._keys: dict[str, tuple[str, PublicKey, float]] = {}
+
+    def forget_keys(self, owner: str | None = None) -> None:
+        """Drop the keys held for `owner` (None: every key)."""
+        if owner is None:
+            self._keys.clear()
+            return
+        for key_id in [k for k, held in self._keys.items() if held[0] == owner]:
+            del self._keys[key_id]
+
+    def _hold(self, key_id: str, owner: str, public_key: PublicKey) -> None:
+        if len(self._keys) >= MAX_HELD_KEYS:
+            self._keys.pop(next(iter(self._keys)))  # the oldest
+        self._keys[key_id] = (owner, public_key, time.monotonic())
+
+    def _held(self, key_id: str) -> ResolvedKey | None:
+        held = self._keys.get(key_id)
+        if held is None:
+            return None
+        if time.monotonic() - held[2] > KEY_MEMORY:
+            del self._keys[key_id]
+            return None
+        return ResolvedKey(held[0], held[1], cached=True)
 
     async def fetch_actor(self, url: str) -> dict[str, Any]:
         """Fetch, validate and store a remote actor; return its document."""
@@ -119,6 +160,7 @@ class RemoteActors:
             keys=owned_keys(actor),
             fetched_at=self._clock(),
         )
+        self.forget_keys(actor["id"])  # read again from PostgreSQL at the next use
         log.info("remote_actor_stored", actor=actor["id"])
 
     async def key_for(self, key_id: str, *, refresh: bool = False) -> ResolvedKey:
@@ -130,11 +172,16 @@ class RemoteActors:
         """
         if key_id.startswith(self._base_url + "/"):
             return await self._local_key(key_id)
+        if not refresh and (held := self._held(key_id)) is not None:
+            return held
         if (
             not refresh
             and (cached := await store.remote_key(self._pool, key_id)) is not None
         ):
-            return ResolvedKey(cached[0], load_public(cached[1]), cached=True)
+            resolved = ResolvedKey(cached[0], load_public(cached[1]), cached=True)
+            self._hold(key_id, resolved.owner, resolved.public_key)
+            return resolved
+        self._keys.pop(key_id, None)
         now = time.monotonic()
         if refresh and not self.key_fetches.may_refresh(key_id, now):
             msg = f"signature does not verify with {key_id} (refetched recently)"
@@ -185,11 +232,13 @@ class RemoteActors:
         except ValueError as exc:
             raise SignatureInvalidError(str(exc)) from None
 
-    async def remember(self, resolved: ResolvedKey) -> None:
+    async def remember(self, key_id: str, resolved: ResolvedKey) -> None:
         """Store the actor behind a freshly fetched key, once it verified a signature (a
-        refused request leaves no row behind)."""
+        refused request leaves no row behind), and hold the key in memory."""
         if resolved.document is not None:
             await self._store(resolved.document)
+        if not key_id.startswith(self._base_url + "/"):
+            self._hold(key_id, resolved.owner, resolved.public_key)
 
     async def _local_key(self, key_id: str) -> ResolvedKey:
         name = local_name(self._base_url, key_id)

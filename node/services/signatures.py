@@ -59,6 +59,6 @@ async def verified_signer(
         log.info("signature_key_refetch", key_id=key_id)
         resolved = await remote.key_for(key_id, refresh=True)
         verify_checked(message, done, resolved.public_key)
-    await remote.remember(resolved)
+    await remote.remember(key_id, resolved)
     structlog.contextvars.bind_contextvars(signer=resolved.owner)
     return resolved.owner

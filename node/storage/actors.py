@@ -172,6 +172,16 @@ async def upsert_remote(
             document,
             fetched_at,
         )
+        held = {
+            r["key_id"]: r["public_key_pem"]
+            for r in await conn.fetch(
+                "SELECT key_id, public_key_pem FROM remote_keys WHERE owner = $1", uri
+            )
+        }
+        listed = dict(keys)
+        if any(listed.get(k) != pem for k, pem in held.items()):
+            # a key gone or changed: every process drops what it holds of this actor's
+            await notify(conn, Channel.REMOTE_KEYS, uri)
         # keys the actor no longer lists (rotated out, perhaps leaked) stop verifying here
         await conn.execute(
             "DELETE FROM remote_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])",
@@ -219,6 +229,7 @@ async def graced_keys(
 async def forget_remote(conn: Pool, uri: str) -> None:
     """A remote actor that deleted itself: its cached document and keys go."""
     await conn.execute("DELETE FROM remote_actors WHERE uri = $1", uri)
+    await notify(conn, Channel.REMOTE_KEYS, uri)
 
 
 async def lock_local(conn: Connection, name: str) -> None:

@@ -22,11 +22,13 @@ class Channel(StrEnum):
     KEYS = "keys"  # a key changed: processes drop the signing keys they cached
     POLLS = "polls"  # a proposal was published or edited: it may close sooner
     DOMAINS = "domains"  # a domain was blocked, unblocked or allowed: drop cached lists
+    # a remote actor's keys changed or went (payload: the actor): drop the keys held in memory
+    REMOTE_KEYS = "remote_keys"
 
 
-async def notify(conn: Connection | Pool, channel: Channel) -> None:
+async def notify(conn: Connection | Pool, channel: Channel, payload: str = "") -> None:
     """Wake every process listening on `channel` (at commit, inside a transaction)."""
-    await conn.execute("SELECT pg_notify($1, '')", channel.value)
+    await conn.execute("SELECT pg_notify($1, $2)", channel.value, payload)
 
 
 Handler = Callable[..., None]

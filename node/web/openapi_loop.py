@@ -120,7 +120,87 @@ def _pledge_paths(auth: Auth) -> dict[str, Any]:
 
 
 def paths(auth: Auth) -> dict[str, Any]:
-    return _pledge_paths(auth) | _vote_paths(auth) | _inbox_paths(auth)
+    return (
+        _pledge_paths(auth)
+        | _vote_paths(auth)
+        | _inbox_paths(auth)
+        | _block_paths(auth)
+    )
+
+
+def _block_paths(auth: Auth) -> dict[str, Any]:
+    actor_body = _json_body(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["actor"],
+            "properties": {"actor": {"type": "string", "format": "iri"}},
+        }
+    )
+    return {
+        "/api/v1/blocks": {
+            "get": {
+                "summary": "The remote actors this group blocks",
+                "security": auth,
+                "responses": {"200": {"description": "items"}},
+            },
+            "post": {
+                "summary": "Block a remote actor for this group: its follow ends (Reject), "
+                "its replies are hidden, its reactions, votes and pledges removed and "
+                "refused from now on",
+                "security": auth,
+                "requestBody": actor_body,
+                "responses": {
+                    "200": {"description": "what was undone, by count"},
+                    "422": error("invalid input; local_actor"),
+                },
+            },
+            "delete": {
+                "summary": "Unblock (?actor=IRI)",
+                "security": auth,
+                "parameters": [
+                    {
+                        "name": "actor",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "format": "iri"},
+                    }
+                ],
+                "responses": {
+                    "204": {"description": "unblocked"},
+                    "404": error("not blocked"),
+                },
+            },
+        },
+        "/api/v1/reports": {
+            "post": {
+                "summary": "Report an actor the group dealt with to its own server: a Flag "
+                "from this node's instance actor",
+                "security": auth,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["actor"],
+                        "properties": {
+                            "actor": {"type": "string", "format": "iri"},
+                            "objects": {
+                                "type": "array",
+                                "maxItems": 20,
+                                "items": {"type": "string", "format": "iri"},
+                            },
+                            "comment": {"type": "string", "maxLength": 1000},
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": {"description": "the Flag's id"},
+                    "422": error("invalid input; not_in_touch; local_actor"),
+                    "502": error("the actor's server cannot be reached"),
+                },
+            }
+        },
+    }
 
 
 def _vote_paths(auth: Auth) -> dict[str, Any]:

@@ -439,3 +439,51 @@ async def test_a_reply_and_a_vote_from_fedify_are_applied(
 
 async def _later(tallied: Any) -> bool:
     return bool((await tallied()).get("Later") == 1)
+
+
+async def test_fedify_reads_the_direct_pledge_question_and_its_answer_counts(
+    served: Any, tmp_path: Path, tls: tuple[Path, Path]
+) -> None:
+    """What Mastodon users do: a follower receives the group's direct poll about a call,
+    fetches it (as its addressee: it is served to no one else) and answers."""
+    w = await world(served, tmp_path, objects=False)
+    async with fedify_server(tmp_path / "fedify", tls[0], FEDIFY_HOST) as peer:
+        await _follow(w, peer, "tenants")
+        call = await w.publish("event call")
+        key = call.rsplit("/", 1)[1]
+        asked = await w.api("POST", f"/api/v1/calls/{key}/ask", {"actor": peer.actor})
+        assert asked["questions_sent"] == 2
+
+        def questions() -> list[dict[str, Any]]:
+            return [
+                a["described"]
+                for a in _of(peer, "Create", w.actor("tenants"))
+                if a["described"] and a["described"]["class"] == "Question"
+            ]
+
+        await until(lambda: len(questions()) == 2, timeout=60, what="two Questions")
+        [turnout] = [q for q in questions() if q["oneOf"]]
+        assert turnout["oneOf"] == ["I'll be there", "Maybe", "I can't come"]
+        assert turnout["to"] == [peer.actor]
+        assert turnout["endTime"]
+        fetched = await peer.order(
+            "fetch", url=turnout["id"]
+        )  # signed as its addressee
+        assert fetched["type"] == "Question"
+        assert fetched["to"] == [peer.actor]
+        await peer.order(
+            "vote",
+            question=turnout["id"],
+            to=w.actor("tenants"),
+            choice="I'll be there",
+        )
+
+        async def going() -> bool:
+            shown = await w.api("GET", f"/api/v1/calls/{key}/pledges")
+            return bool(shown["counts"]["going"] == 1)
+
+        await until(going, timeout=60, what="the pledge counted")
+        shown = await w.api("GET", f"/api/v1/calls/{key}/pledges")
+        assert [p["actor"]["id"] for p in shown["pledges"]] == [peer.actor]
+        event = await peer.order("fetch", url=call)
+        assert event["participantCount"] == 1
