@@ -7,6 +7,7 @@ written as `example.org`, `example.org` and `xn--bcher-kva.example`.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -53,9 +54,15 @@ def host_of(url: str) -> str | None:
     if not url.startswith(("http://", "https://")):
         return None
     try:
-        return normalize(urlsplit(url).hostname or "")
+        return _normalized_host(urlsplit(url).hostname or "")
     except (DomainError, ValueError):
         return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalized_host(hostname: str) -> str:
+    """normalize(), remembered: the same few hosts come in every activity (IDNA is slow)."""
+    return normalize(hostname)
 
 
 def covers(domain: str, host: str) -> bool:

@@ -181,7 +181,6 @@ class RemoteActors:
             resolved = ResolvedKey(cached[0], load_public(cached[1]), cached=True)
             self._hold(key_id, resolved.owner, resolved.public_key)
             return resolved
-        self._keys.pop(key_id, None)
         now = time.monotonic()
         if refresh and not self.key_fetches.may_refresh(key_id, now):
             msg = f"signature does not verify with {key_id} (refetched recently)"
