@@ -24,6 +24,7 @@ from node.services.actor_documents import ActorDocuments
 from node.services.actors import ensure_system_actors, signing_key
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
+from node.services.outbox_pages import OutboxPages
 from node.services.remote import RemoteActors, keys_dropper
 from node.storage import db, migrate
 from node.storage.channels import Channel, Listener
@@ -98,6 +99,7 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         {
             Channel.KEYS: on_keys,
             Channel.DOMAINS: policy.invalidate,
+            Channel.OUTBOX: app[appkeys.OUTBOX_PAGES].invalidate,
             Channel.REMOTE_KEYS: keys_dropper(lambda: app.get(appkeys.REMOTE)),
         },
     )
@@ -140,6 +142,7 @@ def create_app(
     app[appkeys.METRICS] = Metrics()
     app[appkeys.WRITE_FAILURES] = db.WriteFailures()
     app[appkeys.ACTOR_DOCUMENTS] = ActorDocuments()
+    app[appkeys.OUTBOX_PAGES] = OutboxPages()
     app[appkeys.LIMITS] = Limits(
         inbox_actor=RateLimiter(settings.rate_inbox_actor),
         inbox_host=RateLimiter(settings.rate_inbox_host),

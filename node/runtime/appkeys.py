@@ -18,6 +18,7 @@ from node.runtime.ratelimit import Limits
 from node.services.actor_documents import ActorDocuments
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
+from node.services.outbox_pages import OutboxPages
 from node.services.remote import RemoteActors
 from node.storage.db import WriteFailures
 
@@ -45,3 +46,4 @@ DOMAIN_POLICY = web.AppKey("domain_policy", DomainPolicy)  # cached block/allow 
 ACTOR_DOCUMENTS = web.AppKey(
     "actor_documents", ActorDocuments
 )  # served actor documents
+OUTBOX_PAGES = web.AppKey("outbox_pages", OutboxPages)  # served outbox pages

@@ -22,6 +22,7 @@ class Channel(StrEnum):
     KEYS = "keys"  # a key changed: processes drop the signing keys they cached
     POLLS = "polls"  # a proposal was published or edited: it may close sooner
     DOMAINS = "domains"  # a domain was blocked, unblocked or allowed: drop cached lists
+    OUTBOX = "outbox"  # a public activity entered an outbox: cached outbox pages go
     # a remote actor's keys changed or went (payload: the actor): drop the keys held in memory
     REMOTE_KEYS = "remote_keys"
 

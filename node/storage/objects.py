@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from node.storage.channels import Channel, notify
 from node.storage.db import Connection, Pool
 
 _VIEW = "id, kind, fields, body, published_at"
@@ -111,6 +112,13 @@ async def append_outbox(
         public,
         activity,
     )
+    if public:
+        await notify(conn, Channel.OUTBOX)
+
+
+async def newest_outbox_row(pool: Pool) -> int:
+    """The id of the newest outbox row (0: none): what a served outbox page is built after."""
+    return int(await pool.fetchval("SELECT coalesce(max(id), 0) FROM outbox"))
 
 
 # --- the author's own objects ---------------------------------------------------------
