@@ -1,8 +1,9 @@
-"""Outbox pages, held in memory per process, serialized once.
+"""Pages that change only when something is published — outbox pages, an actor's HTML
+page — held in memory per process, serialized once.
 
 Peers page through a group's outbox when they first meet it (Mastodon fetches the first page
-for every new follower), and that changes only when the group publishes. Each process keeps
-the bytes it served, by actor and page, and drops them all when PostgreSQL says a public
+for every new follower), people open a group's page from a shared link, and both change only
+when something is published. Each process keeps the bytes it served, by key, and drops them all when PostgreSQL says a public
 activity entered an outbox (Channel.OUTBOX) or its LISTEN connection was lost. A page is
 also served only while the newest outbox row is the one it was built after (one index
 lookup: a request that follows a publication at once, before the notification arrives,
@@ -22,7 +23,7 @@ MAX_ENTRIES = 5_000
 
 class OutboxPages:
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, int | None], tuple[bytes, float, int]] = {}
+        self._entries: dict[tuple[Any, ...], tuple[bytes, float, int]] = {}
         self._version = 0
         self.loads = 0
 
@@ -33,7 +34,7 @@ class OutboxPages:
 
     async def get(
         self,
-        key: tuple[str, int | None],
+        key: tuple[Any, ...],
         newest: int,
         build: Callable[[], Awaitable[bytes]],
     ) -> bytes:

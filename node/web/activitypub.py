@@ -17,7 +17,7 @@ from node.confederation.records import (
 from node.domain.actors import INSTANCE_NAME, LocalActor, actor_url, to_actor_info
 from node.runtime import appkeys
 from node.services.actor_documents import ActorDocument
-from node.storage import actors as store, confederations as cstore
+from node.storage import actors as store, confederations as cstore, objects
 from node.web import pages
 from node.web.middleware import wants_html
 from node.web.signatures import is_signed, verified_signer
@@ -25,6 +25,7 @@ from node.web.signatures import is_signed, verified_signer
 AP_CONTENT_TYPE = "application/activity+json"
 CONFEDERATION_KINDS = frozenset({"confederation", "confederation_cluster"})
 MOVEMENT_KINDS = frozenset({"node", "group", "cluster"})
+PAGE_HELD_KINDS = frozenset({"group", "cluster"})
 
 
 def activity_json(document: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -75,7 +76,7 @@ async def actor(request: web.Request) -> web.StreamResponse:
     """
     settings = request.app[appkeys.SETTINGS]
     if wants_html(request):
-        return await pages.actor_page(request, await require_actor(request))
+        return await _actor_page(request)
     held = await actor_document(request, request.match_info["name"])
     if held is None or held.actor.kind == "instance":
         raise web.HTTPNotFound(reason="no such actor")
@@ -85,6 +86,26 @@ async def actor(request: web.Request) -> web.StreamResponse:
     elif settings.authorized_fetch:
         full = False
     return _serialized(held.full if full else held.bare)
+
+
+async def _actor_page(request: web.Request) -> web.Response:
+    """A group's or cluster's page changes only when something is published (and as its
+    upcoming calls begin, which MAX_AGE bounds): served from memory like outbox pages."""
+    held = await actor_document(request, request.match_info["name"])
+    if held is None or held.actor.kind == "instance":
+        raise web.HTTPNotFound(reason="no such actor")
+    if held.actor.kind not in PAGE_HELD_KINDS:
+        return await pages.actor_page(request, held.actor)
+
+    async def build() -> bytes:
+        rendered = await pages.actor_page(request, held.actor)
+        return (rendered.text or "").encode()
+
+    newest = await objects.newest_outbox_row(request.app[appkeys.DB])
+    body = await request.app[appkeys.OUTBOX_PAGES].get(
+        ("html", held.actor.name), newest, build
+    )
+    return pages.html_response(body)
 
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:

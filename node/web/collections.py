@@ -77,7 +77,9 @@ async def outbox(request: web.Request) -> web.Response:
         return json.dumps(shown).encode()
 
     newest = await objects.newest_outbox_row(request.app[appkeys.DB])
-    body = await request.app[appkeys.OUTBOX_PAGES].get((name, number), newest, build)
+    body = await request.app[appkeys.OUTBOX_PAGES].get(
+        ("outbox", name, number), newest, build
+    )
     response = web.Response(body=body, content_type=AP_CONTENT_TYPE, charset="utf-8")
     response.headers["Vary"] = "Accept, Signature"
     return response

@@ -64,6 +64,17 @@ def render(
     response = aiohttp_jinja2.render_template(
         template, request, _site(request) | context
     )
+    return _page_headers(response)
+
+
+def html_response(body: bytes) -> web.Response:
+    """A page rendered before (held in memory), with the headers every page carries."""
+    return _page_headers(
+        web.Response(body=body, content_type="text/html", charset="utf-8")
+    )
+
+
+def _page_headers(response: web.Response) -> web.Response:
     response.headers["Vary"] = "Accept, Signature"
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "

@@ -68,3 +68,46 @@ async def test_a_page_is_built_once_and_a_publication_shows_at_once(
     assert (await page())["totalItems"] == 3
     resp = await node.get("/actors/nobody/outbox?page=1", headers=AP)
     assert resp.status == 404
+
+
+async def test_a_group_page_is_held_and_shows_a_publication_at_once(
+    make_client: Any,
+) -> None:
+    node = await make_client()
+    pool = node.app[appkeys.DB]
+    await create_actor(pool, kind="group", name="tenants", display_name="Tenants Union")
+    base = str(node.app[appkeys.SETTINGS].url)
+    await post_note(pool, base_url=base, actor_name="tenants", text="First.")
+    pages = node.app[appkeys.OUTBOX_PAGES]
+
+    async def page() -> str:
+        resp = await node.get("/actors/tenants", headers={"Accept": "text/html"})
+        assert resp.status == 200
+        assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert resp.content_type == "text/html"
+        return await resp.text()
+
+    first = await page()
+    loads = pages.loads
+    assert await page() == first
+    assert pages.loads == loads
+    token_row = await pool.fetchrow(
+        "SELECT id FROM local_actors WHERE name = 'tenants'"
+    )
+    from node.storage import tokens
+
+    _id, secret = await tokens.create(pool, local_actor_id=token_row["id"], label="t")
+    resp = await node.post(
+        "/api/v1/offers",
+        json={
+            "title": "Legal observers",
+            "capability": "legal",
+            "body": "x",
+            "areaServed": "here",
+            "availability": "now",
+            "howToAsk": "ask",
+        },
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert resp.status == 201
+    assert "Legal observers" in await page()
