@@ -115,6 +115,14 @@ class Person:
     handle: str
     url: str
 
+    def as_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "handle": self.handle,
+            "url": self.url,
+        }
+
 
 def safe_link(value: Any, fallback: str) -> str:
     """A remote document's link, only when it is http(s) (never `javascript:` and the like)."""
@@ -149,7 +157,7 @@ def _item(row: Any) -> dict[str, Any]:
         "kind": row["kind"],
         "read": row["read_at"] is not None,
         "received_at": row["received_at"].isoformat(),
-        "actor": {"id": who.id, "name": who.name, "handle": who.handle, "url": who.url},
+        "actor": who.as_json(),
         "object": None
         if row["kind"] == "report"
         else {

@@ -77,7 +77,7 @@ async def listing(request: web.Request) -> web.Response:
         who = group_inbox.person(r["actor"], r["document"])
         items.append(
             {
-                "actor": {"id": who.id, "name": who.name, "handle": who.handle},
+                "actor": who.as_json(),
                 "blocked_at": r["created_at"].isoformat(),
             }
         )

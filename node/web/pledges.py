@@ -23,7 +23,7 @@ MAX_REMINDER_HOURS = 14 * 24
 def shown(row: Any) -> dict[str, Any]:
     who = group_inbox.person(row["actor"], row["document"])
     return {
-        "actor": {"id": who.id, "name": who.name, "handle": who.handle, "url": who.url},
+        "actor": who.as_json(),
         "answer": row["answer"],
         "help": list(row["help"]),
         "via": row["via"],
