@@ -267,7 +267,7 @@ async def test_public_replies_show_on_the_page_until_hidden(
     async def page() -> str:
         resp = await node.get(path, headers={"Accept": "text/html"})
         assert resp.status == 200
-        return await resp.text()
+        return str(await resp.text())
 
     html = await page()
     assert "Count me in" in html

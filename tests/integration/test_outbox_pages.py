@@ -85,7 +85,7 @@ async def test_a_group_page_is_held_and_shows_a_publication_at_once(
         assert resp.status == 200
         assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
         assert resp.content_type == "text/html"
-        return await resp.text()
+        return str(await resp.text())
 
     first = await page()
     loads = pages.loads

@@ -371,13 +371,14 @@ async def test_asking_on_request_and_the_reminder(node: Any, peer: Peer) -> None
     await _settled(node)
     assert (await _counts(node, made["id"]))["maybe"] == 1
 
-    for bad in (
+    bad_reminders: list[dict[str, Any]] = [
         {"hours_before": 0},
         {"hours_before": "2"},
         {"hours_before": True},
         {"hours_before": 400},
         {},
-    ):
+    ]
+    for bad in bad_reminders:
         status, error = await _api(
             node, "PUT", f"/api/v1/calls/{key}/reminder", json=bad
         )
