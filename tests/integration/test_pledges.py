@@ -134,7 +134,8 @@ async def test_a_mastodon_follower_pledges_by_answering_the_groups_questions(
     node: Any, peer: Peer
 ) -> None:
     peer.add("mallory")
-    status, made = await _api(node, "POST", "/api/v1/calls", json=future_call())
+    data = future_call()
+    status, made = await _api(node, "POST", "/api/v1/calls", json=data)
     assert status == 201, made
     call = made["id"]
     tenants = f"{_base(node)}/actors/tenants"
@@ -146,7 +147,7 @@ async def test_a_mastodon_follower_pledges_by_answering_the_groups_questions(
     for q in (turnout, helping):
         assert q["to"] == [alice]
         assert q["cc"] == []
-        assert q["endTime"] == future_call()["startTime"]
+        assert q["endTime"] == data["startTime"]
         assert {"type": "Mention", "href": alice, "name": "@alice"} in q["tag"]
     assert [o["name"] for o in turnout["oneOf"]] == [
         "I'll be there",
@@ -225,14 +226,14 @@ async def test_a_mastodon_follower_pledges_by_answering_the_groups_questions(
     assert len(_questions(peer)) == 2
 
     # the time changes: alice is told, in a direct message
-    moved = future_call(
-        startTime=(
-            datetime.fromisoformat(future_call()["startTime"]) + timedelta(days=1)
+    moved = data | {
+        "startTime": (
+            datetime.fromisoformat(data["startTime"]) + timedelta(days=1)
         ).isoformat(),
-        endTime=(
-            datetime.fromisoformat(future_call()["endTime"]) + timedelta(days=1)
+        "endTime": (
+            datetime.fromisoformat(data["endTime"]) + timedelta(days=1)
         ).isoformat(),
-    )
+    }
     status, _updated = await _api(node, "PUT", f"/api/v1/calls/{key}", json=moved)
     assert status == 200
     await until(lambda: _direct_notes(peer), what="alice told of the new time")
