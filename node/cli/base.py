@@ -32,9 +32,14 @@ def no_node(exc: Exception) -> CommandError:
     return CommandError(f"{exc}. {NO_NODE_HINT}")
 
 
+# what the command being run changes, for its line in the audit trail (set by main())
+SHELL_LINE: dict[str, Any] = {}
+
+
 def run(settings: Settings, action: Callable[[Pool], Awaitable[int]]) -> int:
     """Run `action` on the node's existing database, saying on stderr which node that is;
-    never creates a database (`serve`, `db init` and `restore` do)."""
+    never creates a database (`serve`, `db init` and `restore` do). A command that
+    changes something leaves a line in the audit trail when it succeeds."""
     from node.runtime.app import open_node_database
     from node.storage.server import NoDatabaseError, describe
 
@@ -46,7 +51,12 @@ def run(settings: Settings, action: Callable[[Pool], Awaitable[int]]) -> int:
                 _dsn,
                 pool,
             ):
-                return await action(pool)
+                result = await action(pool)
+                if result == 0 and SHELL_LINE:
+                    from node.services import audit
+
+                    await audit.shell(pool, **SHELL_LINE)
+                return result
         except NoDatabaseError as exc:
             raise no_node(exc) from None
 

@@ -11,7 +11,9 @@ import structlog
 
 from node import __version__
 from node.cli import (
+    accounts,
     actors,
+    base,
     confederation,
     follows,
     moderation,
@@ -52,6 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
         relays.register,
         confederation.register,
         ops.register,
+        accounts.register,
     ):
         register(sub)
     for command in _subcommands(parser):
@@ -91,6 +94,31 @@ def _subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParse
     return found
 
 
+# commands that only read (or that run no single action on the node's database)
+_READ_ONLY = {"init", "serve", "db", "actor", "audit", "backup", "restore"}
+_READ_ONLY_VERBS = {"list", "show", "status", "pending", "dead", "hosts", "failed"}
+
+
+def _command_words(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> list[str]:
+    """The command and its sub-commands as chosen (`token create`)."""
+    words: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = getattr(args, action.dest, None)
+            if chosen is not None:
+                words.append(chosen)
+                words += _command_words(action.choices[chosen], args)
+    return words
+
+
+def _shell_line(words: list[str], argv: Sequence[str]) -> dict[str, object]:
+    if not words or words[0] in _READ_ONLY or set(words[1:]) & _READ_ONLY_VERBS:
+        return {}
+    return {"action": "cli " + " ".join(words), "detail": {"argv": list(argv)}}
+
+
 def _log_level(settings: Settings, args: argparse.Namespace) -> str:
     """serve logs at its setting; any other command is quiet (its answer is on stdout)
     unless asked for more."""
@@ -102,6 +130,12 @@ def _log_level(settings: Settings, args: argparse.Namespace) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    base.SHELL_LINE.clear()
+    base.SHELL_LINE.update(
+        _shell_line(
+            _command_words(parser, args), sys.argv[1:] if argv is None else argv
+        )
+    )
     try:
         settings = (
             Settings()

@@ -31,6 +31,7 @@ from node.storage.channels import Channel, Listener
 from node.storage.server import NoDatabaseError, database_server, describe
 from node.web.middleware import request_context
 from node.web.pages import setup_templates
+from node.web.principal import audit_trail
 from node.web.routes import setup_routes
 
 log = structlog.get_logger(__name__)
@@ -136,7 +137,9 @@ def create_app(
     settings: Settings, *, clock: Callable[[], datetime] = utcnow, role: str = "all"
 ) -> web.Application:
     """Build the application; resources start when the app starts."""
-    app = web.Application(middlewares=[request_context], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[request_context, audit_trail], client_max_size=MAX_BODY
+    )
     app[appkeys.SETTINGS] = settings
     app[appkeys.CLOCK] = clock
     app[appkeys.METRICS] = Metrics()

@@ -1,10 +1,12 @@
-"""Who may act as a group: its authoring API tokens (stored hashed, shown once) and the
-publishing UI's sessions opened with one."""
+"""Who may act as a group through a group's shared token (from before accounts): making
+and revoking one (stored hashed, shown once), and the publishing UI's sessions opened with
+one. People sign in with their own accounts: `services.accounts`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from node.domain.access import Acting
 from node.domain.actors import LocalActor
 from node.storage import sessions, tokens
 from node.storage.db import Pool
@@ -29,20 +31,20 @@ async def revoke_token(pool: Pool, token_id: int) -> bool:
 
 async def sign_in(
     pool: Pool, token: str, *, now: datetime, kinds: frozenset[str]
-) -> tuple[LocalActor, str] | None:
-    """Open a session for the actor a token belongs to (when its kind is in `kinds`):
-    the actor and the session secret; None for an unknown or revoked token."""
-    found = await tokens.live(pool, token) if token else None
-    if found is None or found[1].kind not in kinds:
+) -> tuple[Acting, str] | None:
+    """Open a session with a group's shared token (when the group's kind is in `kinds`):
+    who it acts as and the session secret; None for an unknown or revoked token, or an
+    account's token (a person signs in as themselves)."""
+    found = await tokens.shared(pool, token, now) if token else None
+    if found is None or found.actor is None or found.actor.kind not in kinds:
         return None
-    token_id, actor = found
     secret, _csrf = await sessions.create(
         pool,
-        local_actor_id=actor.id,
-        token_id=token_id,
+        local_actor_id=found.actor.id,
+        token_id=found.token_id,
         expires_at=now + timedelta(days=SESSION_DAYS),
     )
-    return actor, secret
+    return found, secret
 
 
 async def sign_out(pool: Pool, secret: str, *, now: datetime) -> None:

@@ -1,5 +1,5 @@
-"""The publishing UI for group admins (`/admin`): sign in with the group's API token, then
-create, edit, preview and delete each kind of movement object through HTML forms.
+"""The publishing UI (`/admin`): once signed in (`web.signin`), create, edit, preview and
+delete each kind of movement object through HTML forms.
 
 Every form is checked by the same JSON Schemas as the API (`services.movement`), and its
 errors are shown beside the fields. The session cookie is HttpOnly, SameSite=Lax and Secure
@@ -9,122 +9,30 @@ session's CSRF token.
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from node.domain.access import Need
 from node.domain.actors import LocalActor, actor_url
 from node.movement import wire
 from node.movement.present import KIND_LABELS, mastodon_preview
 from node.movement.schemas import validate
 from node.runtime import appkeys
-from node.services import access, movement
-from node.storage import actors as store, objects, sessions
-from node.web import forms, throttle
+from node.services import movement, people
+from node.storage import actors as store, objects
+from node.web import forms, principal
 from node.web.api import COLLECTIONS, own_object, own_object_id
 from node.web.pages import render
+from node.web.signin import posted_form, signed_in
 
-COOKIE = "movement_session"
 KINDS = {v: k for k, v in COLLECTIONS.items()}  # kind -> collection
-
-
-def _secure(request: web.Request) -> bool:
-    return request.app[appkeys.SETTINGS].url.startswith("https://")
-
-
-def _check_origin(request: web.Request) -> None:
-    """A POST from another site's page is refused (with SameSite=Lax, a second wall)."""
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if origin is None:
-        return  # not a browser (no cookie either, so nothing to forge)
-    ours = {request.host, urlsplit(request.app[appkeys.SETTINGS].url).netloc}
-    if urlsplit(origin).netloc not in ours:
-        raise web.HTTPForbidden(reason="cross-site form submission refused")
-
-
-async def _session(request: web.Request) -> tuple[LocalActor, str] | None:
-    secret = request.cookies.get(COOKIE)
-    if not secret:
-        return None
-    return await sessions.lookup(
-        request.app[appkeys.DB], secret, request.app[appkeys.CLOCK]()
-    )
-
-
-async def signed_in(request: web.Request) -> tuple[LocalActor, str]:
-    found = await _session(request)
-    if found is None:
-        raise web.HTTPSeeOther(location="/admin/login")
-    return found
-
-
-async def posted_form(request: web.Request) -> tuple[LocalActor, str, Any]:
-    """A signed-in POST: (actor, csrf, form), after the origin and CSRF checks."""
-    _check_origin(request)
-    actor, csrf = await signed_in(request)
-    form = await request.post()
-    if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
-        raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
-    return actor, csrf, form
-
-
-async def login_form(request: web.Request) -> web.Response:
-    return render(request, "admin/login.html", {"error": ""})
-
-
-async def login(request: web.Request) -> web.Response:
-    """POST /admin/login: a group's API token opens a session."""
-    _check_origin(request)
-    throttle.before_auth(request)
-    form = await request.post()
-    token = str(form.get("token", "")).strip()
-    opened = await access.sign_in(
-        request.app[appkeys.DB],
-        token,
-        now=request.app[appkeys.CLOCK](),
-        kinds=movement.AUTHOR_KINDS,
-    )
-    if opened is None:
-        throttle.failed_auth(request)
-        response = render(
-            request,
-            "admin/login.html",
-            {"error": "That token is unknown, revoked, or not a group's."},
-        )
-        response.set_status(401)
-        return response
-    _actor, secret = opened
-    response = web.HTTPSeeOther(location="/admin")
-    response.set_cookie(
-        COOKIE,
-        secret,
-        max_age=access.SESSION_DAYS * 86400,
-        path="/",
-        httponly=True,
-        secure=_secure(request),
-        samesite="Lax",
-    )
-    raise response
-
-
-async def logout(request: web.Request) -> web.Response:
-    _actor, _csrf, _form = await posted_form(request)
-    await access.sign_out(
-        request.app[appkeys.DB],
-        request.cookies[COOKIE],
-        now=request.app[appkeys.CLOCK](),
-    )
-    response = web.HTTPSeeOther(location="/admin/login")
-    response.del_cookie(COOKIE, path="/")
-    raise response
 
 
 async def dashboard(request: web.Request) -> web.Response:
     """GET /admin: the group's objects, newest first, with edit and delete."""
-    actor, csrf = await signed_in(request)
+    actor, csrf = await signed_in(request, Need.READ)
     rows = await objects.recent_own(request.app[appkeys.DB], actor.id)
     items = [
         {
@@ -148,6 +56,7 @@ async def dashboard(request: web.Request) -> web.Response:
             "items": items,
             "kinds": KIND_LABELS,
             "done": request.query.get("done", ""),
+            "acting": request[principal.ACTING],
         },
     )
 
@@ -253,7 +162,7 @@ async def save(request: web.Request) -> web.Response:
     elif not errors:
         try:
             if editing:
-                await movement.update_object(
+                done = await movement.update_object(
                     pool,
                     base_url=settings.url,
                     actor=actor,
@@ -262,7 +171,7 @@ async def save(request: web.Request) -> web.Response:
                     now=now,
                 )
             else:
-                await movement.create_object(
+                done = await movement.create_object(
                     pool,
                     base_url=settings.url,
                     actor=actor,
@@ -273,6 +182,7 @@ async def save(request: web.Request) -> web.Response:
         except movement.InvalidInputError as exc:
             errors = list(exc.errors)
         else:
+            principal.note(request, "edit" if editing else "publish", done["id"])
             raise web.HTTPSeeOther(location="/admin?done=published")
     form = forms.Form(
         kind, fields, _values(fields, posted), forms.place_errors(fields, errors)
@@ -329,11 +239,25 @@ async def delete(request: web.Request) -> web.Response:
     await own_object(request, actor, kind)
     if form.get("confirm") != "yes":
         raise web.HTTPSeeOther(location=request.path)
+    object_id, now = own_object_id(request, actor), request.app[appkeys.CLOCK]()
+    pool = request.app[appkeys.DB]
+    held = await people.hold(
+        pool,
+        request[principal.ACTING],
+        "delete",
+        {"object_id": object_id},
+        f"delete {object_id}",
+        now,
+    )
+    if held is not None:
+        principal.note(request, "delete_requested", object_id, {"pending": held})
+        raise web.HTTPSeeOther(location="/admin/pending?done=held")
     await movement.delete_object(
-        request.app[appkeys.DB],
+        pool,
         base_url=request.app[appkeys.SETTINGS].url,
         actor=actor,
-        object_id=own_object_id(request, actor),
-        now=request.app[appkeys.CLOCK](),
+        object_id=object_id,
+        now=now,
     )
+    principal.note(request, "delete", object_id)
     raise web.HTTPSeeOther(location="/admin?done=deleted")

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import FederationError
+from node.domain.access import Need
 from node.runtime import appkeys
 from node.services import (
     actor_blocks,
@@ -17,11 +18,12 @@ from node.services import (
     group_inbox,
 )
 from node.storage import group_inbox as inbox_store, pledges as pledge_store
-from node.web.admin import posted_form, signed_in
+from node.web import principal
 from node.web.api import own_object
 from node.web.group_inbox import answer_errors, inbox_filters, item_id_of
 from node.web.pages import HELP_LABELS, render
 from node.web.pledges import shown
+from node.web.signin import posted_form, signed_in
 
 KIND_LABELS = {
     "reply": "Reply",
@@ -33,7 +35,7 @@ KIND_LABELS = {
 
 async def page(request: web.Request) -> web.Response:
     """GET /admin/inbox?kind=&about=&page=."""
-    actor, csrf = await signed_in(request)
+    actor, csrf = await signed_in(request, Need.READ)
     filters = inbox_filters(request)
     shown = await group_inbox.listing(request.app[appkeys.DB], actor, **filters)
     return render(
@@ -56,7 +58,7 @@ def _back(request: web.Request, done: str) -> web.HTTPSeeOther:
 
 
 async def read(request: web.Request) -> web.Response:
-    actor, _csrf, _form = await posted_form(request)
+    actor, _csrf, _form = await posted_form(request, Need.READ)
     try:
         await group_inbox.mark_read(request.app[appkeys.DB], actor, item_id_of(request))
     except group_inbox.ItemNotFoundError:
@@ -123,8 +125,9 @@ async def reply(request: web.Request) -> web.Response:
 
 async def pledges_page(request: web.Request) -> web.Response:
     """GET /admin/call/{object_id}/pledges: who pledged to one of the group's calls."""
-    actor, csrf = await signed_in(request)
+    actor, csrf = await signed_in(request, Need.READ)
     row = await own_object(request, actor, "call")
+    principal.note(request, "pledges_read", row["id"])
     pool = request.app[appkeys.DB]
     return render(
         request,

@@ -10,12 +10,13 @@ from aiohttp import web
 
 from federation import jsonshape
 from federation.audience import Audience, Reader, can_read
+from node.domain.access import Need
 from node.domain.actors import LocalActor, actor_url
 from node.movement.schemas import KINDS
 from node.runtime import appkeys
-from node.services import movement, polls
-from node.storage import objects, pledges, remote_objects, tokens
-from node.web import throttle
+from node.services import movement, people, polls
+from node.storage import objects, pledges, remote_objects
+from node.web import principal
 
 COLLECTIONS = {
     "visions": "vision",
@@ -39,37 +40,20 @@ def invalid(errors: list[Any]) -> web.Response:
     )
 
 
-CHALLENGE = {"WWW-Authenticate": 'Bearer realm="movement-node"'}
-
-
 async def bearer(request: web.Request) -> LocalActor | None:
-    """The local actor the request's bearer token acts as; None without a token, 401 for a
-    token that is malformed, unknown or revoked."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    throttle.before_auth(request)
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise web.HTTPUnauthorized(
-            reason="a bearer token is required", headers=CHALLENGE
-        )
-    actor = await tokens.actor_for(request.app[appkeys.DB], token.strip())
-    if actor is None:
-        throttle.failed_auth(request)
-        raise web.HTTPUnauthorized(
-            reason="the token is unknown or revoked", headers=CHALLENGE
-        )
-    return actor
+    """The local actor the request's bearer token acts for; None without a token, 401 for
+    a token that is malformed, unknown, revoked or expired."""
+    found = await principal.bearer(request)
+    return None if found is None else found.actor
 
 
-async def author(request: web.Request) -> LocalActor:
-    """The local actor a valid `Authorization: Bearer` token acts as (401 otherwise)."""
-    actor = await bearer(request)
-    if actor is None:
-        raise web.HTTPUnauthorized(
-            reason="a bearer token is required", headers=CHALLENGE
-        )
+async def author(request: web.Request, need: Need = Need.WRITE) -> LocalActor:
+    """The group a valid `Authorization: Bearer` token acts for, when its role there is at
+    least `need` (401 without a token, 403 for too small a role)."""
+    found = await principal.bearer(request)
+    if found is None:
+        raise principal.unauthorized(why="a bearer token is required")
+    actor = principal.require(found, need)
     if actor.kind not in movement.AUTHOR_KINDS:
         raise web.HTTPForbidden(reason=f"a {actor.kind} actor cannot publish")
     return actor
@@ -121,6 +105,7 @@ async def create(request: web.Request) -> web.Response:
         )
     except movement.InvalidInputError as exc:
         return invalid(exc.errors)
+    principal.note(request, "publish", obj["id"], {"kind": _kind(request)})
     return web.json_response(
         {"id": obj["id"], "kind": _kind(request), "fields": data, "object": obj},
         status=201,
@@ -144,21 +129,41 @@ async def update(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(reason="no such object of this group") from None
     except movement.InvalidInputError as exc:
         return invalid(exc.errors)
+    principal.note(request, "edit", obj["id"], {"fields": sorted(data)})
     return web.json_response({"id": obj["id"], "fields": data, "object": obj})
 
 
 async def delete(request: web.Request) -> web.Response:
+    """DELETE: a Tombstone and a Delete sent; 202 with the pending action's id when the
+    group wants a second admin to approve deletions."""
     actor = await author(request)
+    object_id = own_object_id(request, actor)
+    await own_object(request, actor, _kind(request))
+    now = request.app[appkeys.CLOCK]()
+    held = await people.hold(
+        request.app[appkeys.DB],
+        request[principal.ACTING],
+        "delete",
+        {"object_id": object_id},
+        f"delete {object_id}",
+        now,
+    )
+    if held is not None:
+        principal.note(request, "delete_requested", object_id, {"pending": held})
+        return web.json_response(
+            {"pending": held, "status": "awaiting_second_admin"}, status=202
+        )
     try:
         await movement.delete_object(
             request.app[appkeys.DB],
             base_url=request.app[appkeys.SETTINGS].url,
             actor=actor,
-            object_id=own_object_id(request, actor),
-            now=request.app[appkeys.CLOCK](),
+            object_id=object_id,
+            now=now,
         )
     except movement.ObjectNotFoundError:
         raise web.HTTPNotFound(reason="no such object of this group") from None
+    principal.note(request, "delete", object_id)
     return web.Response(status=204)
 
 
@@ -189,7 +194,7 @@ async def with_counts(
 
 
 async def get_own(request: web.Request) -> web.Response:
-    actor = await author(request)
+    actor = await author(request, Need.READ)
     row = await own_object(request, actor, _kind(request))
     return web.json_response(await with_counts(request, _view(row), organiser=True))
 
@@ -211,7 +216,7 @@ def _when(request: web.Request, name: str) -> datetime | None:
 
 async def list_own(request: web.Request) -> web.Response:
     """The token's group's objects of one kind, newest first (paged by `before`)."""
-    actor = await author(request)
+    actor = await author(request, Need.READ)
     rows = await objects.own_page(
         request.app[appkeys.DB],
         actor.id,

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from federation.errors import FederationError
 from federation.origin import same_origin
+from node.domain.access import Need
 from node.domain.actors import local_name
 from node.movement.schemas import FieldError
 from node.runtime import appkeys
@@ -70,7 +71,7 @@ async def unblock(request: web.Request) -> web.Response:
 
 async def listing(request: web.Request) -> web.Response:
     """GET /api/v1/blocks."""
-    group = await author(request)
+    group = await author(request, Need.READ)
     rows = await block_store.of(request.app[appkeys.DB], group.id)
     items = []
     for r in rows:

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import FederationError
+from node.domain.access import Need
 from node.movement.schemas import FieldError
 from node.runtime import appkeys
 from node.services import group_inbox
@@ -43,7 +44,7 @@ def inbox_filters(request: web.Request) -> dict[str, Any]:
 
 async def listing(request: web.Request) -> web.Response:
     """GET /api/v1/inbox?kind=&about=&page=: unread first, newest first, 20 a page."""
-    actor = await author(request)
+    actor = await author(request, Need.READ)
     shown = await group_inbox.listing(
         request.app[appkeys.DB], actor, **inbox_filters(request)
     )
@@ -51,8 +52,8 @@ async def listing(request: web.Request) -> web.Response:
 
 
 async def mark_read(request: web.Request) -> web.Response:
-    """POST /api/v1/inbox/{id}/read."""
-    actor = await author(request)
+    """POST /api/v1/inbox/{id}/read (reading is a viewer's)."""
+    actor = await author(request, Need.READ)
     item_id = item_id_of(request)
     try:
         await group_inbox.mark_read(request.app[appkeys.DB], actor, item_id)

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import FederationError
+from node.domain.access import Need
 from node.domain.actors import actor_url
 from node.movement.matching import Offer, rank
 from node.movement.schemas import FieldError
@@ -19,8 +20,8 @@ from node.web.api import author, invalid, json_body
 MAX_MATCHES = 50
 
 
-async def own_call(request: web.Request) -> tuple[Any, Any]:
-    actor = await author(request)
+async def own_call(request: web.Request, need: Need = Need.WRITE) -> tuple[Any, Any]:
+    actor = await author(request, need)
     base = request.app[appkeys.SETTINGS].url
     row = await objects.live_call(
         request.app[appkeys.DB],
@@ -41,7 +42,7 @@ async def _offers(request: web.Request) -> list[Offer]:
 async def matches(request: web.Request) -> web.Response:
     """GET /api/v1/calls/{id}/matches: the offers this node knows (its own and those its
     confederations relayed), best first."""
-    _actor, call = await own_call(request)
+    _actor, call = await own_call(request, Need.READ)
     ranked = rank(dict(call["fields"]), await _offers(request))
     return web.json_response(
         {"call": call["id"], "matches": [m.as_json() for m in ranked[:MAX_MATCHES]]}

@@ -8,11 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from federation.errors import FederationError
+from node.domain.access import Need
 from node.movement import pledging
 from node.movement.schemas import FieldError
 from node.runtime import appkeys
 from node.services import group_inbox, pledges
 from node.storage import follows, group_inbox as inbox_store, pledges as pledge_store
+from node.web import principal
 from node.web.api import invalid, json_body
 from node.web.matching import own_call
 from node.web.middleware import Refusal
@@ -32,8 +34,10 @@ def shown(row: Any) -> dict[str, Any]:
 
 
 async def listing(request: web.Request) -> web.Response:
-    """GET /api/v1/calls/{id}/pledges: the counts and who pledged what."""
-    _actor, call = await own_call(request)
+    """GET /api/v1/calls/{id}/pledges: the counts and who pledged what (a read that is
+    noted in the audit trail)."""
+    _actor, call = await own_call(request, Need.READ)
+    principal.note(request, "pledges_read", call["id"])
     pool = request.app[appkeys.DB]
     reminder = await pledge_store.reminder(pool, call["id"])
     return web.json_response(

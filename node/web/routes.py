@@ -6,6 +6,7 @@ from aiohttp import web
 
 from node.runtime.metrics import metrics_with_token
 from node.web import (
+    accounts_ui,
     activitypub,
     admin,
     admin_inbox,
@@ -22,7 +23,11 @@ from node.web import (
     objects,
     openapi,
     pages,
+    passkeys,
+    people_api,
+    people_ui,
     pledges,
+    signin,
     votes,
     wellknown,
 )
@@ -55,9 +60,37 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/decisions", confederations.decisions)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/admin", admin.dashboard)
-    app.router.add_get("/admin/login", admin.login_form)
-    app.router.add_post("/admin/login", admin.login)
-    app.router.add_post("/admin/logout", admin.logout)
+    app.router.add_get("/admin/login", signin.login_form)
+    app.router.add_post("/admin/login", signin.login)
+    app.router.add_post("/admin/logout", signin.logout)
+    app.router.add_get("/admin/passkey.js", passkeys.script)
+    app.router.add_post("/admin/passkey/options", passkeys.sign_in_options)
+    app.router.add_post("/admin/passkey", passkeys.sign_in)
+    invite = "/admin/invite/{secret}"
+    app.router.add_get(invite, accounts_ui.invite_form)
+    app.router.add_post(invite, accounts_ui.invite_accept)
+    app.router.add_post(f"{invite}/passkey/options", passkeys.invite_options)
+    app.router.add_post(f"{invite}/passkey", passkeys.invite_accept)
+    app.router.add_get("/admin/account", accounts_ui.page)
+    app.router.add_post("/admin/account/switch", accounts_ui.switch)
+    app.router.add_post("/admin/account/sessions/end", accounts_ui.end_sessions)
+    app.router.add_post("/admin/account/recovery", accounts_ui.new_codes)
+    app.router.add_post("/admin/account/tokens", accounts_ui.new_token)
+    app.router.add_post(
+        "/admin/account/tokens/{token_id}/revoke", accounts_ui.revoke_token
+    )
+    app.router.add_post("/admin/account/passkey/options", passkeys.add_options)
+    app.router.add_post("/admin/account/passkey", passkeys.add)
+    app.router.add_get("/admin/claim", accounts_ui.claim_page)
+    app.router.add_post("/admin/claim", accounts_ui.claim)
+    app.router.add_get("/admin/people", people_ui.people_page)
+    app.router.add_post("/admin/people/invite", people_ui.invite)
+    app.router.add_post("/admin/people/role", people_ui.change_role)
+    app.router.add_post("/admin/people/rules", people_ui.rules)
+    app.router.add_get("/admin/pending", people_ui.pending_page)
+    decision = "{pending_id}/{decision:approve|refuse}"
+    app.router.add_post(f"/admin/pending/{decision}", people_ui.decide)
+    app.router.add_get("/admin/audit", people_ui.audit_page)
     app.router.add_get("/admin/inbox", admin_inbox.page)
     app.router.add_post("/admin/inbox/{item_id}/read", admin_inbox.read)
     app.router.add_post("/admin/inbox/{item_id}/hide", admin_inbox.hide)
@@ -87,6 +120,15 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/blocks", blocks.block)
     app.router.add_delete("/api/v1/blocks", blocks.unblock)
     app.router.add_post("/api/v1/reports", blocks.report)
+    app.router.add_get("/api/v1/people", people_api.listing)
+    app.router.add_put("/api/v1/people/{name}", people_api.set_role)
+    app.router.add_delete("/api/v1/people/{name}", people_api.remove)
+    app.router.add_post("/api/v1/invitations", people_api.invite)
+    app.router.add_get("/api/v1/pending", people_api.pending)
+    app.router.add_post(f"/api/v1/pending/{decision}", people_api.decide)
+    app.router.add_get("/api/v1/two-person", people_api.get_rules)
+    app.router.add_put("/api/v1/two-person", people_api.put_rules)
+    app.router.add_get("/api/v1/audit", people_api.trail)
     app.router.add_get("/api/v1/inbox", group_inbox.listing)
     item = "/api/v1/inbox/{item_id}"
     app.router.add_post(f"{item}/read", group_inbox.mark_read)

@@ -1,0 +1,252 @@
+"""Passkeys: the WebAuthn ceremonies (registration and sign-in) through the `webauthn`
+library. Every challenge is random, kept as SHA-256, good once and for five minutes; the
+relying party is the node's host and the origin its public URL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import webauthn
+from webauthn.helpers import base64url_to_bytes, exceptions
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from node.services.accounts import LOCK, MAX_FAILURES, AccessError, check_unlocked
+from node.storage import accounts as account_store, passkeys as store
+from node.storage.db import Pool
+
+CHALLENGE_TTL = timedelta(minutes=5)
+MAX_LABEL = 80
+
+
+@dataclass(frozen=True, slots=True)
+class NewPasskey:
+    user_handle: bytes
+    account_id: int | None  # the signed-in account that asked; None: an invitation's
+    credential_id: bytes
+    public_key: bytes
+    sign_count: int
+
+
+def rp_id(base_url: str) -> str:
+    return urlsplit(base_url).hostname or "localhost"
+
+
+def origin(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _digest(challenge: bytes) -> bytes:
+    return hashlib.sha256(challenge).digest()
+
+
+async def registration_options(
+    pool: Pool,
+    *,
+    base_url: str,
+    node_name: str,
+    now: datetime,
+    name: str,
+    account: Any | None = None,
+) -> dict[str, Any]:
+    """Options for navigator.credentials.create(): a passkey for `account` (signed in),
+    or for the account an invitation is about to make (`name`)."""
+    user_handle = secrets.token_bytes(32) if account is None else account["user_handle"]
+    known = [] if account is None else await store.of_account(pool, account["id"])
+    challenge = secrets.token_bytes(32)
+    options = webauthn.generate_registration_options(
+        rp_id=rp_id(base_url),
+        rp_name=f"movement-node {node_name}",
+        user_name=name,
+        user_id=user_handle,
+        challenge=challenge,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED,
+        ),
+        exclude_credentials=[
+            PublicKeyCredentialDescriptor(id=bytes(k["credential_id"])) for k in known
+        ],
+    )
+    await store.new_challenge(
+        pool,
+        _digest(challenge),
+        purpose="register",
+        account_id=None if account is None else account["id"],
+        user_handle=user_handle,
+        expires_at=now + CHALLENGE_TTL,
+    )
+    shown: dict[str, Any] = json.loads(webauthn.options_to_json(options))
+    return shown
+
+
+def _client_challenge(credential: Any) -> bytes:
+    """The challenge the client signed (from its clientDataJSON), to find ours by."""
+    try:
+        response = credential["response"]
+        client_data = json.loads(base64url_to_bytes(response["clientDataJSON"]))
+        return base64url_to_bytes(client_data["challenge"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise AccessError(
+            message="not a WebAuthn credential", code="invalid_credential", status=400
+        ) from None
+
+
+async def _take(pool: Pool, credential: Any, purpose: str, now: datetime) -> Any:
+    challenge = _client_challenge(credential)
+    taken = await store.take_challenge(
+        pool, _digest(challenge), purpose=purpose, now=now
+    )
+    if taken is None:
+        raise AccessError(
+            message="that challenge was never issued",
+            code="challenge_unknown",
+            status=400,
+        )
+    ok, row = taken
+    if not ok:
+        raise AccessError(
+            message="that challenge was used already or has expired; start again",
+            code="challenge_used",
+            status=400,
+        )
+    return challenge, row
+
+
+async def verify_registration(
+    pool: Pool,
+    credential: Any,
+    *,
+    base_url: str,
+    now: datetime,
+    account_id: int | None,
+) -> NewPasskey:
+    """Check a new credential against the challenge we issued (used up either way)."""
+    challenge, row = await _take(pool, credential, "register", now)
+    if row["account_id"] != account_id:
+        raise AccessError(
+            message="that challenge was issued to someone else",
+            code="challenge_unknown",
+        )
+    try:
+        verified = webauthn.verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id(base_url),
+            expected_origin=origin(base_url),
+            require_user_verification=True,
+        )
+    except exceptions.WebAuthnException as exc:
+        raise AccessError(
+            message=f"the passkey was not accepted: {exc}",
+            code="passkey_invalid",
+            status=400,
+        ) from None
+    return NewPasskey(
+        user_handle=bytes(row["user_handle"]),
+        account_id=account_id,
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+    )
+
+
+async def add(pool: Any, new: NewPasskey, *, account_id: int, label: str) -> None:
+    if not await store.add(
+        pool,
+        account_id=account_id,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        label=(label.strip() or "passkey")[:MAX_LABEL],
+    ):
+        raise AccessError(
+            message="that passkey is registered already",
+            code="passkey_known",
+            status=409,
+        )
+
+
+async def authentication_options(
+    pool: Pool, *, base_url: str, now: datetime
+) -> dict[str, Any]:
+    """Options for navigator.credentials.get(): any passkey of this node (discoverable)."""
+    challenge = secrets.token_bytes(32)
+    options = webauthn.generate_authentication_options(
+        rp_id=rp_id(base_url),
+        challenge=challenge,
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    await store.new_challenge(
+        pool,
+        _digest(challenge),
+        purpose="authenticate",
+        account_id=None,
+        expires_at=now + CHALLENGE_TTL,
+    )
+    shown: dict[str, Any] = json.loads(webauthn.options_to_json(options))
+    return shown
+
+
+def _failed() -> AccessError:
+    return AccessError(
+        message="that passkey does not open an account here",
+        code="sign_in_failed",
+        status=401,
+    )
+
+
+async def authenticate(
+    pool: Pool, credential: Any, *, base_url: str, now: datetime
+) -> Any:
+    """The account a passkey assertion opens (its signature counter moves on).
+
+    Raises:
+        AccessError: 400 for a challenge unknown or used, 401 `sign_in_failed`,
+            429 `account_locked`.
+    """
+    challenge, _row = await _take(pool, credential, "authenticate", now)
+    try:
+        raw_id = base64url_to_bytes(str(credential["rawId"]))
+        handle = credential["response"].get("userHandle")
+        user_handle = None if not handle else base64url_to_bytes(str(handle))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise AccessError(
+            message="not a WebAuthn credential", code="invalid_credential", status=400
+        ) from None
+    key = await store.by_credential(pool, raw_id)
+    if key is None or (user_handle is not None and user_handle != key["user_handle"]):
+        raise _failed()
+    account = await account_store.by_id(pool, key["account_id"])
+    if account is None or account["disabled_at"] is not None:
+        raise _failed()
+    check_unlocked(account, now)
+    try:
+        verified = webauthn.verify_authentication_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=rp_id(base_url),
+            expected_origin=origin(base_url),
+            credential_public_key=bytes(key["public_key"]),
+            credential_current_sign_count=key["sign_count"],
+            require_user_verification=True,
+        )
+    except exceptions.WebAuthnException:
+        await account_store.failed(
+            pool, account["id"], now, limit=MAX_FAILURES, lock=LOCK
+        )
+        raise _failed() from None
+    await store.used(pool, key["id"], verified.new_sign_count, now)
+    await account_store.succeeded(pool, account["id"])
+    return account
