@@ -3,6 +3,7 @@ API tokens, and the two-person rule (chosen actions wait for a second admin)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -256,6 +257,16 @@ async def decide(
     group = need(acting, Need.ADMIN)
     if acting.account_id is None:
         raise _person_required()
+    waiting = {r["id"]: r for r in await audit_store.pending(pool, group.id, now)}
+    asked = waiting.get(pending_id)
+    if approve and asked is not None and asked["action"] == "remove_admin":
+        demoted = asked["payload"]["role"] != Role.ADMIN
+        if demoted and await store.admins(pool, group.id) <= 1:
+            raise AccessError(
+                message="a group keeps at least one admin",
+                code="last_admin",
+                status=409,
+            )
     row = await audit_store.decide(
         pool,
         pending_id,
@@ -280,13 +291,15 @@ async def _carry_out(
 ) -> None:
     payload = row["payload"]
     if row["action"] == "delete":
-        await movement.delete_object(
-            pool,
-            base_url=base_url,
-            actor=group,
-            object_id=payload["object_id"],
-            now=now,
-        )
+        # deleted in the meantime: what was asked for holds
+        with contextlib.suppress(movement.ObjectNotFoundError):
+            await movement.delete_object(
+                pool,
+                base_url=base_url,
+                actor=group,
+                object_id=payload["object_id"],
+                now=now,
+            )
     elif row["action"] == "remove_admin":
         role = payload["role"]
         await _apply_role(

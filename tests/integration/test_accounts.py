@@ -415,3 +415,43 @@ async def test_claiming_a_group_ends_its_shared_tokens(node: Any) -> None:
         "SELECT role FROM group_roles JOIN accounts a ON a.id = account_id WHERE a.name = 'ida'"
     )
     assert role == "admin"
+
+
+async def test_a_second_passkey_needs_the_session_and_its_csrf_token(node: Any) -> None:
+    path = await invite_path(node)
+    await make_password_account(node, "jo", path)
+    page = await (await node.get("/admin/account", headers=HTML)).text()
+    csrf = re.search(r'data-csrf="([^"]+)"', page)
+    assert csrf
+    options = "/admin/account/passkey/options"
+    assert (await node.post(options, json={})).status == 403  # no CSRF token
+    resp = await node.post(
+        options,
+        json={},
+        headers={"X-CSRF-Token": csrf.group(1), "Origin": "https://evil.example"},
+    )
+    assert resp.status == 403
+    shown = await (
+        await node.post(options, json={}, headers={"X-CSRF-Token": csrf.group(1)})
+    ).json()
+    device = SoftAuthenticator()
+    credential = device.create(shown, origin(node))
+    resp = await node.post(
+        "/admin/account/passkey",
+        json={"credential": credential, "label": "phone"},
+        headers={"X-CSRF-Token": csrf.group(1)},
+    )
+    assert resp.status == 201, await resp.text()
+    await sign_out(node)
+    # signed out, the same ceremony is refused
+    assert (await node.post(options, json={})).status == 401
+    _a, resp = await passkey_sign_in(node, device)
+    assert resp.status == 200
+    # hostile sign-in bodies: a clear refusal, never a 5xx
+    for data in (
+        {"name": "jo", "password": "p" * 100_000, "code": "1"},
+        {"name": "\x00" * 50, "password": "x", "code": "x"},
+        {"name": "jo' OR 1=1 --", "password": "x", "code": "x"},
+    ):
+        resp = await node.post("/admin/login", data=data, headers=HTML)
+        assert 400 <= resp.status < 500, data

@@ -110,3 +110,64 @@ async def test_a_group_admin_publishes_a_call_to_action_in_the_browser(
     await page.goto(node.url + "/map")
     await page.screenshot(path=str(artifacts(tmp_path) / "map.png"), full_page=True)
     assert await page.locator("svg .group").count() == 1
+
+
+async def test_an_organiser_makes_an_account_and_signs_in_with_a_passkey(
+    browser: Any, nodes: Nodes, tmp_path: Path
+) -> None:
+    """The real WebAuthn ceremony in Chromium, with its virtual authenticator (CDP): the
+    invitation link, a passkey made, recovery codes shown once, then a sign-in with the
+    passkey alone. WebAuthn needs a host name (not an IP address): `localhost`."""
+    node = await nodes.start("web", "localhost")
+    await node.group("tenants")
+    out = await node.ok(
+        "account", "create", "ana", "--group", "tenants", "--role", "admin"
+    )
+    link = out.strip().splitlines()[-1]
+    context = await browser.new_context()
+    page = await context.new_page()
+    page.set_default_timeout(10_000)
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("WebAuthn.enable")
+    await cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    await page.goto(link)
+    await page.get_by_role("button", name="Make my account with a passkey").click()
+    codes = page.locator("#recovery-codes li")
+    await codes.first.wait_for()
+    assert await codes.count() == 10, errors
+    await page.screenshot(
+        path=str(artifacts(tmp_path) / "passkey-account.png"), full_page=True
+    )
+    stored = await node.db.fetchval(
+        "SELECT count(*) FROM passkeys p JOIN accounts a ON a.id = p.account_id "
+        "WHERE a.name = 'ana'"
+    )
+    assert stored == 1
+
+    await context.clear_cookies()
+    await page.goto(node.url + "/admin/login")
+    await page.get_by_role("button", name="Sign in with a passkey").click()
+    await page.wait_for_url(node.url + "/admin")
+    assert "Publish as" in await page.locator("h1").inner_text(), errors
+    assert (
+        await node.db.fetchval(
+            "SELECT count(*) FROM audit_log WHERE account_name = 'ana' AND action = 'sign_in'"
+        )
+        == 1
+    )
+    await context.close()
