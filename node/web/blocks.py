@@ -15,6 +15,7 @@ from node.movement.schemas import FieldError
 from node.runtime import appkeys
 from node.services import actor_blocks, group_inbox
 from node.storage import blocks as block_store, follows, group_inbox as inbox_store
+from node.web import principal
 from node.web.api import author, invalid, json_body
 from node.web.middleware import Refusal
 
@@ -55,6 +56,7 @@ async def block(request: web.Request) -> web.Response:
         actor=data["actor"],
         now=request.app[appkeys.CLOCK](),
     )
+    principal.note(request, "block", data["actor"], dict(undone))
     return web.json_response({"actor": data["actor"], "blocked": True, **undone})
 
 
@@ -66,6 +68,7 @@ async def unblock(request: web.Request) -> web.Response:
         request.app[appkeys.DB], group=group, actor=actor
     ):
         raise web.HTTPNotFound(reason="this group does not block that actor")
+    principal.note(request, "unblock", actor)
     return web.Response(status=204)
 
 

@@ -126,10 +126,16 @@ def document() -> dict[str, Any]:
                 },
             },
             "delete": {
-                "summary": f"Delete a {kind} (publishes a Delete; a Tombstone answers 410)",
+                "summary": f"Delete a {kind} (publishes a Delete; a Tombstone answers "
+                "410); where the group wants two admins for it, it waits (202)",
                 "security": auth,
                 "responses": {
                     "204": {"description": "deleted"},
+                    "202": openapi_people.HELD,
+                    "403": _error(
+                        "role_required, or person_required (a shared token "
+                        "under the two-person rule)"
+                    ),
                     "404": _error("not found"),
                 },
             },

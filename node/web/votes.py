@@ -11,6 +11,7 @@ from federation.errors import FederationError
 from node.movement.schemas import FieldError
 from node.runtime import appkeys
 from node.services import polls
+from node.web import principal
 from node.web.api import author, invalid, json_body
 from node.web.middleware import Refusal
 
@@ -57,6 +58,7 @@ async def vote(request: web.Request) -> web.Response:
         raise Refusal(422, "vote_refused", str(exc)) from None
     except FederationError as exc:
         raise web.HTTPBadGateway(reason=f"cannot reach the question: {exc}") from None
+    principal.note(request, "vote", data["question"], {"choice": data["choice"]})
     return web.json_response(
         {"question": data["question"], "choice": data["choice"], "status": how},
         status=201,

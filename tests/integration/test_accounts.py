@@ -349,6 +349,10 @@ async def test_a_disabled_accounts_sessions_and_tokens_fail_at_once(node: Any) -
     assert token
     auth = {"Authorization": f"Bearer {token.group(1)}"}
     assert (await node.get("/api/v1/calls", headers=auth)).status == 200
+    made = await node.app[appkeys.DB].fetchval(
+        "SELECT count(*) FROM audit_log WHERE account_name = 'gus' AND action = 'token_made'"
+    )
+    assert made == 1
 
     code, out, err = await run_cli(
         node.app[appkeys.SETTINGS], "account", "disable", "gus"

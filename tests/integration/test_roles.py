@@ -163,13 +163,30 @@ async def test_roles_decide_what_each_person_may_do(node: Any) -> None:
     # a role taken away ends the person's tokens for the group
     assert (await node.get("/api/v1/calls", headers=capped)).status == 401
 
+    # the editor edits and blocks a troll; each is a line with its account
+    resp = await node.put(
+        f"/api/v1/calls/{key}", json=future_call("Assembly, moved"), headers=editor
+    )
+    assert resp.status == 200
+    troll = "https://troll.example/users/t"
+    resp = await node.post("/api/v1/blocks", json={"actor": troll}, headers=editor)
+    assert resp.status == 200
+    # a viewer cannot block (nothing stored)
+    eli = await people.person("eli", Role.VIEWER)
+    resp = await node.post("/api/v1/blocks", json={"actor": troll + "2"}, headers=eli)
+    assert resp.status == 403
+    assert await people.pool.fetchval("SELECT count(*) FROM actor_blocks") == 1
+
     lines = await trail(node)
     assert ("ben", "publish", call) in lines
+    assert ("ben", "edit", call) in lines
+    assert ("ben", "block", troll) in lines
     assert ("cleo", "pledges_read", call) in lines
     assert ("ana", "role_changed", "cleo") in lines
     assert ("ana", "role_changed", "dan") in lines
     # refusals change nothing, and leave no line of an action done
-    assert not [line for line in lines if line[0] == "ben" and line[1] != "publish"]
+    assert {a for who, a, _t in lines if who == "ben"} == {"publish", "edit", "block"}
+    assert not [line for line in lines if line[0] == "eli"]
 
 
 async def test_the_two_person_rule_holds_a_deletion_until_a_second_admin_approves(
