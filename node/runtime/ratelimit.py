@@ -65,3 +65,5 @@ class Limits:
     inbox_actor: RateLimiter
     inbox_host: RateLimiter
     failed_auth: RateLimiter  # wrong tokens and sign-ins, per client
+    # passkey ceremonies begun (each stores a challenge), per client
+    ceremonies: RateLimiter = field(default_factory=lambda: RateLimiter(30))

@@ -67,6 +67,11 @@ async def new_challenge(
     expires_at: datetime,
     user_handle: bytes | None = None,
 ) -> None:
+    """Keep a challenge (and forget those that expired an hour ago or more)."""
+    await conn.execute(
+        "DELETE FROM webauthn_challenges WHERE expires_at < $1::timestamptz - interval '1 hour'",
+        expires_at,
+    )
     await conn.execute(
         """INSERT INTO webauthn_challenges (challenge_hash, purpose, account_id, expires_at,
                                             user_handle)

@@ -29,6 +29,15 @@ async def script(_request: web.Request) -> web.Response:
     )
 
 
+def _ceremony(request: web.Request) -> None:
+    """A client begins at most 30 ceremonies a minute (each stores a challenge)."""
+    check_origin(request)
+    limits = request.app[appkeys.LIMITS]
+    throttle.hit(
+        request, limits.ceremonies, throttle.client(request), "passkey_ceremony"
+    )
+
+
 def _credential(data: Any) -> Any:
     if not isinstance(data, dict) or not isinstance(data.get("credential"), dict):
         raise accounts.AccessError(
@@ -40,7 +49,7 @@ def _credential(data: Any) -> Any:
 
 
 async def sign_in_options(request: web.Request) -> web.Response:
-    check_origin(request)
+    _ceremony(request)
     throttle.before_auth(request)
     settings = request.app[appkeys.SETTINGS]
     return web.json_response(
@@ -76,7 +85,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 async def invite_options(request: web.Request) -> web.Response:
     """POST /admin/invite/{secret}/passkey/options {name}."""
-    check_origin(request)
+    _ceremony(request)
     data = await json_body(request)
     pool, now = request.app[appkeys.DB], request.app[appkeys.CLOCK]()
     found = await accounts.invitation(pool, request.match_info["secret"], now)
@@ -145,6 +154,7 @@ async def _account_json(request: web.Request) -> Any:
 
 async def add_options(request: web.Request) -> web.Response:
     """POST /admin/account/passkey/options: options for another passkey of this account."""
+    _ceremony(request)
     account = await _account_json(request)
     settings = request.app[appkeys.SETTINGS]
     return web.json_response(

@@ -459,3 +459,14 @@ async def test_a_second_passkey_needs_the_session_and_its_csrf_token(node: Any) 
     ):
         resp = await node.post("/admin/login", data=data, headers=HTML)
         assert 400 <= resp.status < 500, data
+
+
+async def test_a_client_begins_a_bounded_number_of_passkey_ceremonies(
+    node: Any,
+) -> None:
+    statuses = [
+        (await node.post("/admin/passkey/options", json={})).status for _ in range(32)
+    ]
+    assert statuses[:30] == [200] * 30
+    assert statuses[30:] == [429, 429]
+    assert await count(node, "webauthn_challenges") == 30
