@@ -7,19 +7,9 @@ import json
 from typing import Any
 
 from node.cli.base import CommandError, run
+from node.cli.publishing import group_named
 from node.config import Settings
 from node.storage.db import Pool
-
-
-async def _group(pool: Pool, name: str) -> Any:
-    from node.services.movement import AUTHOR_KINDS
-    from node.storage import actors as store
-
-    actor = await store.local_by_name(pool, name)
-    if actor is None or actor.kind not in AUTHOR_KINDS:
-        msg = f"no local group {name!r}"
-        raise CommandError(msg)
-    return actor
 
 
 def cmd_account(settings: Settings, args: argparse.Namespace) -> int:
@@ -35,7 +25,9 @@ def cmd_account(settings: Settings, args: argparse.Namespace) -> int:
                 if (args.group is None) != (args.role is None):
                     msg = "give --group and --role together"
                     raise CommandError(msg)
-                group = None if args.group is None else await _group(pool, args.group)
+                group = (
+                    None if args.group is None else await group_named(pool, args.group)
+                )
                 link = await accounts.invite(
                     pool,
                     base_url=settings.url,
@@ -82,7 +74,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     async def action(pool: Pool) -> int:
         query: dict[str, Any] = {"limit": args.limit}
         if args.group:
-            query["local_actor_id"] = (await _group(pool, args.group)).id
+            query["local_actor_id"] = (await group_named(pool, args.group)).id
         if args.account:
             account = await store.by_name(pool, args.account)
             if account is None:

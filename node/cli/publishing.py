@@ -20,7 +20,8 @@ PUBLISH_KINDS = {
 }
 
 
-async def _author(pool: Pool, name: str) -> Any:
+async def group_named(pool: Pool, name: str) -> Any:
+    """The local group (or other authoring actor) of that name."""
     from node.services.movement import AUTHOR_KINDS
     from node.storage import actors as store
 
@@ -37,7 +38,7 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
     async def action(pool: Pool) -> int:
         if args.tokens_do == "create":
-            actor = await _author(pool, args.actor)
+            actor = await group_named(pool, args.actor)
             token_id, token = await access.create_token(
                 pool, actor=actor, label=args.label
             )
@@ -77,7 +78,7 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
     data = _input(args)
 
     async def action(pool: Pool) -> int:
-        actor = await _author(pool, args.as_)
+        actor = await group_named(pool, args.as_)
         try:
             obj = await movement.create_object(
                 pool,

@@ -239,6 +239,26 @@ async def hold(
     )
 
 
+async def delete(
+    pool: Pool, acting: Acting, *, object_id: str, base_url: str, now: datetime
+) -> int | None:
+    """Delete one of the group's objects now (None), or, where the group wants a second
+    admin for it, hold the deletion (its pending id).
+
+    Raises:
+        movement.ObjectNotFoundError: no such live object of the group.
+    """
+    group = need(acting, Need.WRITE)
+    held = await hold(
+        pool, acting, "delete", {"object_id": object_id}, f"delete {object_id}", now
+    )
+    if held is None:
+        await movement.delete_object(
+            pool, base_url=base_url, actor=group, object_id=object_id, now=now
+        )
+    return held
+
+
 async def pending(pool: Pool, acting: Acting, now: datetime) -> list[Any]:
     return await audit_store.pending(pool, need(acting, Need.READ).id, now)
 

@@ -239,25 +239,16 @@ async def delete(request: web.Request) -> web.Response:
     await own_object(request, actor, kind)
     if form.get("confirm") != "yes":
         raise web.HTTPSeeOther(location=request.path)
-    object_id, now = own_object_id(request, actor), request.app[appkeys.CLOCK]()
-    pool = request.app[appkeys.DB]
-    held = await people.hold(
-        pool,
+    object_id = own_object_id(request, actor)
+    held = await people.delete(
+        request.app[appkeys.DB],
         request[principal.ACTING],
-        "delete",
-        {"object_id": object_id},
-        f"delete {object_id}",
-        now,
+        object_id=object_id,
+        base_url=request.app[appkeys.SETTINGS].url,
+        now=request.app[appkeys.CLOCK](),
     )
     if held is not None:
         principal.note(request, "delete_requested", object_id, {"pending": held})
         raise web.HTTPSeeOther(location="/admin/pending?done=held")
-    await movement.delete_object(
-        pool,
-        base_url=request.app[appkeys.SETTINGS].url,
-        actor=actor,
-        object_id=object_id,
-        now=now,
-    )
     principal.note(request, "delete", object_id)
     raise web.HTTPSeeOther(location="/admin?done=deleted")

@@ -139,30 +139,21 @@ async def delete(request: web.Request) -> web.Response:
     actor = await author(request)
     object_id = own_object_id(request, actor)
     await own_object(request, actor, _kind(request))
-    now = request.app[appkeys.CLOCK]()
-    held = await people.hold(
-        request.app[appkeys.DB],
-        request[principal.ACTING],
-        "delete",
-        {"object_id": object_id},
-        f"delete {object_id}",
-        now,
-    )
+    try:
+        held = await people.delete(
+            request.app[appkeys.DB],
+            request[principal.ACTING],
+            object_id=object_id,
+            base_url=request.app[appkeys.SETTINGS].url,
+            now=request.app[appkeys.CLOCK](),
+        )
+    except movement.ObjectNotFoundError:
+        raise web.HTTPNotFound(reason="no such object of this group") from None
     if held is not None:
         principal.note(request, "delete_requested", object_id, {"pending": held})
         return web.json_response(
             {"pending": held, "status": "awaiting_second_admin"}, status=202
         )
-    try:
-        await movement.delete_object(
-            request.app[appkeys.DB],
-            base_url=request.app[appkeys.SETTINGS].url,
-            actor=actor,
-            object_id=object_id,
-            now=now,
-        )
-    except movement.ObjectNotFoundError:
-        raise web.HTTPNotFound(reason="no such object of this group") from None
     principal.note(request, "delete", object_id)
     return web.Response(status=204)
 
