@@ -99,6 +99,23 @@ def cmd_join(settings: Settings, args: argparse.Namespace) -> int:
     return run(settings, action)
 
 
+async def _no_second_operator_needed(pool: Pool, kind: str) -> None:
+    """The shell does not do what the node wants two operators for."""
+    from node.services.operator import CHOICES, action_of
+    from node.storage import actors as store, audit as audit_store
+
+    if kind not in CHOICES:
+        return
+    for node in await store.local_by_kind(pool, "node"):
+        if action_of(kind) in await audit_store.rules(pool, node.id):
+            msg = (
+                "this node wants a second operator for this: do it through the API "
+                "(POST /api/v1/confederations/NAME/vote or /leave, an operator's token) "
+                "and another operator approves it on /admin/pending"
+            )
+            raise CommandError(msg)
+
+
 def _record_command(action_of: Any) -> Any:
     """vote / remove / leave: this node writes, signs and sends one record."""
 
@@ -112,6 +129,7 @@ def _record_command(action_of: Any) -> Any:
 
         async def action(pool: Pool) -> int:
             kind, target = action_of(args)
+            await _no_second_operator_needed(pool, kind)
             async with remote_actors(settings, pool) as remote:
                 try:
                     async with pool.acquire() as conn, conn.transaction():

@@ -33,6 +33,17 @@ SCOPE_ROLE = {"read": Role.VIEWER, "write": Role.EDITOR, "admin": Role.ADMIN}
 SCOPES = tuple(SCOPE_ROLE)
 # actions a group may put under the two-person rule
 TWO_PERSON_ACTIONS = ("delete", "remove_admin")
+# and the node's (its admins are the node's operators)
+NODE_TWO_PERSON_ACTIONS = (
+    *TWO_PERSON_ACTIONS,
+    "leave_confederation",
+    "confederation_vote",
+)
+
+
+def two_person_actions(kind: str) -> tuple[str, ...]:
+    """The actions an actor of this kind may put under the two-person rule."""
+    return NODE_TWO_PERSON_ACTIONS if kind == "node" else TWO_PERSON_ACTIONS
 
 
 def allows(role: Role | str, need: Need) -> bool:

@@ -20,7 +20,13 @@ import pyotp
 
 from federation.errors import FederationError
 from node.domain.access import Acting, Role
-from node.storage import accounts as store, passkeys as passkey_store, sessions, tokens
+from node.storage import (
+    accounts as store,
+    actors,
+    passkeys as passkey_store,
+    sessions,
+    tokens,
+)
 from node.storage.db import Pool
 
 SESSION_DAYS = 14
@@ -283,6 +289,9 @@ async def accept(
             )
         if found.local_actor_id is not None and found.role is not None:
             await store.grant(conn, account_id, found.local_actor_id, found.role)
+        if found.operator:  # the node's operators are the node actor's admins
+            for node in await actors.local_by_kind(conn, "node"):
+                await store.grant(conn, account_id, node.id, Role.ADMIN)
         if found.claims_group and found.local_actor_id is not None:
             await tokens.revoke_shared(conn, found.local_actor_id)
     return account_id, found

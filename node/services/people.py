@@ -7,7 +7,7 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from node.domain.access import SCOPES, TWO_PERSON_ACTIONS, Acting, Need, Role
+from node.domain.access import SCOPES, Acting, Need, Role, two_person_actions
 from node.domain.actors import LocalActor
 from node.services import accounts, movement
 from node.services.accounts import AccessError
@@ -177,10 +177,11 @@ async def set_rules(
     """Choose the actions that wait for a second admin. Dropping a rule in force waits for
     a second admin itself (the pending id then)."""
     group = need(acting, Need.ADMIN)
-    unknown = actions - set(TWO_PERSON_ACTIONS)
+    allowed = two_person_actions(group.kind)
+    unknown = actions - set(allowed)
     if unknown:
         raise AccessError(
-            message=f"actions: only {', '.join(TWO_PERSON_ACTIONS)}",
+            message=f"actions: only {', '.join(allowed)}",
             code="invalid_action",
             status=422,
         )
@@ -271,6 +272,7 @@ async def decide(
     approve: bool,
     base_url: str,
     now: datetime,
+    remote: Any = None,
 ) -> Any:
     """A second admin approves (the action is carried out now) or refuses a pending
     action. Whoever asked cannot approve their own."""
@@ -302,12 +304,18 @@ async def decide(
             status=404,
         )
     if approve:
-        await _carry_out(pool, group, row, base_url=base_url, now=now)
+        await _carry_out(pool, group, row, base_url=base_url, now=now, remote=remote)
     return row
 
 
 async def _carry_out(
-    pool: Pool, group: LocalActor, row: Any, *, base_url: str, now: datetime
+    pool: Pool,
+    group: LocalActor,
+    row: Any,
+    *,
+    base_url: str,
+    now: datetime,
+    remote: Any,
 ) -> None:
     payload = row["payload"]
     if row["action"] == "delete":
@@ -324,6 +332,18 @@ async def _carry_out(
         role = payload["role"]
         await _apply_role(
             pool, group.id, payload["account_id"], None if role is None else Role(role)
+        )
+    elif row["action"] in ("confederation_vote", "leave_confederation"):
+        from node.services import operator  # it builds on this module
+
+        await operator.record_as_node(
+            pool,
+            base_url=base_url,
+            remote=remote,
+            name=payload["confederation"],
+            kind=payload["kind"],
+            target=payload["target"],
+            now=now,
         )
     elif row["action"] == "rules":
         await audit_store.set_rules(pool, group.id, set(payload["actions"]))

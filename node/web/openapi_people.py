@@ -135,6 +135,41 @@ def paths(auth: Auth) -> dict[str, Any]:
                 | _refusals(**{"409": "needs_two_admins", "422": "invalid_action"}),
             },
         },
+        "/api/v1/confederations/{name}/vote": {
+            "post": {
+                "summary": "The node's vote on a proposal (an operator's token acting "
+                "for the node); waits for a second operator where the node wants it",
+                "parameters": [NAME],
+                "security": auth,
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["proposal", "choice"],
+                        "properties": {
+                            "proposal": {"type": "string"},
+                            "choice": {"enum": ["yes", "no"]},
+                        },
+                    }
+                ),
+                "responses": {"200": {"description": "the confederation"}, "202": HELD}
+                | _refusals(
+                    **{
+                        "404": "unknown_confederation",
+                        "422": "confederation_refused or invalid_input",
+                    }
+                ),
+            }
+        },
+        "/api/v1/confederations/{name}/leave": {
+            "post": {
+                "summary": "The node leaves the confederation (an operator's token); "
+                "waits for a second operator where the node wants it",
+                "parameters": [NAME],
+                "security": auth,
+                "responses": {"200": {"description": "the confederation"}, "202": HELD}
+                | _refusals(**{"404": "unknown_confederation"}),
+            }
+        },
         "/api/v1/audit": {
             "get": {
                 "summary": "The group's audit trail, newest first, 50 a page",

@@ -128,6 +128,7 @@ async def decide(request: web.Request) -> web.Response:
         approve=approve,
         base_url=request.app[appkeys.SETTINGS].url,
         now=request.app[appkeys.CLOCK](),
+        remote=request.app[appkeys.REMOTE],
     )
     decision = "approved" if approve else "refused"
     principal.note(

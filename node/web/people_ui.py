@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from node.domain.access import TWO_PERSON_ACTIONS, Acting, Need, Role
+from node.domain.access import Acting, Need, Role, two_person_actions
 from node.runtime import appkeys
 from node.services import accounts, audit, people
 from node.storage import audit as audit_store
@@ -19,8 +19,9 @@ from node.web.signin import posted_form, session, signed_in
 RULE_LABELS = {
     "delete": "Deleting a published object",
     "remove_admin": "Taking an admin's role away",
+    "leave_confederation": "Leaving a confederation (the node)",
+    "confederation_vote": "The node's votes in its confederations",
 }
-assert set(RULE_LABELS) == set(TWO_PERSON_ACTIONS)  # noqa: S101 - a module invariant
 
 
 def _person(request: web.Request) -> Acting:
@@ -49,7 +50,7 @@ async def _people_page(
             "csrf": csrf,
             "people": await people.people(pool, who),
             "roles": [str(r) for r in Role],
-            "two_person": RULE_LABELS,
+            "two_person": {a: RULE_LABELS[a] for a in two_person_actions(actor.kind)},
             "rules": await audit_store.rules(pool, actor.id),
             "link": link,
             "days": accounts.INVITATION_DAYS,
@@ -162,6 +163,7 @@ async def decide(request: web.Request) -> web.Response:
         approve=approve,
         base_url=request.app[appkeys.SETTINGS].url,
         now=request.app[appkeys.CLOCK](),
+        remote=request.app[appkeys.REMOTE],
     )
     principal.note(
         request,

@@ -22,6 +22,7 @@ from node.web import (
     matching,
     objects,
     openapi,
+    operator_api,
     pages,
     passkeys,
     people_api,
@@ -120,6 +121,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/blocks", blocks.block)
     app.router.add_delete("/api/v1/blocks", blocks.unblock)
     app.router.add_post("/api/v1/reports", blocks.report)
+    app.router.add_post("/api/v1/confederations/{name}/vote", operator_api.vote)
+    app.router.add_post("/api/v1/confederations/{name}/leave", operator_api.leave)
     app.router.add_get("/api/v1/people", people_api.listing)
     app.router.add_put("/api/v1/people/{name}", people_api.set_role)
     app.router.add_delete("/api/v1/people/{name}", people_api.remove)

@@ -90,6 +90,18 @@ class Node:
         ):
             return resp.status, await resp.json()
 
+    async def request(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, Any]:
+        """(status, JSON answer) of a request with these headers (a token's)."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                method, self.url + path, json=body, headers=headers
+            ) as resp,
+        ):
+            return resp.status, await resp.json(content_type=None)
+
 
 class Nodes:
     def __init__(self, pg_dsn: str, settings_for: Any, tmp_path: Path) -> None:

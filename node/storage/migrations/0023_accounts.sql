@@ -93,7 +93,8 @@ CREATE INDEX web_sessions_account ON web_sessions (account_id) WHERE account_id 
 -- A group's two-person rule: these actions wait for a second admin.
 CREATE TABLE two_person_rules (
     local_actor_id bigint NOT NULL REFERENCES local_actors (id) ON DELETE CASCADE,
-    action text NOT NULL CHECK (action IN ('delete', 'remove_admin')),
+    action text NOT NULL CHECK (action IN ('delete', 'remove_admin',
+                                           'leave_confederation', 'confederation_vote')),
     PRIMARY KEY (local_actor_id, action)
 );
 CREATE TABLE pending_actions (
