@@ -158,6 +158,18 @@ async def _read_body(request: web.Request) -> None:
         ) from None
 
 
+_SECRET_PATHS = ("/admin/invite/",)  # the rest of the path is a one-time secret
+
+
+def loggable(path: str) -> str:
+    """The path as logs may keep it: an invitation link's secret is never written down."""
+    for prefix in _SECRET_PATHS:
+        if path.startswith(prefix):
+            rest = path[len(prefix) :].partition("/")[2]
+            return f"{prefix}…" + (f"/{rest}" if rest else "")
+    return path
+
+
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id, log one `request` event, turn HTTP errors into JSON bodies."""
@@ -165,7 +177,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(
-        request_id=request_id, method=request.method, path=request.path
+        request_id=request_id, method=request.method, path=loggable(request.path)
     )
     started = time.perf_counter()
     status = 500

@@ -16,6 +16,7 @@ from node.runtime.metrics import route_of
 from node.services import audit
 from node.storage import tokens
 from node.web import throttle
+from node.web.middleware import loggable
 
 ACTING = web.RequestKey("acting", Acting)
 AUDIT = web.RequestKey("audit", tuple)  # (action, target, detail) a handler chose
@@ -91,8 +92,8 @@ async def _record(request: web.Request) -> None:
     if chosen is None:
         chosen = (
             f"{request.method} {route_of(request)}",
-            request.path,
-            dict(request.match_info),
+            loggable(request.path),
+            {k: v for k, v in request.match_info.items() if k != "secret"},
         )
     action, target, detail = chosen
     await audit.record(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
+import structlog
 
 from node.domain.access import Role
 from node.runtime import appkeys
@@ -470,3 +471,17 @@ async def test_a_client_begins_a_bounded_number_of_passkey_ceremonies(
     assert statuses[:30] == [200] * 30
     assert statuses[30:] == [429, 429]
     assert await count(node, "webauthn_challenges") == 30
+
+
+async def test_an_invitations_secret_is_never_logged(node: Any) -> None:
+    path = await invite_path(node)
+    secret = path.rsplit("/", 1)[1]
+    with structlog.testing.capture_logs(
+        processors=[structlog.contextvars.merge_contextvars]
+    ) as logs:
+        await make_password_account(node, "kim", path)
+    paths = {e.get("path") for e in logs if e.get("event") == "request"}
+    assert "/admin/invite/…" in paths
+    assert secret not in str(logs)
+    trail = await node.app[appkeys.DB].fetch("SELECT target, detail FROM audit_log")
+    assert secret not in str([dict(r) for r in trail])
