@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,18 @@ MAX_PASSWORD = 1024
 _HASHER = argon2.PasswordHasher()  # argon2id, the library's (RFC 9106) parameters
 # verified against when the name is unknown, so a miss costs what a hit costs
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+# each hash takes 64 MiB and a core for ~0.1 s: a flood of sign-ins waits its turn
+# instead of taking the node's memory and CPU (two at a time, per event loop)
+_HASHING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hashing() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _HASHING:
+        _HASHING[loop] = asyncio.Semaphore(2)
+    return _HASHING[loop]
 
 
 class AccessError(FederationError):
@@ -69,7 +82,8 @@ def check_password(password: str) -> str:
 
 async def hash_password(password: str) -> str:
     """argon2id, off the event loop (it is slow on purpose)."""
-    return await asyncio.to_thread(_HASHER.hash, password)
+    async with _hashing():
+        return await asyncio.to_thread(_HASHER.hash, password)
 
 
 async def _password_matches(encoded: str | None, password: str) -> bool:
@@ -82,7 +96,9 @@ async def _password_matches(encoded: str | None, password: str) -> bool:
         ):
             return False
 
-    return await asyncio.to_thread(verify) and encoded is not None
+    async with _hashing():
+        matched = await asyncio.to_thread(verify)
+    return matched and encoded is not None
 
 
 def new_totp_secret() -> str:
