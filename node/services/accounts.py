@@ -7,20 +7,27 @@ holder and the admins of its groups.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import re
 import secrets
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import argon2
-import pyotp
-
-from federation.errors import FederationError
 from node.domain.access import Acting, Role
+from node.services.credentials import (  # re-exported: the web and tests use them here
+    MAX_PASSWORD,
+    AccessError as AccessError,
+    check_first_code as check_first_code,
+    check_password as check_password,
+    hash_password as hash_password,
+    new_totp_secret as new_totp_secret,
+    normal_code,
+    password_matches,
+    replace_recovery_codes as replace_recovery_codes,
+    secret_hash,
+    totp_step,
+    totp_uri as totp_uri,
+)
 from node.storage import (
     accounts as store,
     actors,
@@ -34,36 +41,7 @@ SESSION_DAYS = 14
 INVITATION_DAYS = 7
 MAX_FAILURES = 10  # failed sign-ins in a row before the account waits
 LOCK = timedelta(minutes=15)
-RECOVERY_CODES = 10
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,39}")
-MIN_PASSWORD = 12
-MAX_PASSWORD = 1024
-_HASHER = argon2.PasswordHasher()  # argon2id, the library's (RFC 9106) parameters
-# verified against when the name is unknown, so a miss costs what a hit costs
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
-# each hash takes 64 MiB and a core for ~0.1 s: a flood of sign-ins waits its turn
-# instead of taking the node's memory and CPU (two at a time, per event loop)
-_HASHING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _hashing() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _HASHING:
-        _HASHING[loop] = asyncio.Semaphore(2)
-    return _HASHING[loop]
-
-
-class AccessError(FederationError):
-    """A sign-in, invitation or role change that is refused (its code and status)."""
-
-    code = "access_refused"
-    status = 403
-
-
-def secret_hash(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
 
 
 def check_name(name: str) -> str:
@@ -71,98 +49,6 @@ def check_name(name: str) -> str:
         msg = "a name is 2-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
         raise AccessError(msg, code="invalid_name", status=422)
     return name
-
-
-def check_password(password: str) -> str:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        msg = f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters"
-        raise AccessError(msg, code="weak_password", status=422)
-    return password
-
-
-async def hash_password(password: str) -> str:
-    """argon2id, off the event loop (it is slow on purpose)."""
-    async with _hashing():
-        return await asyncio.to_thread(_HASHER.hash, password)
-
-
-async def _password_matches(encoded: str | None, password: str) -> bool:
-    def verify() -> bool:
-        try:
-            return _HASHER.verify(encoded or _DUMMY_HASH, password)
-        except (
-            argon2.exceptions.VerificationError,
-            argon2.exceptions.InvalidHashError,
-        ):
-            return False
-
-    async with _hashing():
-        matched = await asyncio.to_thread(verify)
-    return matched and encoded is not None
-
-
-def new_totp_secret() -> str:
-    return pyotp.random_base32()
-
-
-def totp_uri(secret: str, *, account: str, issuer: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=issuer)
-
-
-def totp_step(secret: str, code: str, now: datetime) -> int | None:
-    """The time step a six-digit code is good for (this one, or one either side for a
-    clock a little off), or None."""
-    code = code.strip().replace(" ", "")
-    if not re.fullmatch(r"\d{6}", code):
-        return None
-    totp = pyotp.TOTP(secret)
-    step = totp.timecode(now)
-    for offset in (0, -1, 1):
-        if secrets.compare_digest(totp.generate_otp(step + offset), code):
-            return step + offset
-    return None
-
-
-def is_totp_secret(secret: str) -> bool:
-    return re.fullmatch(r"[A-Z2-7]{16,64}", secret) is not None
-
-
-def check_first_code(secret: str, code: str, now: datetime) -> int:
-    """The first code from a new authenticator app proves it holds `secret`: its step.
-
-    Raises:
-        AccessError: 422 `wrong_code`.
-    """
-    step = totp_step(secret, code, now) if is_totp_secret(secret) else None
-    if step is None:
-        raise AccessError(
-            message="that code is not the one your app shows for this key; try again",
-            code="wrong_code",
-            status=422,
-        )
-    return step
-
-
-def _normal_code(code: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", code.lower())
-
-
-def new_recovery_codes() -> list[str]:
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = secrets.token_hex(5)
-        codes.append(f"{raw[:5]}-{raw[5:]}")
-    return codes
-
-
-async def replace_recovery_codes(pool: Pool, account_id: int) -> list[str]:
-    """New recovery codes (the old ones stop working); shown only now."""
-    codes = new_recovery_codes()
-    async with pool.acquire() as conn, conn.transaction():
-        await store.replace_recovery_codes(
-            conn, account_id, [secret_hash(_normal_code(c)) for c in codes]
-        )
-    return codes
 
 
 # -- invitations
@@ -338,7 +224,7 @@ async def sign_in_password(
     account = await store.by_name(pool, name) if NAME_RE.fullmatch(name) else None
     if account is not None:
         check_unlocked(account, now)
-    good = await _password_matches(
+    good = await password_matches(
         None if account is None else account["password_hash"], password[:MAX_PASSWORD]
     )
     if (
@@ -364,7 +250,7 @@ async def _second_factor(pool: Pool, account: Any, code: str, now: datetime) -> 
     if step is not None:
         return await store.accept_totp_step(pool, account["id"], step)
     return await store.use_recovery_code(
-        pool, account["id"], secret_hash(_normal_code(code)), now
+        pool, account["id"], secret_hash(normal_code(code)), now
     )
 
 

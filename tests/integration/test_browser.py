@@ -69,8 +69,10 @@ async def test_a_group_admin_publishes_a_call_to_action_in_the_browser(
     assert await page.locator("h1").first.inner_text() != ""
     assert await page.locator("main").count() == 1
     await page.get_by_role("link", name="Publish").click()
+    # a group made before accounts: its shared token, under "With a group token"
+    await page.get_by_text("With a group token").click()
     await page.get_by_label("Group token").fill(token)
-    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("button", name="Sign in with the token").click()
     await page.get_by_role("link", name="New call to action").click()
 
     start = (datetime.now(UTC) + timedelta(days=9)).replace(hour=18, minute=0)
