@@ -21,7 +21,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from node.services.accounts import LOCK, MAX_FAILURES, AccessError, check_unlocked
+from node.services.accounts import AccessError
 from node.storage import accounts as account_store, passkeys as store
 from node.storage.db import Pool
 
@@ -213,8 +213,7 @@ async def authenticate(
     """The account a passkey assertion opens (its signature counter moves on).
 
     Raises:
-        AccessError: 400 for a challenge unknown or used, 401 `sign_in_failed`,
-            429 `account_locked`.
+        AccessError: 400 for a challenge unknown or used, 401 `sign_in_failed`.
     """
     challenge, _row = await _take(pool, credential, "authenticate", now)
     try:
@@ -231,7 +230,8 @@ async def authenticate(
     account = await account_store.by_id(pool, key["account_id"])
     if account is None or account["disabled_at"] is not None:
         raise _failed()
-    check_unlocked(account, now)
+    # no lock here: password failures (anyone can cause them knowing a name) never shut
+    # the owner's passkey out, and a passkey cannot be guessed
     try:
         verified = webauthn.verify_authentication_response(
             credential=credential,
@@ -243,10 +243,6 @@ async def authenticate(
             require_user_verification=True,
         )
     except exceptions.WebAuthnException:
-        await account_store.failed(
-            pool, account["id"], now, limit=MAX_FAILURES, lock=LOCK
-        )
         raise _failed() from None
     await store.used(pool, key["id"], verified.new_sign_count, now)
-    await account_store.succeeded(pool, account["id"])
     return account

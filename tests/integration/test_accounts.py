@@ -485,3 +485,25 @@ async def test_an_invitations_secret_is_never_logged(node: Any) -> None:
     assert secret not in str(logs)
     trail = await node.app[appkeys.DB].fetch("SELECT target, detail FROM audit_log")
     assert secret not in str([dict(r) for r in trail])
+
+
+async def test_someone_guessing_passwords_never_locks_the_owners_passkey_out(
+    node: Any,
+) -> None:
+    path = await invite_path(node)
+    device, made = await register_passkey(node, path, "lee")
+    assert made.status == 201
+    await sign_out(node)
+    statuses = [
+        (await sign_in(node, "lee", f"guess number {i}", "123456")).status
+        for i in range(accounts.MAX_FAILURES + 1)
+    ]
+    assert statuses[-1] == 429  # the password way waits now
+    locked = await node.app[appkeys.DB].fetchval(
+        "SELECT locked_until > now() FROM accounts WHERE name = 'lee'"
+    )
+    assert locked
+    # the owner is another client than the guesser: their own per-client limit is fresh
+    node.app[appkeys.LIMITS].failed_auth._buckets.clear()
+    _a, resp = await passkey_sign_in(node, device)
+    assert resp.status == 200
