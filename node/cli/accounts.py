@@ -62,6 +62,14 @@ def cmd_account(settings: Settings, args: argparse.Namespace) -> int:
             state = "disabled" if row["disabled_at"] else "active"
             operator = " operator" if row["operator"] else ""
             print(f"{row['name']}\t{state}{operator}\t{ways or '-'}\t{row['roles']}")
+        for row in await store.open_invitations(pool, now):
+            role = f"{row['group_name']}:{row['role']}" if row["group_name"] else ""
+            operator = " operator" if row["operator"] else ""
+            until = row["expires_at"].strftime("%Y-%m-%d")
+            print(
+                f"{row['name'] or '(their choice)'}\tinvited until {until}{operator}"
+                f"\t-\t{role}"
+            )
         return 0
 
     return run(settings, action)

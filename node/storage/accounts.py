@@ -266,6 +266,17 @@ async def invite(
     )
 
 
+async def open_invitations(conn: Pool, now: datetime) -> list[asyncpg.Record]:
+    """Invitations not used yet and not expired (never their secret: only its hash is
+    kept)."""
+    return await conn.fetch(
+        """SELECT i.id, i.name, i.role, i.operator, i.expires_at, a.name AS group_name
+           FROM invitations i LEFT JOIN local_actors a ON a.id = i.local_actor_id
+           WHERE i.used_at IS NULL AND i.expires_at > $1 ORDER BY i.id""",
+        now,
+    )
+
+
 async def invitation(conn: Pool, token_hash: bytes) -> asyncpg.Record | None:
     """An invitation by its secret's hash, used or not (the caller tells which)."""
     return await conn.fetchrow(

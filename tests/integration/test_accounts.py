@@ -376,10 +376,14 @@ async def test_the_cli_makes_accounts_and_lists_them(node: Any) -> None:
     link = out.strip().splitlines()[-1]
     assert link.startswith(settings.url + "/admin/invite/")
     path = link.removeprefix(settings.url)
+    code, out, _err = await run_cli(settings, "account", "list")
+    assert "hana\tinvited until " in out
+    assert "tenants:editor" in out
     # the name was chosen by the operator: the form's name is ignored
     await make_password_account(node, "someone-else", path)
     code, out, _err = await run_cli(settings, "account", "list")
     assert "hana\tactive\tpassword+TOTP\ttenants:editor" in out
+    assert "invited until" not in out
     assert "someone-else" not in out
     code, _out, err = await run_cli(settings, "account", "create", "hana")
     assert code == 1
