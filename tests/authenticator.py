@@ -27,6 +27,13 @@ def unb64u(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _client_data(kind: str, challenge: str, origin: str) -> bytes:
+    """The clientDataJSON a browser builds for the ceremony."""
+    return json.dumps(
+        {"type": kind, "challenge": challenge, "origin": origin, "crossOrigin": False}
+    ).encode()
+
+
 class SoftAuthenticator:
     def __init__(self) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
@@ -52,14 +59,7 @@ class SoftAuthenticator:
         assert {"type": "public-key", "alg": -7} in options["pubKeyCredParams"]
         self.rp_id = options["rp"]["id"]
         self.user_handle = unb64u(options["user"]["id"])
-        client_data = json.dumps(
-            {
-                "type": "webauthn.create",
-                "challenge": options["challenge"],
-                "origin": origin,
-                "crossOrigin": False,
-            }
-        ).encode()
+        client_data = _client_data("webauthn.create", options["challenge"], origin)
         auth_data = (
             hashlib.sha256(self.rp_id.encode()).digest()
             + bytes([UP | UV | AT])
@@ -88,14 +88,7 @@ class SoftAuthenticator:
         """navigator.credentials.get() with this authenticator, as JSON."""
         assert options["rpId"] == self.rp_id
         self.sign_count += 1
-        client_data = json.dumps(
-            {
-                "type": "webauthn.get",
-                "challenge": options["challenge"],
-                "origin": origin,
-                "crossOrigin": False,
-            }
-        ).encode()
+        client_data = _client_data("webauthn.get", options["challenge"], origin)
         auth_data = (
             hashlib.sha256(self.rp_id.encode()).digest()
             + bytes([flags])

@@ -40,7 +40,7 @@ def run(settings: Settings, action: Callable[[Pool], Awaitable[int]]) -> int:
     """Run `action` on the node's existing database, saying on stderr which node that is;
     never creates a database (`serve`, `db init` and `restore` do). A command that
     changes something leaves a line in the audit trail when it succeeds."""
-    from node.runtime.app import open_node_database
+    from node.runtime.database import open_node_database
     from node.storage.server import NoDatabaseError, describe
 
     print(f"movement-node: {describe(settings)}", file=sys.stderr)

@@ -186,7 +186,7 @@ async def _with_db(
 
 def cmd_db_init(settings: Settings, args: argparse.Namespace) -> int:
     """Create (or reach) the node's database, migrate it and make its system actors."""
-    from node.runtime.app import open_node_database
+    from node.runtime.database import open_node_database
     from node.storage.server import describe
 
     async def init() -> int:

@@ -46,6 +46,10 @@ class ObjectView:
     when: str = ""
     where: str = ""
     details: list[tuple[str, str]] = field(default_factory=list)
+    # who wrote it, as a person reads it (set by the page that shows it)
+    author_name: str = ""
+    author_url: str = ""
+    author_handle: str = ""
 
     @property
     def label(self) -> str:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import structlog
 from aiohttp import web
 
@@ -17,18 +15,18 @@ from node.clock import utcnow
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
 from node.runtime import appkeys, loops
+from node.runtime.database import POOL_SIZE as POOL_SIZE, open_node_database
 from node.runtime.metrics import Metrics, metrics_site_ctx
 from node.runtime.ratelimit import Limits, RateLimiter
 from node.runtime.worker import listener_round, worker_ctx
 from node.services.actor_documents import ActorDocuments
-from node.services.actors import ensure_system_actors, signing_key
+from node.services.actors import signing_key
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
 from node.services.outbox_pages import OutboxPages
 from node.services.remote import RemoteActors, keys_dropper
-from node.storage import db, migrate
+from node.storage import db
 from node.storage.channels import Channel, Listener
-from node.storage.server import NoDatabaseError, database_server, describe
 from node.web.middleware import request_context
 from node.web.pages import setup_templates
 from node.web.principal import audit_trail
@@ -36,32 +34,6 @@ from node.web.routes import setup_routes
 
 log = structlog.get_logger(__name__)
 MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
-# connections per process: web handlers, 4 inbox processors, the delivery worker, loops
-POOL_SIZE = 20
-
-
-@asynccontextmanager
-async def open_node_database(
-    settings: Settings, *, max_size: int = POOL_SIZE, create: bool = True
-) -> AsyncIterator[tuple[str, asyncpg.Pool[Any]]]:
-    """Start (or reach) PostgreSQL, migrate it, open a pool, make sure the system actors
-    exist; undo all on exit. Shared by the server and the CLI commands.
-
-    Raises:
-        NoDatabaseError: `create` is false and there is no node database there yet (an
-            admin command pointed at the wrong settings must not make a second node).
-    """
-    async with database_server(settings, create=create) as dsn:
-        if not create and not (await migrate.status_dsn(dsn)).applied:
-            msg = f"no node database at {describe(settings).split('database: ')[1]}"
-            raise NoDatabaseError(msg)
-        await migrate.apply_dsn(dsn)
-        pool = await db.create_pool(dsn, max_size=max_size)
-        try:
-            await ensure_system_actors(pool, settings)
-            yield dsn, pool
-        finally:
-            await pool.close()
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ codes (RFC 6238, pyotp) and recovery codes (shown once, kept as SHA-256)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import secrets
@@ -33,8 +34,15 @@ RECOVERY_CODES = 10
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 _HASHER = argon2.PasswordHasher()  # argon2id, the library's (RFC 9106) parameters
-# verified against when the name is unknown, so a miss costs what a hit costs
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a miss costs what a hit costs (made
+    on first use: every process that imports this need not pay for it)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 # each hash takes 64 MiB and a core for ~0.1 s: a flood of sign-ins waits its turn
 # instead of taking the node's memory and CPU (two at a time, per event loop)
 _HASHING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -65,7 +73,7 @@ async def hash_password(password: str) -> str:
 async def password_matches(encoded: str | None, password: str) -> bool:
     def verify() -> bool:
         try:
-            return _HASHER.verify(encoded or _DUMMY_HASH, password)
+            return _HASHER.verify(encoded or _dummy_hash(), password)
         except (
             argon2.exceptions.VerificationError,
             argon2.exceptions.InvalidHashError,

@@ -83,6 +83,16 @@ async def local_by_id(pool: Pool, local_actor_id: int) -> LocalActor | None:
     return None if row is None else _local(row)
 
 
+async def local_display_names(pool: Pool, names: list[str]) -> dict[str, str]:
+    """The display names of these local actors (their name where they have none)."""
+    rows = await pool.fetch(
+        """SELECT name, coalesce(nullif(display_name, ''), name) AS shown
+           FROM local_actors WHERE name = ANY($1::text[])""",
+        names,
+    )
+    return {r["name"]: r["shown"] for r in rows}
+
+
 async def local_by_kind(pool: Pool, kind: str) -> list[LocalActor]:
     rows = await pool.fetch(
         f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE kind = $1 ORDER BY name", kind

@@ -27,11 +27,21 @@ _ANNOUNCED = """SELECT o.id, o.kind, o.fields, o.body, o.clusters, n.announced_a
                           FROM remote_objects WHERE public AND deleted_at IS NULL) o
                     ON o.id = n.object_id
                  WHERE n.replica_actor_id = $1 AND o.kind IS NOT NULL"""
+# The node's home: its own public objects and what any of its replicas announced, each
+# once (an object relayed by two confederations, or our own relayed back, shows once).
+_HOME = f"""SELECT DISTINCT ON (h.id) h.*
+              FROM ({_LOCAL}
+                    UNION ALL
+                    {_ANNOUNCED.replace("n.replica_actor_id = $1 AND ", "")}) h
+             ORDER BY h.id, h.published"""
 ANNOUNCING_KINDS = ("confederation", "confederation_cluster")
 
 
-def _scope(actor: LocalActor) -> tuple[str, list[Any]]:
-    """The SQL of `actor`'s objects (what its page and feeds show) and its arguments."""
+def _scope(actor: LocalActor, *, home: bool = False) -> tuple[str, list[Any]]:
+    """The SQL of `actor`'s objects (what its page and feeds show) and its arguments; with
+    `home`, the node's with its confederations'."""
+    if home and actor.kind == "node":
+        return _HOME, []
     if actor.kind in ANNOUNCING_KINDS:
         return _ANNOUNCED, [actor.id]
     if actor.kind == "node":
@@ -48,10 +58,12 @@ async def objects_of(
     kind: str | None = None,
     cluster: str | None = None,
     limit: int = 50,
+    home: bool = False,
 ) -> list[asyncpg.Record]:
     """`actor`'s public objects (a cluster's: tagged with it; a replica's: announced by
-    it; the node's: all of this node's), newest first."""
-    sql, args = _scope(actor)
+    it; the node's: all of this node's, and with `home` its confederations' too), newest
+    first."""
+    sql, args = _scope(actor, home=home)
     n = len(args)
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT * FROM ({sql}) s
@@ -66,11 +78,11 @@ async def objects_of(
 
 
 async def upcoming_calls(
-    conn: Any, actor: LocalActor, now: datetime, *, limit: int = 200
+    conn: Any, actor: LocalActor, now: datetime, *, limit: int = 200, home: bool = False
 ) -> list[asyncpg.Record]:
     """`actor`'s public calls to action that have not ended, soonest first; calls with no
     time come after, newest first."""
-    sql, args = _scope(actor)
+    sql, args = _scope(actor, home=home)
     n = len(args)
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT * FROM ({sql}) s

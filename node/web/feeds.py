@@ -10,7 +10,8 @@ from node.movement import feeds
 from node.runtime import appkeys
 from node.storage import pages
 from node.web.activitypub import require_actor
-from node.web.pages import PAGE_ITEMS, views
+from node.web.naming import named
+from node.web.pages import PAGE_ITEMS
 
 
 async def atom(request: web.Request) -> web.Response:
@@ -25,7 +26,7 @@ async def atom(request: web.Request) -> web.Response:
         subtitle=actor.summary,
         page_url=me,
         feed_url=f"{me}/feed.atom",
-        items=views(rows),
+        items=await named(request.app[appkeys.DB], settings.url, rows),
         updated=actor.created_at,
     )
     return web.Response(
@@ -46,7 +47,7 @@ async def calendar(request: web.Request) -> web.Response:
     body = feeds.icalendar(
         name=actor.display_name or actor.name,
         url=actor_url(settings.url, actor),
-        items=views(rows),
+        items=await named(request.app[appkeys.DB], settings.url, rows),
         stamp=now,
     )
     return web.Response(

@@ -13,7 +13,6 @@ from aiohttp import web
 from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
 from node.movement.ecology import layout
-from node.movement.present import ObjectView, view
 from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
 from node.services import directory, electorate, group_inbox, polls
@@ -23,6 +22,7 @@ from node.storage import (
     pages,
     pledges as pledge_store,
 )
+from node.web.naming import member_names, named
 
 ACTOR_KIND_LABELS = {
     "node": "Movement node",
@@ -84,10 +84,6 @@ def _page_headers(response: web.Response) -> web.Response:
     return response
 
 
-def views(rows: list[Any]) -> list[ObjectView]:
-    return [view(r) for r in rows]
-
-
 async def home(request: web.Request) -> web.Response:
     """GET / — the node at a glance."""
     pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
@@ -118,13 +114,24 @@ async def home(request: web.Request) -> web.Response:
             "ap_url": me,
             "atom_url": f"{me}/feed.atom",
             "ics_url": f"{me}/calendar.ics",
-            "calls": views(
-                await pages.upcoming_calls(pool, node, now, limit=PAGE_ITEMS)
+            # across the node's confederations too: what its replicas brought home
+            "calls": await named(
+                pool,
+                settings.url,
+                await pages.upcoming_calls(
+                    pool, node, now, limit=PAGE_ITEMS, home=True
+                ),
             ),
-            "visions": views(
-                await pages.objects_of(pool, node, kind="vision", limit=10)
+            "visions": await named(
+                pool,
+                settings.url,
+                await pages.objects_of(pool, node, kind="vision", limit=10, home=True),
             ),
-            "offers": views(await pages.objects_of(pool, node, kind="offer", limit=10)),
+            "offers": await named(
+                pool,
+                settings.url,
+                await pages.objects_of(pool, node, kind="offer", limit=10, home=True),
+            ),
             "groups": listing("group"),
             "clusters": listing("cluster"),
             "confederations": await describe_all(pool, settings.url),
@@ -136,11 +143,21 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
     """The HTML face of /actors/{name}."""
     pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     me = actor_url(settings.url, actor)
-    confederation = None
+    confederation, members = None, []
     if actor.kind == "confederation":
         conf = await cstore.by_replica(pool, actor.id)
         if conf is not None:
             confederation = await describe(pool, settings.url, conf)
+            members = await member_names(pool, settings.url, confederation["members"])
+    now = request.app[appkeys.CLOCK]()
+    calls = await named(
+        pool,
+        settings.url,
+        await pages.upcoming_calls(pool, actor, now, limit=PAGE_ITEMS),
+    )
+    latest = await named(
+        pool, settings.url, await pages.objects_of(pool, actor, limit=PAGE_ITEMS)
+    )
     return render(
         request,
         "actor.html",
@@ -153,12 +170,10 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
             "atom_url": f"{me}/feed.atom",
             "ics_url": f"{me}/calendar.ics",
             "confederation": confederation,
-            "calls": views(
-                await pages.upcoming_calls(
-                    pool, actor, request.app[appkeys.CLOCK](), limit=PAGE_ITEMS
-                )
-            ),
-            "objects": views(await pages.objects_of(pool, actor, limit=PAGE_ITEMS)),
+            "members": members,
+            "calls": calls,
+            # what is not already listed as upcoming
+            "objects": [o for o in latest if o.id not in {c.id for c in calls}],
         },
     )
 
@@ -169,7 +184,7 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
     row = await pages.public_object(pool, object_id)
     if row is None:
         raise web.HTTPNotFound(reason="no such object")
-    shown = view(row)
+    (shown,) = await named(pool, settings.url, [row])
     page_raw = request.query.get("replies", "1")
     page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) <= 1000 else 1
     return render(
@@ -191,7 +206,6 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             else [],
             "description": shown.summary or shown.title,
             "ap_url": object_id,
-            "author_url": f"{settings.url}/actors/{shown.author}",
         },
     )
 

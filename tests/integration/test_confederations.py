@@ -593,6 +593,18 @@ async def test_an_offer_of_legal_support_on_b_ranks_first_for_a_call_on_c_that_n
         status, _html = await page(f"{c.url}/offers?capability=bribery")
         assert status == 400
 
+        # C's home has the confederation's offers too, by name and handle, not URL
+        _s, home = await page(f"{c.url}/")
+        offers = home[home.index('id="offers"') : home.index('id="confs"')]
+        assert legal["id"] in offers
+        assert training["id"] in offers
+        assert f"@lawyers@{b.host}" in offers
+        assert f">{b.actor('lawyers')}<" not in offers
+        # the replica's page names its member nodes
+        _s, replica = await page(f"{c.url}/actors/cascadia")
+        assert f"@node@{b.host}" in replica
+        assert f"<li>{b.actor('node')}</li>" not in replica
+
     # the call's admin page shows them too, with a form to write to each
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as admin:

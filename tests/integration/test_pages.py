@@ -121,6 +121,23 @@ async def test_actor_urls_serve_a_page_to_browsers_and_json_to_activitypub(
     assert "Pack the hearing" not in cluster  # housing only
 
 
+async def test_authors_are_named_and_upcoming_calls_are_not_listed_twice(
+    site: Any,
+) -> None:
+    html = await page(site, "/actors/tenants")
+    assert "by tenants" not in html
+    assert 'Tenants Union</a> <span class="muted">@tenants@' in html
+    # an upcoming call is under "Upcoming" only, not again under "Latest"
+    assert html.count("Pack the hearing") == 1
+    home = await page(site, "/")
+    assert "by tenants " not in home
+    assert ">Tenants Union</a>" in home
+    path = site.made["soon"].split("://", 1)[1].split("/", 1)[1]
+    assert 'Tenants Union</a> <span class="muted">@tenants@' in await page(
+        site, f"/{path}"
+    )
+
+
 async def test_object_page_renders_public_objects_and_hides_followers_only(
     site: Any,
 ) -> None:
