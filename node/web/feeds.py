@@ -56,3 +56,37 @@ async def calendar(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"Cache-Control": "public, max-age=300"},
     )
+
+
+async def event(request: web.Request) -> web.Response:
+    """GET /actors/{name}/objects/{id}/event.ics — one call to action, to add to a
+    calendar (404 unless it is a public call with a time)."""
+    settings = request.app[appkeys.SETTINGS]
+    object_id = (
+        f"{settings.url}/actors/{request.match_info['name']}"
+        f"/objects/{request.match_info['object_id']}"
+    )
+    pool = request.app[appkeys.DB]
+    row = await pages.public_object(pool, object_id)
+    shown = (
+        []
+        if row is None or row["kind"] != "call"
+        else await named(pool, settings.url, [row])
+    )
+    if not shown or shown[0].start is None:
+        raise web.HTTPNotFound(reason="no public call to action with a time here")
+    body = feeds.icalendar(
+        name=shown[0].title,
+        url=object_id,
+        items=shown,
+        stamp=request.app[appkeys.CLOCK](),
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "Content-Disposition": 'attachment; filename="call.ics"',
+        },
+    )

@@ -12,7 +12,9 @@ from aiohttp import web
 
 from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
+from node.movement import acting
 from node.movement.ecology import layout
+from node.movement.present import ObjectView
 from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
 from node.services import directory, electorate, group_inbox, polls
@@ -192,6 +194,7 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
         "object.html",
         {
             "o": shown,
+            "act": _act(shown) if shown.kind == "call" else None,
             "replies": await group_inbox.public_replies(pool, object_id, page),
             "pledges": await pledge_store.counts(pool, object_id)
             if shown.kind == "call"
@@ -208,6 +211,17 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             "ap_url": object_id,
         },
     )
+
+
+def _act(shown: ObjectView) -> dict[str, Any]:
+    """What the call's page tells a person to do, and where to add it or find it."""
+    return {
+        "instructions": acting.instructions(shown.fields),
+        "map": acting.map_link(shown.fields.get("location")),
+        "ics": f"{shown.id}/event.ics" if shown.start is not None else None,
+        "critical": shown.fields.get("urgency") == "critical",
+        "details": [d for d in shown.details if d[0] != "Asks"],
+    }
 
 
 async def _votes(request: web.Request, object_id: str) -> dict[str, Any] | None:

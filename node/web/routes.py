@@ -56,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/followers", collections.followers)
     app.router.add_get("/actors/{name}/following", collections.following)
     app.router.add_get("/actors/{name}/objects/{object_id}", objects.get_object)
+    app.router.add_get("/actors/{name}/objects/{object_id}/event.ics", feeds.event)
     app.router.add_get("/actors/{name}/charter", confederations.charter)
     app.router.add_get("/actors/{name}/members", confederations.members)
     app.router.add_get("/actors/{name}/decisions", confederations.decisions)

@@ -239,3 +239,35 @@ async def test_calendar_times_are_in_the_calls_iana_zone_with_its_definition(
     assert other.astimezone(UTC) == start.astimezone(UTC)
     assert other.tzinfo is not None  # zoned, not floating
     assert other.tzinfo.tzname(other) in ("PST", "PDT")  # from the VTIMEZONE we sent
+
+
+async def test_a_call_page_says_when_where_and_how_to_help(site: Any) -> None:
+    """Add to calendar (one event, in its own zone), an open map link from the stored
+    coordinates, the asks as instructions, the organiser to follow; the Asks line is
+    not printed again among the details."""
+    path = "/" + site.made["soon"].split("://", 1)[1].split("/", 1)[1]
+    html = await page(site, path)
+    when_where = html[html.index('class="when-where"') : html.index("</section>")]
+    assert "Add to your calendar" in when_where
+    assert (
+        'href="https://www.openstreetmap.org/?mlat=47.603600&amp;mlon=-122.329400'
+        in when_where
+    )
+    how = html[html.index('id="how"') :]
+    assert "Come, and bring people with you." in how
+    assert "Bring what the call needs: legal support" in how
+    assert "<code>@tenants@" in how
+    assert "<dt>Asks</dt>" not in html
+
+    resp = await site.get(f"{path}/event.ics")
+    assert resp.status == 200
+    assert resp.content_type == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(await resp.read())
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["summary"]) for e in events] == ["Pack the hearing"]
+    assert str(events[0]["url"]) == site.made["soon"]
+    # a followers-only call, a vision, an unknown id: no calendar entry for anyone
+    for name in ("secret", "vision"):
+        other = "/" + site.made[name].split("://", 1)[1].split("/", 1)[1]
+        assert (await site.get(f"{other}/event.ics")).status == 404
+    assert (await site.get("/actors/tenants/objects/nope/event.ics")).status == 404
