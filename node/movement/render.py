@@ -8,7 +8,7 @@ same gate as our own.
 from __future__ import annotations
 
 import functools
-from html import escape
+from html import escape, unescape as html_unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -73,3 +73,18 @@ def markdown_html(text: str) -> str:
 
 def paragraph(text: str) -> str:
     return f"<p>{escape(text)}</p>"
+
+
+def first_lines(markdown: str, room: int) -> str:
+    """The Markdown's opening as plain text, whole lines only, within `room` characters
+    ("" when not even the first line fits)."""
+    html = _markdown().render(markdown).replace("</p>", "\n").replace("<br />", "\n")
+    text = html_unescape(nh3.clean(html, tags=set()))
+    kept: list[str] = []
+    for line in (part.strip() for part in text.splitlines()):
+        if not line:
+            continue
+        if len(" ".join([*kept, line])) > room:
+            break
+        kept.append(line)
+    return " ".join(kept)

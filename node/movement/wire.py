@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from federation.vocab.activities import PUBLIC, iso
 from federation.vocab.read import as_list
-from node.movement.render import markdown_html, paragraph
+from node.movement.render import first_lines, markdown_html, paragraph
 from node.movement.schemas import context_terms
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -115,6 +115,10 @@ def _ask(data: dict[str, Any]) -> str:
     text = "Asks: " + ", ".join(asks)
     needed = [CAPABILITY_LABELS[c] for c in data.get("capabilitiesNeeded", [])]
     return text + (f"; needed: {', '.join(needed)}" if needed else "")
+
+
+# the characters of an Event's summary the body's opening may fill up to
+SUMMARY_ROOM = 500
 
 
 def call_summary(data: dict[str, Any]) -> str:
@@ -254,8 +258,13 @@ def _call_fields(data: dict[str, Any], type_: str) -> dict[str, Any]:
     for coord in ("latitude", "longitude"):
         if coord in location:
             place[coord] = location[coord]
+    # Mastodon shows an Event as its name, this summary and a link: when there is room,
+    # the body's first lines (where to meet, what to bring) come along
+    essentials = call_summary(data)
+    opening = first_lines(data["body"], SUMMARY_ROOM - len(essentials))
     fields |= {
-        "summary": paragraph(call_summary(data)),  # HTML: the author's text escaped
+        "summary": paragraph(essentials)
+        + (paragraph(opening) if opening else ""),  # HTML: the author's text escaped
         "startTime": data["startTime"],
         "timezone": data["timezone"],
         "location": place,

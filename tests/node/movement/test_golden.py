@@ -165,3 +165,30 @@ def test_a_note_or_question_carries_its_title_but_never_a_name() -> None:
             assert data["title"] in sanitize_html(obj["content"]), case
         else:
             assert obj["name"] == data["title"], case
+
+
+def test_an_events_summary_brings_the_bodys_opening_while_there_is_room() -> None:
+    """Where to meet and what to bring reach a Mastodon timeline (it never shows an
+    Event's content), in whole lines, and the summary stays within its room."""
+    from node.movement.render import first_lines
+    from node.movement.wire import SUMMARY_ROOM, call_summary
+
+    shown = mastodon_display(published_create("call")["object"])
+    assert "We meet at the steps at 17:30. Bring signs." in shown
+    long = CALL | {"body": "Meet at the steps.\n\n" + "x" * 600 + "\n\nBring signs."}
+    object_id = f"{GROUP}/objects/long"
+    at = Addressing(
+        object_id=object_id,
+        actor=GROUP,
+        followers=f"{GROUP}/followers",
+        clusters={n: CLUSTERS[n] for n in long["clusters"]},
+        published=PUBLISHED,
+    )
+    obj = build_object("call", long, at)
+    plain = sanitize_html(obj["summary"]).replace("</p><p>", " ")
+    assert "Meet at the steps." in plain
+    assert "x" * 50 not in plain  # the long line does not fit: not cut, left out
+    assert "Bring signs" not in plain  # nothing after what did not fit
+    assert len(call_summary(long)) + len("Meet at the steps.") <= SUMMARY_ROOM
+    assert first_lines("**one**\n\ntwo", 3) == "one"
+    assert first_lines("a very long first line", 5) == ""
