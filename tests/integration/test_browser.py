@@ -113,6 +113,23 @@ async def test_a_group_admin_publishes_a_call_to_action_in_the_browser(
     await page.screenshot(path=str(artifacts(tmp_path) / "map.png"), full_page=True)
     assert await page.locator("svg .group").count() == 1
 
+    # the call's own page, at a desktop's width and a phone's: when and where with
+    # add-to-calendar and the map link, how to help; nothing wider than a phone
+    await page.goto(node.actor("tenants"))
+    await page.get_by_role(
+        "link", name="Tenants' assembly on the rent cap"
+    ).first.click()
+    where = page.get_by_label("When and where")
+    assert "Add to your calendar" in await where.inner_text()
+    assert "How to help" in await page.locator("main").inner_text()
+    for width, height in ((1280, 900), (390, 844)):
+        await page.set_viewport_size({"width": width, "height": height})
+        await page.screenshot(
+            path=str(artifacts(tmp_path) / f"call-page-{width}.png"), full_page=True
+        )
+        scroll = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"the call page is {scroll}px wide at {width}px"
+
 
 async def test_an_organiser_makes_an_account_and_signs_in_with_a_passkey(
     browser: Any, nodes: Nodes, tmp_path: Path
