@@ -14,9 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from node.domain.access import Acting, Role
+from node.services import access
 from node.services.credentials import (  # re-exported: the web and tests use them here
     MAX_PASSWORD,
     AccessError as AccessError,
+    NewPasskey,
+    add_passkey,
     check_first_code as check_first_code,
     check_password as check_password,
     hash_password as hash_password,
@@ -31,13 +34,11 @@ from node.services.credentials import (  # re-exported: the web and tests use th
 from node.storage import (
     accounts as store,
     actors,
-    passkeys as passkey_store,
     sessions,
     tokens,
 )
 from node.storage.db import Pool
 
-SESSION_DAYS = 14
 INVITATION_DAYS = 7
 MAX_FAILURES = 10  # failed sign-ins in a row before the account waits
 LOCK = timedelta(minutes=15)
@@ -141,25 +142,24 @@ async def accept(
     *,
     name: str,
     now: datetime,
-    user_handle: bytes | None = None,
     password_hash: str | None = None,
     totp_secret: str | None = None,
     spent_step: int | None = None,
-    passkey: Any = None,
+    passkey: NewPasskey | None = None,
 ) -> tuple[int, Invitation]:
     """Make the invitation's account (with its first sign-in method — a password with
-    TOTP, or a passkey (`services.passkeys.NewPasskey`) — and its role) in one
+    TOTP, or a passkey — and its role) in one
     transaction; the invitation is then used. A group's claim ends its shared tokens."""
     found = await invitation(pool, secret, now)
-    if passkey is not None:
-        user_handle = passkey.user_handle
     name = check_name(found.name or name)
     async with pool.acquire() as conn, conn.transaction():
         account_id = await store.create(
             conn,
             name=name,
             operator=found.operator,
-            user_handle=user_handle or secrets.token_bytes(32),
+            user_handle=secrets.token_bytes(32)
+            if passkey is None
+            else passkey.user_handle,
         )
         if account_id is None:
             raise AccessError(
@@ -176,18 +176,9 @@ async def accept(
             await store.set_totp(conn, account_id, totp_secret)
             if spent_step is not None:  # the code that proved the app is spent
                 await store.accept_totp_step(conn, account_id, spent_step)
-        if passkey is not None and not await passkey_store.add(
-            conn,
-            account_id=account_id,
-            credential_id=passkey.credential_id,
-            public_key=passkey.public_key,
-            sign_count=passkey.sign_count,
-            label="first passkey",
-        ):
-            raise AccessError(
-                message="that passkey is registered already",
-                code="passkey_known",
-                status=409,
+        if passkey is not None:
+            await add_passkey(
+                conn, passkey, account_id=account_id, label="first passkey"
             )
         if found.local_actor_id is not None and found.role is not None:
             await store.grant(conn, account_id, found.local_actor_id, found.role)
@@ -261,7 +252,7 @@ async def open_session(pool: Pool, account_id: int, now: datetime) -> str:
         pool,
         local_actor_id=groups[0]["id"] if groups else None,
         account_id=account_id,
-        expires_at=now + timedelta(days=SESSION_DAYS),
+        expires_at=now + timedelta(days=access.SESSION_DAYS),
     )
     return secret
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import re
 import secrets
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import argon2
 import pyotp
 
 from federation.errors import FederationError
-from node.storage import accounts as store
+from node.storage import accounts as store, passkeys as passkey_store
 from node.storage.db import Pool
+from node.storage.tokens import token_hash
 
 
 class AccessError(FederationError):
@@ -26,8 +28,8 @@ class AccessError(FederationError):
     status = 403
 
 
-def secret_hash(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
+# a secret (recovery code, invitation link) is kept as the same SHA-256 as a token
+secret_hash = token_hash
 
 
 RECOVERY_CODES = 10
@@ -147,3 +149,36 @@ async def replace_recovery_codes(pool: Pool, account_id: int) -> list[str]:
             conn, account_id, [secret_hash(normal_code(c)) for c in codes]
         )
     return codes
+
+
+@dataclass(frozen=True, slots=True)
+class NewPasskey:
+    """A passkey whose registration was verified, to keep for an account."""
+
+    user_handle: bytes
+    credential_id: bytes
+    public_key: bytes
+    sign_count: int
+
+
+async def add_passkey(
+    conn: Any, new: NewPasskey, *, account_id: int, label: str
+) -> None:
+    """Keep a passkey for the account.
+
+    Raises:
+        AccessError: 409 `passkey_known`, when that credential is registered already.
+    """
+    if not await passkey_store.add(
+        conn,
+        account_id=account_id,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        sign_count=new.sign_count,
+        label=label,
+    ):
+        raise AccessError(
+            message="that passkey is registered already",
+            code="passkey_known",
+            status=409,
+        )

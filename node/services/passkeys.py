@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,21 +20,12 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from node.services.accounts import AccessError
+from node.services.credentials import AccessError, NewPasskey, add_passkey
 from node.storage import accounts as account_store, passkeys as store
 from node.storage.db import Pool
 
 CHALLENGE_TTL = timedelta(minutes=5)
 MAX_LABEL = 80
-
-
-@dataclass(frozen=True, slots=True)
-class NewPasskey:
-    user_handle: bytes
-    account_id: int | None  # the signed-in account that asked; None: an invitation's
-    credential_id: bytes
-    public_key: bytes
-    sign_count: int
 
 
 def rp_id(base_url: str) -> str:
@@ -79,16 +69,45 @@ async def registration_options(
             PublicKeyCredentialDescriptor(id=bytes(k["credential_id"])) for k in known
         ],
     )
+    return await _issued(
+        pool,
+        options,
+        challenge,
+        purpose="register",
+        account_id=None if account is None else account["id"],
+        user_handle=user_handle,
+        now=now,
+    )
+
+
+async def _issued(
+    pool: Pool,
+    options: Any,
+    challenge: bytes,
+    *,
+    purpose: str,
+    now: datetime,
+    account_id: int | None = None,
+    user_handle: bytes | None = None,
+) -> dict[str, Any]:
+    """Keep the ceremony's challenge (as SHA-256, for five minutes); the options as the
+    browser's JSON."""
     await store.new_challenge(
         pool,
         _digest(challenge),
-        purpose="register",
-        account_id=None if account is None else account["id"],
+        purpose=purpose,
+        account_id=account_id,
         user_handle=user_handle,
         expires_at=now + CHALLENGE_TTL,
     )
     shown: dict[str, Any] = json.loads(webauthn.options_to_json(options))
     return shown
+
+
+def _not_a_credential() -> AccessError:
+    return AccessError(
+        message="not a WebAuthn credential", code="invalid_credential", status=400
+    )
 
 
 def _client_challenge(credential: Any) -> bytes:
@@ -98,9 +117,7 @@ def _client_challenge(credential: Any) -> bytes:
         client_data = json.loads(base64url_to_bytes(response["clientDataJSON"]))
         return base64url_to_bytes(client_data["challenge"])
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise AccessError(
-            message="not a WebAuthn credential", code="invalid_credential", status=400
-        ) from None
+        raise _not_a_credential() from None
 
 
 async def _take(pool: Pool, credential: Any, purpose: str, now: datetime) -> Any:
@@ -155,7 +172,6 @@ async def verify_registration(
         ) from None
     return NewPasskey(
         user_handle=bytes(row["user_handle"]),
-        account_id=account_id,
         credential_id=verified.credential_id,
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
@@ -163,19 +179,10 @@ async def verify_registration(
 
 
 async def add(pool: Any, new: NewPasskey, *, account_id: int, label: str) -> None:
-    if not await store.add(
-        pool,
-        account_id=account_id,
-        credential_id=new.credential_id,
-        public_key=new.public_key,
-        sign_count=new.sign_count,
-        label=(label.strip() or "passkey")[:MAX_LABEL],
-    ):
-        raise AccessError(
-            message="that passkey is registered already",
-            code="passkey_known",
-            status=409,
-        )
+    """Another passkey of a signed-in account (its label trimmed)."""
+    await add_passkey(
+        pool, new, account_id=account_id, label=(label.strip() or "passkey")[:MAX_LABEL]
+    )
 
 
 async def authentication_options(
@@ -188,15 +195,7 @@ async def authentication_options(
         challenge=challenge,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    await store.new_challenge(
-        pool,
-        _digest(challenge),
-        purpose="authenticate",
-        account_id=None,
-        expires_at=now + CHALLENGE_TTL,
-    )
-    shown: dict[str, Any] = json.loads(webauthn.options_to_json(options))
-    return shown
+    return await _issued(pool, options, challenge, purpose="authenticate", now=now)
 
 
 def _failed() -> AccessError:
@@ -221,9 +220,7 @@ async def authenticate(
         handle = credential["response"].get("userHandle")
         user_handle = None if not handle else base64url_to_bytes(str(handle))
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise AccessError(
-            message="not a WebAuthn credential", code="invalid_credential", status=400
-        ) from None
+        raise _not_a_credential() from None
     key = await store.by_credential(pool, raw_id)
     if key is None or (user_handle is not None and user_handle != key["user_handle"]):
         raise _failed()

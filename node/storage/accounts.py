@@ -40,12 +40,6 @@ async def by_id(conn: Pool, account_id: int) -> asyncpg.Record | None:
     )
 
 
-async def by_handle(conn: Pool, user_handle: bytes) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"SELECT {_ACCOUNT} FROM accounts WHERE user_handle = $1", user_handle
-    )
-
-
 async def listing(conn: Pool) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT c.id, c.name, c.operator, c.created_at, c.disabled_at,

@@ -88,8 +88,8 @@ async def take_challenge(
     conn: Pool, challenge_hash: bytes, *, purpose: str, now: datetime
 ) -> tuple[bool, asyncpg.Record | None] | None:
     """Use a challenge once: (True, its row: account_id, user_handle) when it was live;
-    (False, None) when it was used before or expired; None when it was never issued.
-    Old ones are forgotten."""
+    (False, None) when it was used before or expired; None when it was never issued
+    (or so long ago that `new_challenge` forgot it)."""
     row = await conn.fetchrow(
         """UPDATE webauthn_challenges SET used_at = $3
            WHERE challenge_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
@@ -99,10 +99,6 @@ async def take_challenge(
         now,
     )
     if row is not None:
-        await conn.execute(
-            "DELETE FROM webauthn_challenges WHERE expires_at < $1::timestamptz - interval '1 day'",
-            now,
-        )
         return True, row
     known = await conn.fetchval(
         "SELECT 1 FROM webauthn_challenges WHERE challenge_hash = $1 AND purpose = $2",

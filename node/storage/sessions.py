@@ -98,8 +98,7 @@ async def of_account(
     secret's hash, never the secret), when it began and was last seen."""
     return await pool.fetch(
         """SELECT encode(substr(secret_hash, 1, 8), 'hex') AS id, created_at,
-                  coalesce(last_seen_at, created_at) AS last_seen_at, expires_at,
-                  secret_hash
+                  coalesce(last_seen_at, created_at) AS last_seen_at, expires_at
            FROM web_sessions WHERE account_id = $1 AND expires_at > $2
            ORDER BY created_at DESC""",
         account_id,

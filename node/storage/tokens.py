@@ -114,16 +114,6 @@ async def revoke(pool: asyncpg.Pool[Any] | Connection, token_id: int) -> bool:
     return done.endswith(" 1")
 
 
-async def revoke_of_account(
-    pool: asyncpg.Pool[Any] | Connection, account_id: int
-) -> int:
-    done = await pool.execute(
-        "UPDATE api_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
-        account_id,
-    )
-    return int(done.split()[-1])
-
-
 async def revoke_shared(
     pool: asyncpg.Pool[Any] | Connection, local_actor_id: int
 ) -> int:
