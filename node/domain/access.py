@@ -71,6 +71,10 @@ class Acting:
     def may(self, need: Need) -> bool:
         return self.role is not None and allows(self.role, need)
 
+    def group_for(self, need: Need) -> LocalActor | None:
+        """The group this acts for, when its role there is at least `need`."""
+        return self.actor if self.actor is not None and self.may(need) else None
+
     @property
     def shared(self) -> bool:
         """A group's shared token (or a session it opened): no person behind it."""

@@ -52,6 +52,20 @@ def check_name(name: str) -> str:
     return name
 
 
+def _taken(name: str) -> AccessError:
+    return AccessError(
+        message=f"the name {name!r} is taken", code="name_taken", status=409
+    )
+
+
+async def free_name(pool: Any, name: str) -> str:
+    """A valid account name nobody holds (422 `invalid_name`, 409 `name_taken`)."""
+    check_name(name)
+    if await store.by_name(pool, name) is not None:
+        raise _taken(name)
+    return name
+
+
 # -- invitations
 
 
@@ -81,11 +95,7 @@ async def invite(
 ) -> str:
     """A one-time invitation link (only its hash is kept), good for `days`."""
     if name is not None:
-        check_name(name)
-        if await store.by_name(pool, name) is not None:
-            raise AccessError(
-                message=f"the name {name!r} is taken", code="name_taken", status=409
-            )
+        await free_name(pool, name)
     secret = secrets.token_urlsafe(32)
     await store.invite(
         pool,
@@ -162,9 +172,7 @@ async def accept(
             else passkey.user_handle,
         )
         if account_id is None:
-            raise AccessError(
-                message=f"the name {name!r} is taken", code="name_taken", status=409
-            )
+            raise _taken(name)
         if not await store.use_invitation(conn, found.id, account_id, now):
             raise AccessError(
                 message="this invitation was used already",

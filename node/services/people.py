@@ -25,13 +25,14 @@ def need(acting: Acting, what: Need) -> LocalActor:
     Raises:
         AccessError: 403 `role_required`.
     """
-    if acting.actor is None or not acting.may(what):
+    group = acting.group_for(what)
+    if group is None:
         raise AccessError(
             message=f"this needs the {what.value} role in the group",
             code="role_required",
             status=403,
         )
-    return acting.actor
+    return group
 
 
 def _role(value: str) -> Role:

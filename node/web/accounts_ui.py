@@ -4,7 +4,6 @@ codes and API tokens, and claiming a group that signed in with its shared token.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +14,15 @@ from node.services import accounts, people
 from node.storage import accounts as account_store, passkeys, sessions, tokens
 from node.web import principal
 from node.web.pages import render
-from node.web.signin import COOKIE, SCRIPT_CSP, check_origin, session, set_cookie
+from node.web.signin import (
+    COOKIE,
+    SCRIPT_CSP,
+    check_form_csrf,
+    check_origin,
+    session,
+    set_cookie,
+    start_session,
+)
 
 
 def _page(
@@ -94,10 +101,7 @@ async def invite_accept(request: web.Request) -> web.Response:
             request, found, error=str(exc), name=name, status=exc.status
         )
     codes = await accounts.replace_recovery_codes(pool, account_id)
-    secret = await accounts.open_session(pool, account_id, now)
-    found_session = await sessions.lookup(pool, secret, now)
-    if found_session is not None:
-        request[principal.ACTING] = found_session[0]
+    secret = await start_session(request, account_id)
     principal.note(request, "account_made", None, {"with": "password and TOTP"})
     response = _page(
         request, "admin/codes.html", {"codes": codes, "next": "/admin"}, 201
@@ -121,8 +125,7 @@ async def _posted(request: web.Request) -> tuple[Acting, Any, Any]:
     check_origin(request)
     who, csrf, account = await _account(request)
     form = await request.post()
-    if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
-        raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
+    check_form_csrf(form, csrf)
     return who, account, form
 
 
@@ -243,8 +246,7 @@ async def claim(request: web.Request) -> web.Response:
         raise web.HTTPSeeOther(location="/admin/login")
     who, csrf = found
     form = await request.post()
-    if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
-        raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
+    check_form_csrf(form, csrf)
     if who.actor is None or not who.shared:
         raise web.HTTPSeeOther(location="/admin/account")
     link = await accounts.invite(

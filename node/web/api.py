@@ -151,9 +151,7 @@ async def delete(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(reason="no such object of this group") from None
     if held is not None:
         principal.note(request, "delete_requested", object_id, {"pending": held})
-        return web.json_response(
-            {"pending": held, "status": "awaiting_second_admin"}, status=202
-        )
+        return principal.awaiting(held)
     principal.note(request, "delete", object_id)
     return web.Response(status=204)
 

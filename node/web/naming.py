@@ -4,36 +4,46 @@ name and page, a remote author's name and handle from the actor document we hold
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from node.domain.actors import local_name
 from node.movement.present import ObjectView, view
 from node.services.group_inbox import person
 from node.storage import actors as store, pages
 
+Named = tuple[str, str, str]  # name, url, handle
 
-async def named(pool: Any, base_url: str, rows: list[Any]) -> list[ObjectView]:
-    """The rows' views with their authors named (one query for the local ones, one for
-    the remote ones)."""
-    shown = [view(r) for r in rows]
-    remote = sorted(
-        {v.author for v in shown if v.author.startswith(("https:", "http:"))}
-    )
-    local = sorted({v.author for v in shown} - set(remote))
-    locals_ = await store.local_display_names(pool, local) if local else {}
+
+async def _namer(pool: Any, base_url: str, who: set[str]) -> Callable[[str], Named]:
+    """How to name each of `who` (local actor names and remote actor URLs): one query
+    for the local ones, one for the remote ones."""
+    remote = sorted(w for w in who if w.startswith(("https:", "http:")))
+    local = sorted(who - set(remote))
+    shown = await store.local_display_names(pool, local) if local else {}
     documents = await pages.remote_actor_documents(pool, remote) if remote else {}
     host = urlsplit(base_url).netloc
+
+    def name(key: str) -> Named:
+        if key in shown:
+            return shown[key], f"{base_url}/actors/{key}", f"@{key}@{host}"
+        found = person(key, documents.get(key))
+        return found.name, found.url, found.handle
+
+    return name
+
+
+async def named(pool: Any, base_url: str, rows: list[Any]) -> list[ObjectView]:
+    """The rows' views with their authors named."""
+    shown = [view(r) for r in rows]
+    name = await _namer(pool, base_url, {v.author for v in shown})
     out = []
     for v in shown:
-        if v.author in locals_:
-            name, url = locals_[v.author], f"{base_url}/actors/{v.author}"
-            handle = f"@{v.author}@{host}"
-        else:
-            who = person(v.author, documents.get(v.author))
-            name, url, handle = who.name, who.url, who.handle
+        author_name, url, handle = name(v.author)
         out.append(
             dataclasses.replace(
-                v, author_name=name, author_url=url, author_handle=handle
+                v, author_name=author_name, author_url=url, author_handle=handle
             )
         )
     return out
@@ -43,20 +53,10 @@ async def member_names(
     pool: Any, base_url: str, members: list[str]
 ) -> list[dict[str, str]]:
     """A confederation's member nodes (actor URLs) as name, handle and link."""
-    documents = await pages.remote_actor_documents(pool, members)
+    keys = {uri: local_name(base_url, uri) or uri for uri in members}
+    name = await _namer(pool, base_url, set(keys.values()))
     shown = []
     for uri in members:
-        if uri.startswith(base_url + "/"):
-            name = uri.rsplit("/", 1)[-1]
-            names = await store.local_display_names(pool, [name])
-            shown.append(
-                {
-                    "name": names.get(name, name),
-                    "handle": f"@{name}@{urlsplit(base_url).netloc}",
-                    "url": uri,
-                }
-            )
-            continue
-        who = person(uri, documents.get(uri))
-        shown.append({"name": who.name, "handle": who.handle, "url": who.url})
+        member, url, handle = name(keys[uri])
+        shown.append({"name": member, "handle": handle, "url": url})
     return shown

@@ -33,9 +33,7 @@ async def _record(request: web.Request, kind: str, target: str | None) -> web.Re
     detail = {"kind": kind, "proposal": target, "pending": held}
     if held is not None:
         principal.note(request, f"{operator.action_of(kind)}_requested", name, detail)
-        return web.json_response(
-            {"pending": held, "status": "awaiting_second_admin"}, status=202
-        )
+        return principal.awaiting(held)
     principal.note(request, operator.action_of(kind), name, detail)
     return web.json_response(shown)
 

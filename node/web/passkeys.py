@@ -15,7 +15,7 @@ from node.services import accounts, passkeys
 from node.storage import accounts as account_store
 from node.web import principal, throttle
 from node.web.api import json_body
-from node.web.signin import check_origin, session, session_for, set_cookie
+from node.web.signin import check_origin, session, set_cookie, start_session
 
 SCRIPT = (Path(__file__).parent / "static" / "passkey.js").read_bytes()
 
@@ -75,8 +75,7 @@ async def sign_in(request: web.Request) -> web.Response:
         if exc.status == 401:
             throttle.failed_auth(request)
         raise
-    secret = await accounts.open_session(pool, account["id"], now)
-    await session_for(request, secret)
+    secret = await start_session(request, account["id"])
     principal.note(request, "sign_in", None, {"with": "passkey"})
     response = web.json_response({"next": "/admin"})
     set_cookie(request, response, secret)
@@ -89,13 +88,9 @@ async def invite_options(request: web.Request) -> web.Response:
     data = await json_body(request)
     pool, now = request.app[appkeys.DB], request.app[appkeys.CLOCK]()
     found = await accounts.invitation(pool, request.match_info["secret"], now)
-    name = accounts.check_name(
-        found.name or str(data.get("name", "") if isinstance(data, dict) else "")
+    name = await accounts.free_name(
+        pool, found.name or str(data.get("name", "") if isinstance(data, dict) else "")
     )
-    if await account_store.by_name(pool, name) is not None:
-        raise accounts.AccessError(
-            message=f"the name {name!r} is taken", code="name_taken", status=409
-        )
     settings = request.app[appkeys.SETTINGS]
     return web.json_response(
         await passkeys.registration_options(
@@ -128,8 +123,7 @@ async def invite_accept(request: web.Request) -> web.Response:
         pool, secret_link, name=str(data.get("name", "")), now=now, passkey=new
     )
     codes = await accounts.replace_recovery_codes(pool, account_id)
-    secret = await accounts.open_session(pool, account_id, now)
-    await session_for(request, secret)
+    secret = await start_session(request, account_id)
     principal.note(request, "account_made", None, {"with": "passkey"})
     response = web.json_response(
         {"next": "/admin", "recovery_codes": codes}, status=201

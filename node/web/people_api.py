@@ -75,9 +75,7 @@ async def _change(request: web.Request, role: str | None) -> web.Response:
         principal.note(
             request, "role_change_requested", name, {"role": role, "pending": held}
         )
-        return web.json_response(
-            {"pending": held, "status": "awaiting_second_admin"}, status=202
-        )
+        return principal.awaiting(held)
     principal.note(request, "role_changed", name, {"role": role})
     return web.json_response({"name": name, "role": role})
 
@@ -163,9 +161,7 @@ async def put_rules(request: web.Request) -> web.Response:
         request, "two_person_rule", None, {"actions": sorted(actions), "pending": held}
     )
     if held is not None:
-        return web.json_response(
-            {"pending": held, "status": "awaiting_second_admin"}, status=202
-        )
+        return principal.awaiting(held)
     return web.json_response({"actions": sorted(set(actions))})
 
 

@@ -66,9 +66,17 @@ async def bearer(request: web.Request) -> Acting | None:
 
 def require(found: Acting, need: Need) -> LocalActor:
     """The group `found` acts for, when its role there is at least `need` (403 else)."""
-    if found.actor is None or not found.may(need):
+    group = found.group_for(need)
+    if group is None:
         raise web.HTTPForbidden(reason=f"this needs the {need.value} role in the group")
-    return found.actor
+    return group
+
+
+def awaiting(pending: int) -> web.Response:
+    """202: the action waits for a second admin (the two-person rule); its pending id."""
+    return web.json_response(
+        {"pending": pending, "status": "awaiting_second_admin"}, status=202
+    )
 
 
 @web.middleware

@@ -75,8 +75,7 @@ async def posted_form(
     check_origin(request)
     actor, csrf = await signed_in(request, need)
     form = await request.post()
-    if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
-        raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
+    check_form_csrf(form, csrf)
     return actor, csrf, form
 
 
@@ -141,19 +140,26 @@ async def login(request: web.Request) -> web.Response:
         if exc.status == 401:
             throttle.failed_auth(request)
         return login_page(request, str(exc), exc.status)
-    secret = await accounts.open_session(pool, account["id"], now)
-    await session_for(request, secret)
+    secret = await start_session(request, account["id"])
     principal.note(request, "sign_in", None, {"with": "password and code"})
     raise open_session(request, secret, "/admin")
 
 
-async def session_for(request: web.Request, secret: str) -> None:
-    """Note who a session just opened signs in (for the audit line of the sign-in)."""
-    found = await sessions.lookup(
-        request.app[appkeys.DB], secret, request.app[appkeys.CLOCK]()
-    )
+async def start_session(request: web.Request, account_id: int) -> str:
+    """Open a session for the account and note who it signs in (for the audit line of
+    the sign-in); its secret, for the cookie."""
+    pool, now = request.app[appkeys.DB], request.app[appkeys.CLOCK]()
+    secret = await accounts.open_session(pool, account_id, now)
+    found = await sessions.lookup(pool, secret, now)
     if found is not None:
         request[principal.ACTING] = found[0]
+    return secret
+
+
+def check_form_csrf(form: Any, csrf: str) -> None:
+    """A signed-in form carries its session's CSRF token (403 otherwise)."""
+    if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
+        raise web.HTTPForbidden(reason="the form's CSRF token is missing or stale")
 
 
 async def logout(request: web.Request) -> web.Response:
