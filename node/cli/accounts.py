@@ -9,12 +9,12 @@ from typing import Any
 from node.cli.base import CommandError, run
 from node.cli.publishing import group_named
 from node.config import Settings
+from node.domain.access import INVITATION_DAYS, Role
 from node.storage.db import Pool
 
 
 def cmd_account(settings: Settings, args: argparse.Namespace) -> int:
     from node.clock import utcnow
-    from node.domain.access import Role
     from node.services import accounts
     from node.storage import accounts as store
 
@@ -122,11 +122,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         if name == "create":
             command.add_argument("name")
         command.add_argument("--group", help="a group they get a role in")
-        command.add_argument("--role", choices=("admin", "editor", "viewer"))
+        command.add_argument("--role", choices=[str(r) for r in Role])
         command.add_argument(
             "--operator", action="store_true", help="the node's operator role"
         )
-        command.add_argument("--days", type=int, default=7, help="the link lasts")
+        command.add_argument(
+            "--days", type=int, default=INVITATION_DAYS, help="the link lasts"
+        )
     disable = asub.add_parser(
         "disable", help="disable an account: its sessions and tokens end at once"
     )

@@ -28,6 +28,7 @@ class Need(StrEnum):
 
 
 RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
+INVITATION_DAYS = 7  # how long an invitation link lasts, unless told otherwise
 # a token's scope caps the role its account holds
 SCOPE_ROLE = {"read": Role.VIEWER, "write": Role.EDITOR, "admin": Role.ADMIN}
 SCOPES = tuple(SCOPE_ROLE)

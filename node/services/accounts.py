@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from node.domain.access import Acting, Role
+from node.domain.access import INVITATION_DAYS as INVITATION_DAYS, Acting, Role
 from node.services import access
 from node.services.credentials import (  # re-exported: the web and tests use them here
     MAX_PASSWORD,
@@ -39,7 +39,6 @@ from node.storage import (
 )
 from node.storage.db import Pool
 
-INVITATION_DAYS = 7
 MAX_FAILURES = 10  # failed sign-ins in a row before the account waits
 LOCK = timedelta(minutes=15)
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,39}")

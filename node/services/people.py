@@ -87,12 +87,7 @@ async def change_role(
     new = None if role is None else _role(role)
     account_id, held = await _target(pool, group, name)
     if held == Role.ADMIN and new != Role.ADMIN:
-        if await store.admins(pool, group.id) <= 1:
-            raise AccessError(
-                message="a group keeps at least one admin: make another first",
-                code="last_admin",
-                status=409,
-            )
+        await _another_admin_stays(pool, group.id)
         summary = f"{name}: {held} → {new or 'no role'}"
         payload = {"account_id": account_id, "role": None if new is None else str(new)}
         pending = await hold(pool, acting, "remove_admin", payload, summary, now)
@@ -100,6 +95,16 @@ async def change_role(
             return pending
     await _apply_role(pool, group.id, account_id, new)
     return None
+
+
+async def _another_admin_stays(pool: Pool, group_id: int) -> None:
+    """Taking an admin's role away leaves the group another admin (409 `last_admin`)."""
+    if await store.admins(pool, group_id) <= 1:
+        raise AccessError(
+            message="a group keeps at least one admin: make another first",
+            code="last_admin",
+            status=409,
+        )
 
 
 async def _apply_role(
@@ -282,14 +287,13 @@ async def decide(
         raise _person_required()
     waiting = {r["id"]: r for r in await audit_store.pending(pool, group.id, now)}
     asked = waiting.get(pending_id)
-    if approve and asked is not None and asked["action"] == "remove_admin":
-        demoted = asked["payload"]["role"] != Role.ADMIN
-        if demoted and await store.admins(pool, group.id) <= 1:
-            raise AccessError(
-                message="a group keeps at least one admin",
-                code="last_admin",
-                status=409,
-            )
+    if (
+        approve
+        and asked is not None
+        and asked["action"] == "remove_admin"
+        and asked["payload"]["role"] != Role.ADMIN
+    ):
+        await _another_admin_stays(pool, group.id)
     row = await audit_store.decide(
         pool,
         pending_id,

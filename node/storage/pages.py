@@ -16,7 +16,8 @@ _LOCAL = """SELECT o.id, o.kind, o.fields, o.body, o.clusters, o.published_at AS
                    a.name AS author
               FROM objects o JOIN local_actors a ON a.id = o.local_actor_id
              WHERE o.public AND o.deleted_at IS NULL AND o.kind IS NOT NULL"""
-_ANNOUNCED = """SELECT o.id, o.kind, o.fields, o.body, o.clusters, n.announced_at AS published,
+# what any replica of this node announced (_ANNOUNCED: what one replica did)
+_ANNOUNCED_ANY = """SELECT o.id, o.kind, o.fields, o.body, o.clusters, n.announced_at AS published,
                        o.author
                   FROM confederation_announced n
                   JOIN (SELECT b.id, b.kind, b.fields, b.body, b.clusters, a.name AS author
@@ -26,13 +27,14 @@ _ANNOUNCED = """SELECT o.id, o.kind, o.fields, o.body, o.clusters, n.announced_a
                         SELECT id, kind, fields, body, clusters, actor AS author
                           FROM remote_objects WHERE public AND deleted_at IS NULL) o
                     ON o.id = n.object_id
-                 WHERE n.replica_actor_id = $1 AND o.kind IS NOT NULL"""
+                 WHERE o.kind IS NOT NULL"""
+_ANNOUNCED = _ANNOUNCED_ANY + " AND n.replica_actor_id = $1"
 # The node's home: its own public objects and what any of its replicas announced, each
 # once (an object relayed by two confederations, or our own relayed back, shows once).
 _HOME = f"""SELECT DISTINCT ON (h.id) h.*
               FROM ({_LOCAL}
                     UNION ALL
-                    {_ANNOUNCED.replace("n.replica_actor_id = $1 AND ", "")}) h
+                    {_ANNOUNCED_ANY}) h
              ORDER BY h.id, h.published"""
 ANNOUNCING_KINDS = ("confederation", "confederation_cluster")
 

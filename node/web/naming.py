@@ -49,6 +49,18 @@ async def named(pool: Any, base_url: str, rows: list[Any]) -> list[ObjectView]:
     return out
 
 
+async def named_each(
+    pool: Any, base_url: str, *lists: list[Any]
+) -> list[list[ObjectView]]:
+    """named() of several lists of rows, naming their authors once for all."""
+    flat = await named(pool, base_url, [row for rows in lists for row in rows])
+    out, start = [], 0
+    for rows in lists:
+        out.append(flat[start : start + len(rows)])
+        start += len(rows)
+    return out
+
+
 async def member_names(
     pool: Any, base_url: str, members: list[str]
 ) -> list[dict[str, str]]:

@@ -24,7 +24,7 @@ from node.storage import (
     pages,
     pledges as pledge_store,
 )
-from node.web.naming import member_names, named
+from node.web.naming import member_names, named, named_each
 
 ACTOR_KIND_LABELS = {
     "node": "Movement node",
@@ -106,6 +106,13 @@ async def home(request: web.Request) -> web.Response:
 
     by_kind = {k: await store.local_by_kind(pool, k) for k in ("group", "cluster")}
     me = actor_url(settings.url, node)
+    calls, visions, offers = await named_each(
+        pool,
+        settings.url,
+        await pages.upcoming_calls(pool, node, now, limit=PAGE_ITEMS, home=True),
+        await pages.objects_of(pool, node, kind="vision", limit=10, home=True),
+        await pages.objects_of(pool, node, kind="offer", limit=10, home=True),
+    )
     return render(
         request,
         "home.html",
@@ -117,23 +124,9 @@ async def home(request: web.Request) -> web.Response:
             "atom_url": f"{me}/feed.atom",
             "ics_url": f"{me}/calendar.ics",
             # across the node's confederations too: what its replicas brought home
-            "calls": await named(
-                pool,
-                settings.url,
-                await pages.upcoming_calls(
-                    pool, node, now, limit=PAGE_ITEMS, home=True
-                ),
-            ),
-            "visions": await named(
-                pool,
-                settings.url,
-                await pages.objects_of(pool, node, kind="vision", limit=10, home=True),
-            ),
-            "offers": await named(
-                pool,
-                settings.url,
-                await pages.objects_of(pool, node, kind="offer", limit=10, home=True),
-            ),
+            "calls": calls,
+            "visions": visions,
+            "offers": offers,
             "groups": listing("group"),
             "clusters": listing("cluster"),
             "confederations": await describe_all(pool, settings.url),
@@ -152,13 +145,18 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
             confederation = await describe(pool, settings.url, conf)
             members = await member_names(pool, settings.url, confederation["members"])
     now = request.app[appkeys.CLOCK]()
-    calls = await named(
+    upcoming = await pages.upcoming_calls(pool, actor, now, limit=PAGE_ITEMS)
+    listed = {row["id"] for row in upcoming}
+    calls, latest = await named_each(
         pool,
         settings.url,
-        await pages.upcoming_calls(pool, actor, now, limit=PAGE_ITEMS),
-    )
-    latest = await named(
-        pool, settings.url, await pages.objects_of(pool, actor, limit=PAGE_ITEMS)
+        upcoming,
+        # what is not already listed as upcoming
+        [
+            row
+            for row in await pages.objects_of(pool, actor, limit=PAGE_ITEMS)
+            if row["id"] not in listed
+        ],
     )
     return render(
         request,
@@ -174,8 +172,7 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
             "confederation": confederation,
             "members": members,
             "calls": calls,
-            # what is not already listed as upcoming
-            "objects": [o for o in latest if o.id not in {c.id for c in calls}],
+            "objects": latest,
         },
     )
 
