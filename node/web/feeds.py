@@ -50,11 +50,15 @@ async def calendar(request: web.Request) -> web.Response:
         items=await named(request.app[appkeys.DB], settings.url, rows),
         stamp=now,
     )
+    return _calendar(body)
+
+
+def _calendar(body: bytes, **headers: str) -> web.Response:
     return web.Response(
         body=body,
         content_type="text/calendar",
         charset="utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
+        headers={"Cache-Control": "public, max-age=300", **headers},
     )
 
 
@@ -62,10 +66,7 @@ async def event(request: web.Request) -> web.Response:
     """GET /actors/{name}/objects/{id}/event.ics — one call to action, to add to a
     calendar (404 unless it is a public call with a time)."""
     settings = request.app[appkeys.SETTINGS]
-    object_id = (
-        f"{settings.url}/actors/{request.match_info['name']}"
-        f"/objects/{request.match_info['object_id']}"
-    )
+    object_id = f"{settings.url}{request.path.removesuffix('/event.ics')}"
     pool = request.app[appkeys.DB]
     row = await pages.public_object(pool, object_id)
     shown = (
@@ -81,12 +82,4 @@ async def event(request: web.Request) -> web.Response:
         items=shown,
         stamp=request.app[appkeys.CLOCK](),
     )
-    return web.Response(
-        body=body,
-        content_type="text/calendar",
-        charset="utf-8",
-        headers={
-            "Cache-Control": "public, max-age=300",
-            "Content-Disposition": 'attachment; filename="call.ics"',
-        },
-    )
+    return _calendar(body, **{"Content-Disposition": 'attachment; filename="call.ics"'})
