@@ -68,6 +68,10 @@ class Settings:
     metrics_port: int = 0
     metrics_token: str | None = None
     worker_processes: int | None = None  # None: auto (worker_count)
+    media_dir: Path | None = None  # None: data_dir/media
+    media_s3_bucket: str | None = None  # set: uploads go to this S3 bucket instead
+    media_s3_endpoint: str | None = None  # an S3-compatible store's URL (None: AWS's)
+    media_s3_region: str = "us-east-1"
     # the TOML file these settings came from (None: defaults and environment only)
     source: Path | None = None
 
@@ -79,6 +83,10 @@ class Settings:
     @property
     def pgdata(self) -> Path:
         return self.data_dir / "pgdata"
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
 
 # name -> (kind, documentation) for every key a TOML file or the environment may set
@@ -146,6 +154,20 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "extra worker processes `serve --role all` starts and restarts; auto = one per "
         f"core beyond the first, at most {MAX_AUTO_WORKERS}",
     ),
+    "media_dir": (
+        "path",
+        "where uploaded images are kept when no S3 bucket is set; unset = data_dir/media",
+    ),
+    "media_s3_bucket": (
+        "optional_str",
+        "keep uploaded images in this bucket of an S3-compatible store (credentials: "
+        "the standard AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); unset = media_dir",
+    ),
+    "media_s3_endpoint": (
+        "optional_url",
+        "the S3-compatible store's URL (MinIO, Garage, Ceph, a provider's); unset = AWS",
+    ),
+    "media_s3_region": ("str", "the S3 region name the store expects"),
 }
 
 
@@ -244,6 +266,18 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             return _parse_name(setting, raw)
         case "dsn":
             return _parse_dsn(setting, raw)
+        case "optional_str":
+            return str(raw).strip() or None
+        case "optional_url":
+            text = str(raw).strip()
+            if not text:
+                return None
+            if (
+                urlsplit(text).scheme not in ("http", "https")
+                or not urlsplit(text).hostname
+            ):
+                raise ConfigError(setting, "expected an http:// or https:// URL")
+            return text
         case "rate":
             return _parse_int(setting, raw, 0, 1_000_000)
         case "connections":

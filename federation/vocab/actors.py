@@ -49,6 +49,7 @@ class ActorInfo:
     manually_approves_followers: bool = False
     discoverable: bool = True
     icon_url: str | None = None
+    image_url: str | None = None  # the header/banner
     key_serial: int = 1
     # rotated-out keys still verifiable for a grace period: (key id, PEM)
     graced_keys: tuple[tuple[str, str], ...] = ()
@@ -105,10 +106,19 @@ def build_actor(info: ActorInfo, *, full: bool = True) -> dict[str, Any]:
             "published": info.published.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     )
-    if info.icon_url:
-        doc["icon"] = {"type": "Image", "url": info.icon_url}
+    # Mastodon reads `icon` as the avatar and `image` as the header; mediaType from the URL
+    for key, url in (("icon", info.icon_url), ("image", info.image_url)):
+        if url:
+            picture = {"type": "Image", "url": url}
+            media_type = _IMAGE_TYPES.get(url.rpartition(".")[2].lower())
+            if media_type:
+                picture["mediaType"] = media_type
+            doc[key] = picture
     doc.update(info.extra)
     return doc
+
+
+_IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
 
 
 def _public_keys(info: ActorInfo) -> dict[str, Any] | list[dict[str, Any]]:

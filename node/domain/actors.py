@@ -37,6 +37,7 @@ class LocalActor:
     key_serial: int = 1
     private_key_pem: str = field(repr=False, default="")
     proof_public: str | None = None  # Ed25519 Multikey for FEP-8b32 proofs
+    image_url: str | None = None  # the banner (an upload of ours), beside `icon_url`
 
 
 def actor_url(base_url: str, actor: LocalActor) -> str:
@@ -84,6 +85,7 @@ def to_actor_info(
         manually_approves_followers=actor.manually_approves_followers,
         discoverable=actor.discoverable and actor.kind != "instance",
         icon_url=actor.icon_url,
+        image_url=actor.image_url,
         key_serial=actor.key_serial,
         graced_keys=graced_keys,
         proof_multikey=actor.proof_public,

@@ -46,6 +46,8 @@ class ObjectView:
     when: str = ""
     where: str = ""
     details: list[tuple[str, str]] = field(default_factory=list)
+    # our own uploads only (a remote object's images are not shown: see FEDERATION.md)
+    images: list[dict[str, str]] = field(default_factory=list)
     # who wrote it, as a person reads it (set by the page that shows it)
     author_name: str = ""
     author_url: str = ""
@@ -138,6 +140,11 @@ def view(row: Any) -> ObjectView:
         when=when,
         where=where,
         details=_details(row["kind"], data),
+        images=[
+            {"url": f"/media/{i['media']}", "alt": str(i.get("alt", ""))}
+            for i in data.get("images", [])
+            if isinstance(i, dict) and isinstance(i.get("media"), str)
+        ],
     )
 
 

@@ -58,6 +58,7 @@ class Addressing:
     clusters: dict[str, str]  # cluster name -> cluster actor URL
     published: datetime
     updated: datetime | None = None
+    attachments: tuple[dict[str, Any], ...] = ()  # the images, as AS2 Documents
 
 
 TITLED_TYPES = frozenset({"Article", "Event"})
@@ -194,6 +195,8 @@ def build_object(
     }
     if at.updated is not None:
         obj["updated"] = iso(at.updated)
+    if at.attachments:
+        obj["attachment"] = list(at.attachments)
     if kind == "vision":
         obj |= {
             "summary": paragraph(

@@ -14,6 +14,7 @@ from federation.fetch.client import Fetcher, create_session
 from node.clock import utcnow
 from node.config import Settings
 from node.domain.actors import INSTANCE_NAME
+from node.media.stores import open_store
 from node.runtime import appkeys, loops
 from node.runtime.database import POOL_SIZE as POOL_SIZE, open_node_database
 from node.runtime.metrics import Metrics, metrics_site_ctx
@@ -105,6 +106,19 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
         await session.close()
 
 
+async def media_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The media store (a directory, or an S3 client held open) for the app's life."""
+    settings = app[appkeys.SETTINGS]
+    async with open_store(
+        directory=settings.media_path,
+        s3_bucket=settings.media_s3_bucket,
+        s3_endpoint=settings.media_s3_endpoint,
+        s3_region=settings.media_s3_region,
+    ) as store:
+        app[appkeys.MEDIA] = store
+        yield
+
+
 def create_app(
     settings: Settings, *, clock: Callable[[], datetime] = utcnow, role: str = "all"
 ) -> web.Application:
@@ -128,6 +142,7 @@ def create_app(
         app.cleanup_ctx.append(metrics_site_ctx(settings.metrics_port))
     app[appkeys.INBOX_WAKEUP] = asyncio.Event()
     app.cleanup_ctx.append(federation_ctx)
+    app.cleanup_ctx.append(media_ctx)
     if role in ("all", "worker"):
         app.cleanup_ctx.append(worker_ctx)
     setup_templates(app)

@@ -14,6 +14,7 @@ from aiohttp import web
 from federation.delivery.worker import DeliveryWorker
 from federation.fetch.client import Fetcher
 from node.config import Settings
+from node.media.stores import MediaStore
 from node.runtime.ratelimit import Limits
 from node.services.actor_documents import ActorDocuments
 from node.services.context import Context
@@ -47,3 +48,4 @@ ACTOR_DOCUMENTS = web.AppKey(
     "actor_documents", ActorDocuments
 )  # served actor documents
 OUTBOX_PAGES = web.AppKey("outbox_pages", OutboxPages)  # served outbox pages
+MEDIA = web.AppKey[MediaStore]("media")  # where uploaded images' bytes live

@@ -5,7 +5,6 @@ are still in flight), or not at all when the key leaked."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,12 +12,10 @@ from typing import Any
 import asyncpg
 import structlog
 
-from federation.vocab import activities
-from federation.vocab.activities import PUBLIC
-from federation.vocab.actors import build_actor, key_id
-from node.domain.actors import actor_url, to_actor_info
+from federation.vocab.actors import key_id
+from node.domain.actors import actor_url
 from node.services.actors import new_keypair
-from node.services.publish import send_activity
+from node.services.publish import send_actor_update
 from node.storage import actors as store
 
 log = structlog.get_logger(__name__)
@@ -67,22 +64,8 @@ async def rotate_key(
         rotated = dataclasses.replace(
             actor, public_key_pem=public, key_serial=actor.key_serial + 1
         )
-        graced = await store.graced_keys(conn, actor.id, now)
-        document = build_actor(to_actor_info(base_url, rotated, graced))
-        update = activities.update(
-            id=f"{me}#updates/{uuid.uuid4()}",
-            actor=me,
-            obj=document,
-            to=[PUBLIC],
-            cc=[f"{me}/followers"],
-        )
-        queued = await send_activity(
-            conn,
-            base_url=base_url,
-            actor=rotated,
-            activity=update,
-            public=True,
-            followers_of=[actor.id],
+        queued = await send_actor_update(
+            conn, base_url=base_url, actor=rotated, now=now
         )
     new_key_id = key_id(me, rotated.key_serial)
     log.info(

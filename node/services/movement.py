@@ -21,7 +21,7 @@ from node.domain.actors import LocalActor, actor_url
 from node.movement import pledging
 from node.movement.schemas import FieldError, validate
 from node.movement.wire import Addressing, build_object
-from node.services import pledges
+from node.services import media, pledges
 from node.services.publish import announce, send_activity, store_and_create
 from node.storage import actors as store, confederations as cstore, follows, objects
 from node.storage.channels import Channel, notify
@@ -50,15 +50,16 @@ async def clusters_named(conn: Connection, names: list[str]) -> dict[str, LocalA
 
 
 async def check(
-    conn: Connection, base_url: str, kind: str, data: Any
+    conn: Connection, base_url: str, actor: LocalActor, kind: str, data: Any
 ) -> dict[str, LocalActor]:
     """Validate authoring input; returns its clusters.
 
     Raises:
-        InvalidInputError: with every failing field at once (the schema's and unknown
-            clusters, which name the clusters there are).
+        InvalidInputError: with every failing field at once (the schema's, unknown
+            clusters, naming those there are, and images not the group's uploads).
     """
     errors = validate(kind, data)
+    errors += (await media.attachments(conn, base_url, actor, data))[1]
     if kind == "proposal" and isinstance(data, dict):
         listed = data.get("electorate") == "list"
         if listed and "voters" not in data:
@@ -82,16 +83,20 @@ async def check(
     return clusters
 
 
-def _addressing(
+async def _addressing(
+    conn: Connection,
     base_url: str,
     actor: LocalActor,
     object_id: str,
+    data: Any,
     clusters: dict[str, LocalActor],
     published: datetime,
     updated: datetime | None = None,
 ) -> Addressing:
     me = actor_url(base_url, actor)
+    attached, _refused = await media.attachments(conn, base_url, actor, data)
     return Addressing(
+        attachments=tuple(attached),
         object_id=object_id,
         actor=me,
         followers=f"{me}/followers",
@@ -138,11 +143,10 @@ async def create_object(
 ) -> dict[str, Any]:
     """Validate, store and publish a movement object; returns the AS2 object."""
     async with pool.acquire() as conn, conn.transaction():
-        clusters = await check(conn, base_url, kind, data)
+        clusters = await check(conn, base_url, actor, kind, data)
         object_id = f"{actor_url(base_url, actor)}/objects/{uuid.uuid4()}"
-        obj = build_object(
-            kind, data, _addressing(base_url, actor, object_id, clusters, now)
-        )
+        at = await _addressing(conn, base_url, actor, object_id, data, clusters, now)
+        obj = build_object(kind, data, at)
         public = data.get("audience", "public") == "public"
         create, queued = await store_and_create(
             conn,
@@ -239,7 +243,9 @@ async def republish(
     proposal carries its current tallies, and `closed` once its `endTime` has passed."""
     # a new tally is not an edit (Mastodon marks an object edited when `updated` moves)
     updated = now if edit else await objects.updated_at(conn, object_id)
-    at = _addressing(base_url, actor, object_id, clusters, published, updated)
+    at = await _addressing(
+        conn, base_url, actor, object_id, data, clusters, published, updated
+    )
     if kind == "proposal":
         tallies, voters = await count_votes(conn, object_id)
         end = datetime.fromisoformat(data["endTime"])
@@ -285,7 +291,7 @@ async def update_object(
     async with pool.acquire() as conn, conn.transaction():
         row = await _own_row(conn, actor, object_id)
         kind = row["kind"]
-        clusters = await check(conn, base_url, kind, data)
+        clusters = await check(conn, base_url, actor, kind, data)
         public = data.get("audience", "public") == "public"
         if public != row["public"]:
             raise InvalidInputError(

@@ -16,9 +16,11 @@ from federation.delivery import pgqueue
 from federation.delivery.plan import Recipient, plan_inboxes, recipient_of
 from federation.relays import RELAYED_TYPES
 from federation.vocab import activities
+from federation.vocab.activities import PUBLIC
+from federation.vocab.actors import build_actor
 from federation.vocab.shapes import Activity
 from node.clock import utcnow
-from node.domain.actors import LocalActor, actor_url
+from node.domain.actors import LocalActor, actor_url, to_actor_info
 from node.storage import actors as store, domains, follows, objects, relays
 from node.storage.db import Connection
 
@@ -240,4 +242,28 @@ async def post_note(
     extra = [recipient_of(doc) for _h, doc in mentions]
     return await publish_object(
         pool, base_url=base_url, actor=actor, obj=note, extra_recipients=extra
+    )
+
+
+async def send_actor_update(
+    conn: Connection, *, base_url: str, actor: LocalActor, now: datetime | None = None
+) -> int:
+    """An Update of `actor`'s document to its followers, inside the caller's transaction;
+    how many deliveries were queued."""
+    me = actor_url(base_url, actor)
+    graced = await store.graced_keys(conn, actor.id, now or utcnow())
+    update = activities.update(
+        id=f"{me}#updates/{uuid.uuid4()}",
+        actor=me,
+        obj=build_actor(to_actor_info(base_url, actor, graced)),
+        to=[PUBLIC],
+        cc=[f"{me}/followers"],
+    )
+    return await send_activity(
+        conn,
+        base_url=base_url,
+        actor=actor,
+        activity=update,
+        public=True,
+        followers_of=[actor.id],
     )

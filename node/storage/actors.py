@@ -14,7 +14,7 @@ from node.storage.db import Connection
 Pool: TypeAlias = "asyncpg.Pool[Any] | Connection"
 _LOCAL_COLUMNS = (
     "id, name, kind, display_name, summary, manually_approves_followers, discoverable, "
-    "icon_url, public_key_pem, created_at, key_serial, proof_public"
+    "icon_url, image_url, public_key_pem, created_at, key_serial, proof_public"
 )
 
 
@@ -28,6 +28,7 @@ def _local(row: asyncpg.Record, *, with_private: bool = False) -> LocalActor:
         manually_approves_followers=row["manually_approves_followers"],
         discoverable=row["discoverable"],
         icon_url=row["icon_url"],
+        image_url=row["image_url"],
         public_key_pem=row["public_key_pem"],
         created_at=row["created_at"],
         key_serial=row["key_serial"],

@@ -13,6 +13,7 @@ from node.runtime import appkeys
 from node.services import accounts, people
 from node.storage import accounts as account_store, passkeys, sessions, tokens
 from node.web import principal
+from node.web.middleware import read_form
 from node.web.pages import render
 from node.web.signin import (
     COOKIE,
@@ -79,7 +80,7 @@ async def invite_accept(request: web.Request) -> web.Response:
     pool, now = request.app[appkeys.DB], request.app[appkeys.CLOCK]()
     link = request.match_info["secret"]
     found = await accounts.invitation(pool, link, now)
-    form = await request.post()
+    form = await read_form(request)
     name = str(form.get("name", "")).strip()
     totp_secret = str(form.get("totp_secret", ""))
     try:
@@ -124,7 +125,7 @@ async def _account(request: web.Request) -> tuple[Acting, str, Any]:
 async def _posted(request: web.Request) -> tuple[Acting, Any, Any]:
     check_origin(request)
     who, csrf, account = await _account(request)
-    form = await request.post()
+    form = await read_form(request)
     check_form_csrf(form, csrf)
     return who, account, form
 
@@ -245,7 +246,7 @@ async def claim(request: web.Request) -> web.Response:
     if found is None:
         raise web.HTTPSeeOther(location="/admin/login")
     who, csrf = found
-    form = await request.post()
+    form = await read_form(request)
     check_form_csrf(form, csrf)
     if who.actor is None or not who.shared:
         raise web.HTTPSeeOther(location="/admin/account")

@@ -16,11 +16,12 @@ from aiohttp import web
 
 from node.domain.access import Need
 from node.domain.actors import LocalActor, actor_url
+from node.media.images import MAX_BYTES, ImageError, Purpose
 from node.movement import wire
 from node.movement.present import KIND_LABELS, mastodon_preview
-from node.movement.schemas import validate
+from node.movement.schemas import FieldError, validate
 from node.runtime import appkeys
-from node.services import movement, people
+from node.services import media, movement, people
 from node.storage import actors as store, objects
 from node.web import forms, principal
 from node.web.api import COLLECTIONS, own_object, own_object_id
@@ -28,6 +29,7 @@ from node.web.pages import render
 from node.web.signin import posted_form, signed_in
 
 KINDS = {v: k for k, v in COLLECTIONS.items()}  # kind -> collection
+IMAGE_KINDS = frozenset({"vision", "call", "offer"})
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -82,7 +84,9 @@ def _form_page(
     editing: bool,
     preview: str = "",
     status: int = 200,
+    images: list[dict[str, Any]] | None = None,
 ) -> web.Response:
+    base = request.app[appkeys.SETTINGS].url
     response = render(
         request,
         "admin/form.html",
@@ -93,6 +97,10 @@ def _form_page(
             "action": action,
             "editing": editing,
             "preview": preview,
+            "with_images": form.kind in IMAGE_KINDS,
+            "images": [
+                i | {"url": media.media_url(base, i["media"])} for i in images or []
+            ],
         },
     )
     response.set_status(status)
@@ -124,7 +132,51 @@ async def edit_form(request: web.Request) -> web.Response:
         csrf=csrf,
         action=request.path,
         editing=True,
+        images=list(row["fields"].get("images", [])),
     )
+
+
+async def _images(
+    request: web.Request, actor: LocalActor, kind: str, posted: Any
+) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """The form's images: those kept (with their alt text as edited) and a new upload,
+    which needs its alt text; an upload that is refused is an error beside them."""
+    if kind not in IMAGE_KINDS:
+        return [], []
+    kept = [
+        {"media": str(m), "alt": str(posted.get(f"alt-{m}", "")).strip()}
+        for m in posted.getall("keep_image", [])
+    ]
+    errors = [
+        FieldError("images", "describe every image (its alt text)")
+        for i in kept
+        if not i["alt"]
+    ][:1]
+    part = posted.get("image_file")
+    if part is None or not hasattr(part, "file"):
+        return kept, errors
+    data = part.file.read(MAX_BYTES + 1)
+    if not data:
+        return kept, errors
+    alt = str(posted.get("image_alt", "")).strip()
+    if not alt:
+        return kept, [
+            *errors,
+            FieldError("images", "describe the new image (alt text)"),
+        ]
+    try:
+        uploaded = await media.upload(
+            request.app[appkeys.DB],
+            request.app[appkeys.MEDIA],
+            base_url=request.app[appkeys.SETTINGS].url,
+            actor=actor,
+            data=data,
+            purpose=Purpose.ATTACHMENT,
+            uploaded_by=request[principal.ACTING].account_name,
+        )
+    except ImageError as exc:
+        return kept, [*errors, FieldError("images", str(exc))]
+    return [*kept, {"media": uploaded.name, "alt": alt}], errors
 
 
 def _preview(request: web.Request, actor: LocalActor, kind: str, data: Any) -> str:
@@ -150,7 +202,10 @@ async def save(request: web.Request) -> web.Response:
         await own_object(request, actor, kind)
     fields = await _fields(request, kind)
     data, errors = forms.form_to_data(kind, fields, posted)
-    errors = errors or validate(kind, data)
+    images, refused = await _images(request, actor, kind, posted)
+    if images:
+        data["images"] = images
+    errors = errors or refused or validate(kind, data)
     preview = ""
     settings, pool, now = (
         request.app[appkeys.SETTINGS],
@@ -195,6 +250,7 @@ async def save(request: web.Request) -> web.Response:
         editing=editing,
         preview=preview,
         status=422 if errors else 200,
+        images=images,
     )
 
 

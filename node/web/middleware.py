@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from email.parser import BytesParser
+from email.policy import HTTP
 from html import escape
+from typing import Any
 
 import structlog
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 from federation.errors import (
     FederationError,
@@ -140,6 +145,18 @@ def _refuse_nul(request: web.Request) -> None:
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# where an image may be uploaded: the body may be that large, for a request that carries
+# credentials at all (they are checked by the handler; anyone else keeps the 1 MiB bound)
+UPLOAD_BODY = 11 * 1024 * 1024
+_UPLOAD_PATHS = re.compile(r"/api/v1/media|/admin/media|/admin/[a-z]+/(new|[^/]+/edit)")
+
+
+def _may_upload(request: web.Request) -> bool:
+    return (
+        request.method == "POST"
+        and _UPLOAD_PATHS.fullmatch(request.path) is not None
+        and ("Authorization" in request.headers or bool(request.cookies))
+    )
 
 
 async def _read_body(request: web.Request) -> None:
@@ -156,6 +173,44 @@ async def _read_body(request: web.Request) -> None:
             f"the request body did not arrive within {seconds} s",
             headers={"Connection": "close"},
         ) from None
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str | web.FileField]:
+    """The posted form, url-encoded or multipart, parsed from the body the middleware has
+    already read (aiohttp's own multipart reader wants the unread stream). A file part
+    comes as a `web.FileField`; a body that is not what its type says is a 400."""
+    if request.content_type != "multipart/form-data":
+        posted: MultiDictProxy[Any] = await request.post()
+        return posted
+    body = await request.read()
+    header = request.headers.get("Content-Type", "").encode("latin-1", "replace")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + header + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart() or message.defects:
+        raise Refusal(400, "bad_multipart", "the multipart body does not parse")
+    form: MultiDict[str | web.FileField] = MultiDict()
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise Refusal(400, "bad_multipart", "a multipart part has no name")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            form.add(name, data.decode("utf-8", "replace"))
+        else:
+            form.add(
+                name,
+                web.FileField(
+                    name=name,
+                    filename=filename,
+                    file=io.BytesIO(data),
+                    content_type=part.get_content_type(),
+                    headers=CIMultiDictProxy(CIMultiDict(part.items())),
+                ),
+            )
+    return MultiDictProxy(form)
 
 
 _SECRET_PATHS = ("/admin/invite/",)  # the rest of the path is a one-time secret
@@ -183,6 +238,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     status = 500
     try:
         _refuse_nul(request)
+        if _may_upload(request):
+            request = request.clone(client_max_size=UPLOAD_BODY)
         if request.method in _BODY_METHODS and request.body_exists:
             await _read_body(request)
         response = await handler(request)

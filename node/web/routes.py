@@ -20,6 +20,7 @@ from node.web import (
     health,
     inbox,
     matching,
+    media,
     objects,
     openapi,
     operator_api,
@@ -60,6 +61,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/charter", confederations.charter)
     app.router.add_get("/actors/{name}/members", confederations.members)
     app.router.add_get("/actors/{name}/decisions", confederations.decisions)
+    app.router.add_get("/media/{name}", media.serve)
+    app.router.add_post("/api/v1/media", media.upload)
+    app.router.add_put("/api/v1/profile", media.profile)
+    app.router.add_post("/admin/media", media.admin_upload)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/admin", admin.dashboard)
     app.router.add_get("/admin/login", signin.login_form)

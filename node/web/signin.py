@@ -17,6 +17,7 @@ from node.runtime import appkeys
 from node.services import access, accounts, movement
 from node.storage import sessions
 from node.web import principal, throttle
+from node.web.middleware import read_form
 from node.web.pages import render
 
 COOKIE = "movement_session"
@@ -74,7 +75,7 @@ async def posted_form(
     """A signed-in POST: (actor, csrf, form), after the origin and CSRF checks."""
     check_origin(request)
     actor, csrf = await signed_in(request, need)
-    form = await request.post()
+    form = await read_form(request)
     check_form_csrf(form, csrf)
     return actor, csrf, form
 
@@ -114,7 +115,7 @@ async def login(request: web.Request) -> web.Response:
     shared token (until the group is claimed by an account)."""
     check_origin(request)
     throttle.before_auth(request)
-    form = await request.post()
+    form = await read_form(request)
     pool, now = request.app[appkeys.DB], request.app[appkeys.CLOCK]()
     if "token" in form:
         opened = await access.sign_in(
@@ -166,7 +167,7 @@ async def logout(request: web.Request) -> web.Response:
     """POST /admin/logout (any session, with or without a group)."""
     check_origin(request)
     found = await session(request)
-    form = await request.post()
+    form = await read_form(request)
     if found is None or not hmac.compare_digest(str(form.get("csrf", "")), found[1]):
         raise web.HTTPSeeOther(location="/admin/login")
     await access.sign_out(

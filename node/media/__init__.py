@@ -1,0 +1,1 @@
+"""Uploaded images: what they may be (images) and where their bytes live (stores)."""
