@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlsplit
 
 AP_TYPE = "application/activity+json"
 AS_LD_TYPE = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 PROFILE_PAGE = "http://webfinger.net/rel/profile-page"
+SUBSCRIBE_REL = "http://ostatus.org/schema/1.0/subscribe"  # remote follow (Mastodon)
 APPLICATION_REL = (
     "https://www.w3.org/ns/activitystreams#Application"  # FEP-d556 / FEP-2677
 )
@@ -38,7 +39,14 @@ def parse_acct(resource: str) -> Acct:
         text = text[5:]
     text = text.removeprefix("@")
     user, sep, host = text.rpartition("@")
-    if not sep or not user or not host or "@" in user or "/" in host or " " in text:
+    if (
+        not sep
+        or not user
+        or not host
+        or any(c in user for c in "@/:")
+        or "/" in host
+        or " " in text
+    ):
         msg = f"not an acct: resource: {resource!r}"
         raise WebFingerError(msg)
     return Acct(user, host.lower().rstrip("."))
@@ -86,6 +94,27 @@ def self_link(jrd: Any) -> str:
             return str(link["href"])
     msg = "JRD has no ActivityPub self link"
     raise WebFingerError(msg)
+
+
+def subscribe_url(jrd: Any, *, uri: str, host: str) -> str | None:
+    """Where a person whose JRD this is follows `uri` from their own server: the JRD's
+    subscribe template expanded (Mastodon's `authorize_interaction?uri={uri}`), when it is
+    an http(s) URL on `host` itself (the server that answered); else None. A template that
+    sends the visitor to any other host is not followed: a page of ours is no open
+    redirect."""
+    links = jrd.get("links") if isinstance(jrd, dict) else None
+    for link in links if isinstance(links, list) else []:
+        if not isinstance(link, dict) or link.get("rel") != SUBSCRIBE_REL:
+            continue
+        template = link.get("template")
+        if not isinstance(template, str) or "{uri}" not in template:
+            return None
+        url = template.replace("{uri}", quote(uri, safe=""))
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or parts.netloc.lower() != host:
+            return None
+        return url
+    return None
 
 
 def host_meta_xrd(base_url: str) -> str:

@@ -35,6 +35,10 @@ class Peer:
             tuple[str, dict[str, str], bytes]
         ] = []  # (path, headers, body)
         self.inbox_statuses: list[int] = []  # statuses to answer, in order; then 202
+        # the remote-follow template its WebFinger offers, as Mastodon's does
+        self.subscribe_template: str | None = (
+            f"{base}/authorize_interaction?uri={{uri}}"
+        )
 
     def add(self, name: str, **kw: Any) -> PeerActor:
         self.actors[name] = PeerActor(name, **kw)
@@ -90,7 +94,16 @@ class Peer:
             if user not in self.actors:
                 raise web.HTTPNotFound
             host = self.base.split("://", 1)[1]
-            links = [{"rel": "self", "type": AP, "href": self.actor_id(user)}]
+            links: list[dict[str, str]] = [
+                {"rel": "self", "type": AP, "href": self.actor_id(user)}
+            ]
+            if self.subscribe_template:  # Mastodon's remote-follow link
+                links.append(
+                    {
+                        "rel": "http://ostatus.org/schema/1.0/subscribe",
+                        "template": self.subscribe_template,
+                    }
+                )
             return web.json_response(
                 {"subject": f"acct:{user}@{host}", "links": links},
                 content_type="application/jrd+json",

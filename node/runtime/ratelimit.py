@@ -67,3 +67,5 @@ class Limits:
     failed_auth: RateLimiter  # wrong tokens and sign-ins, per client
     # passkey ceremonies begun (each stores a challenge), per client
     ceremonies: RateLimiter = field(default_factory=lambda: RateLimiter(30))
+    # remote-follow look-ups (each a WebFinger request to another server), per client
+    lookups: RateLimiter = field(default_factory=lambda: RateLimiter(20))

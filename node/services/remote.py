@@ -265,10 +265,25 @@ class RemoteActors:
             raise OriginMismatchError(msg)
         return actor
 
+    async def subscribe_url(self, handle: str, uri: str) -> str | None:
+        """Where the person `handle` (`you@your.server`) follows `uri` from their own
+        server (their JRD's subscribe template), or None when it offers none.
+
+        Raises:
+            WebFingerError: not a handle.
+            FetchRefusedError: their server cannot be asked (or may not be).
+        """
+        acct = webfinger.parse_acct(handle)
+        return webfinger.subscribe_url(await self._jrd(acct), uri=uri, host=acct.host)
+
     async def _webfinger(self, acct: webfinger.Acct) -> str:
-        """The actor URL of `acct`, by WebFinger over https. With allow_private_network
-        (a local test federation, where peers may serve plain http) http is tried when
-        https cannot connect at all; an https answer, even an error, is final."""
+        """The actor URL of `acct`, by WebFinger."""
+        return webfinger.self_link(await self._jrd(acct))
+
+    async def _jrd(self, acct: webfinger.Acct) -> Any:
+        """`acct`'s JRD, by WebFinger over https. With allow_private_network (a local
+        test federation, where peers may serve plain http) http is tried when https
+        cannot connect at all; an https answer, even an error, is final."""
         path = f"/.well-known/webfinger?resource={quote(str(acct), safe=':@')}"
         try:
             jrd = await self._fetcher.get_plain_json(f"https://{acct.host}{path}")
@@ -278,4 +293,4 @@ class RemoteActors:
             if not self._allow_private:
                 raise
             jrd = await self._fetcher.get_plain_json(f"http://{acct.host}{path}")
-        return webfinger.self_link(jrd)
+        return jrd

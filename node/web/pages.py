@@ -220,6 +220,7 @@ def _act(shown: ObjectView) -> dict[str, Any]:
         "ics": f"{shown.id}/event.ics" if shown.start is not None else None,
         "critical": shown.fields.get("urgency") == "critical",
         "details": [d for d in shown.details if d[0] != "Asks"],
+        "organiser_local": shown.author,  # a page of ours: one of our groups
     }
 
 

@@ -16,6 +16,7 @@ from node.web import (
     confederation_api,
     confederations,
     feeds,
+    follow,
     group_inbox,
     health,
     inbox,
@@ -50,6 +51,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}", activitypub.actor)
     app.router.add_get("/tags/{name}", pages.tag)
     app.router.add_get("/actors/{name}/feed.atom", feeds.atom)
+    app.router.add_post("/actors/{name}/follow", follow.remote_follow)
     app.router.add_get("/actors/{name}/calendar.ics", feeds.calendar)
     app.router.add_post("/inbox", inbox.post_inbox)
     app.router.add_post("/actors/{name}/inbox", inbox.post_inbox)

@@ -375,3 +375,34 @@ async def test_images_live_in_an_s3_compatible_store_when_one_is_set(
         assert not (tmp_path / "unused").exists(), "nothing on the local disk"
         missing = await node.get("/media/" + "B" * 22 + ".jpg")
         assert missing.status == 404
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=zzz", b"--not-the-boundary\r\n\r\nx"),
+        (
+            "multipart/form-data",
+            b"--x\r\nContent-Disposition: form-data\r\n\r\nv\r\n--x--",
+        ),
+        (
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--\r\n",
+        ),
+    ],
+    ids=["wrong-boundary", "no-boundary", "part-without-name"],
+)
+async def test_a_broken_multipart_body_is_a_400_anywhere_a_form_is_read(
+    node: Any, content_type: str, body: bytes
+) -> None:
+    for path in ("/admin/login", "/api/v1/media"):
+        resp = await node.post(
+            path,
+            data=body,
+            headers={
+                "Content-Type": content_type,
+                "Authorization": f"Bearer {node.tenants}",
+            },
+        )
+        assert resp.status == 400, (path, await resp.text())
+        assert (await resp.json())["error"] == "bad_multipart"
