@@ -12,7 +12,7 @@ from aiohttp import web
 
 from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
-from node.movement import acting
+from node.movement import acting, geo
 from node.movement.ecology import layout
 from node.movement.present import ObjectView
 from node.movement.wire import CAPABILITY_LABELS, local_time
@@ -270,10 +270,26 @@ async def movement_map(request: web.Request) -> web.Response:
     """GET /map — the node's ecology as a server-rendered SVG."""
     pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     shown = layout(await pages.ecology(pool), await describe_all(pool, settings.url))
+    now, calls = request.app[appkeys.CLOCK](), []
+    for node in await store.local_by_kind(pool, "node"):  # the one node actor
+        rows = await pages.upcoming_calls(pool, node, now, limit=50, home=True)
+        calls = await named(pool, settings.url, rows)
+    where = geo.place_pins(
+        [
+            {"id": c.id, "title": c.title, "fields": c.fields}
+            | {"when": c.when, "where": c.where}
+            for c in calls
+        ]
+    )
     return render(
         request,
         "map.html",
-        {"m": shown, "description": "Groups, clusters, bridges and confederations."},
+        {
+            "m": shown,
+            "geo": where,
+            "description": "Groups, clusters, bridges and confederations; where the "
+            "upcoming calls to action are.",
+        },
     )
 
 

@@ -212,6 +212,19 @@ async def test_the_movement_map_draws_groups_clusters_bridges_and_offers(
     assert svg.count('class="bridge"') == 1
     assert "bridge housing \u00d7 transport: 1 objects" in svg
     assert "Safehouse" not in html
+    # the lists come first in the page (first on a phone), the drawing scrolls sideways
+    assert html.index('class="map-lists"') < html.index('class="map-graph"')
+    assert 'class="scroll"' in html
+    # where: the two upcoming public calls with coordinates, as numbered pins; not the
+    # past one, and never the followers-only one
+    geo = html[html.index('<svg class="geo"') :]
+    geo = geo[: geo.index("</svg>")]
+    assert geo.count('class="pin"') == 2
+    assert "<title>Pack the hearing</title>" in geo
+    assert "Last month" not in geo
+    assert "http" not in geo.replace(site.made["soon"], "").replace(
+        site.made["later"], ""
+    ).replace("http://www.w3.org/2000/svg", ""), "no other server is named"
 
 
 async def test_calendar_times_are_in_the_calls_iana_zone_with_its_definition(
