@@ -127,7 +127,8 @@ def layout(data: dict[str, Any], confederations: list[dict[str, Any]]) -> Map:
                 conf["title"],
                 CONF_X,
                 y,
-                f"{conf['scope']} · {len(conf['members'])} member nodes",
+                f"{conf['scope']} · {len(conf['members'])} member node"
+                + ("" if len(conf["members"]) == 1 else "s"),
             )
         )
         y += 36
