@@ -220,7 +220,7 @@ async def test_the_movement_map_draws_groups_clusters_bridges_and_offers(
     geo = html[html.index('<svg class="geo"') :]
     geo = geo[: geo.index("</svg>")]
     assert geo.count('class="pin"') == 2
-    assert "<title>Pack the hearing</title>" in geo
+    assert "<title>1. Pack the hearing</title>" in geo
     assert "Last month" not in geo
     assert "http" not in geo.replace(site.made["soon"], "").replace(
         site.made["later"], ""
