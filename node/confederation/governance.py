@@ -16,7 +16,8 @@ from federation.delivery.plan import Recipient, recipient_of
 from federation.errors import FederationError
 from federation.vocab import activities
 from federation.vocab.read import id_of
-from node.confederation import cluster_actors, records as rec
+from node.clock import utcnow
+from node.confederation import backfill, cluster_actors, records as rec
 from node.confederation.membership import State, find_proposal, fold
 from node.domain.actors import LocalActor, actor_url, local_name
 from node.services.actors import ActorExistsError, create_actor, sign_document
@@ -99,6 +100,9 @@ async def found(
     conf = Confederation(signed["id"], signed, member.id, replica.id, [], None)
     await cluster_actors.for_new_replica(conn, conf.id, conf.charter, replica)
     log.info("confederation_founded", confederation=conf.id, replica=replica.name)
+    await backfill.admitted(
+        conn, base_url=base_url, member=member, confederation=conf.id, now=now
+    )
     return conf, replica
 
 
@@ -209,6 +213,9 @@ async def apply(
         await cluster_actors.for_new_replica(conn, conf.id, conf.charter, replica)
         replica_id, added = replica.id, set(state.members)
         log.info("confederation_admitted", confederation=conf.id, replica=replica.name)
+        await backfill.admitted(
+            conn, base_url=base_url, member=member, confederation=conf.id, now=utcnow()
+        )
     if replica_id is not None:
         replica = await _local(conn, replica_id)
         for uri in sorted(added - {me}):

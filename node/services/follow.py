@@ -12,6 +12,7 @@ from federation.inbox import IncomingActivity
 from federation.vocab import activities
 from federation.vocab.read import id_of
 from federation.vocab.shapes import Activity
+from node.confederation import backfill
 from node.domain.actors import FollowState, LocalActor, actor_url, local_name
 from node.services import pledges
 from node.services.context import Context
@@ -109,6 +110,14 @@ async def handle_follow(
         )
         await pledges.ask_new_follower(
             conn, base_url=base_url, group=target, follower_doc=actor_doc, now=ctx.now()
+        )
+        await backfill.to_member_replica(
+            conn,
+            base_url=base_url,
+            member=target,
+            follower_doc=actor_doc,
+            inbox=recipient.shared_inbox or recipient.inbox,
+            now=ctx.now(),
         )
     log.info("follow_received", target=target.name, follower=act.actor, state=state)
 

@@ -276,3 +276,54 @@ async def announcers_of(conn: Any, object_id: str) -> list[int]:
             object_id,
         )
     ]
+
+
+async def recent_public_movement(
+    conn: Any, since: datetime, limit: int
+) -> list[asyncpg.Record]:
+    """This node's live public movement objects published since `since`, oldest first
+    (at most `limit`, the newest of them): what it brings into a confederation."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT * FROM (
+             SELECT id, kind, clusters, body, published_at FROM objects
+             WHERE public AND kind IS NOT NULL AND deleted_at IS NULL
+               AND published_at >= $1
+             ORDER BY published_at DESC LIMIT $2) r
+           ORDER BY published_at""",
+        since,
+        limit,
+    )
+    return rows
+
+
+async def admitted_as(
+    conn: Any, confederation: str, member_actor_id: int, member_url: str
+) -> bool:
+    """Whether local actor `member_actor_id` (at `member_url`) is this node's member in
+    `confederation`, and admitted."""
+    found = await conn.fetchval(
+        """SELECT 1 FROM confederations c
+           JOIN confederation_members m ON m.confederation = c.id AND m.member = $3
+           WHERE c.id = $1 AND c.member_actor_id = $2""",
+        confederation,
+        member_actor_id,
+        member_url,
+    )
+    return found is not None
+
+
+async def replicas_following(
+    conn: Any, local_actor_id: int, confederation: str
+) -> list[asyncpg.Record]:
+    """Accepted followers of `local_actor_id` whose documents say they are replicas of
+    `confederation` (their actor document, document and inbox)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT r.document, coalesce(f.shared_inbox, f.inbox) AS inbox
+           FROM followers f JOIN remote_actors r ON r.uri = f.follower
+           WHERE f.local_actor_id = $1 AND f.state = 'accepted'
+             AND r.document->>'confederation' = $2
+           ORDER BY f.follower""",
+        local_actor_id,
+        confederation,
+    )
+    return rows

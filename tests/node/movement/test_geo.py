@@ -4,12 +4,13 @@ shapes kept, a scale bar that says the truth, and nothing without coordinates.""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from node.movement import geo
 
 
-def _call(n: int, lat: float | None, lon: float | None) -> dict[str, object]:
-    location = {"name": f"place {n}"}
+def _call(n: int, lat: float | None, lon: float | None) -> dict[str, Any]:
+    location: dict[str, Any] = {"name": f"place {n}"}
     if lat is not None and lon is not None:
         location |= {"latitude": lat, "longitude": lon}
     return {
