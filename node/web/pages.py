@@ -3,6 +3,7 @@ per object, and the Atom and iCalendar feeds. Only public objects are ever shown
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
-from node.movement import acting, geo
+from node.movement import acting, geo, pledging
 from node.movement.ecology import layout
 from node.movement.present import ObjectView
 from node.movement.wire import CAPABILITY_LABELS, local_time
@@ -193,7 +194,9 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
         "object.html",
         {
             "o": shown,
-            "act": _act(shown) if shown.kind == "call" else None,
+            "act": _act(shown, request.app[appkeys.CLOCK]())
+            if shown.kind == "call"
+            else None,
             "replies": await group_inbox.public_replies(pool, object_id, page),
             "pledges": await pledge_store.counts(pool, object_id)
             if shown.kind == "call"
@@ -212,9 +215,10 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
     )
 
 
-def _act(shown: ObjectView) -> dict[str, Any]:
+def _act(shown: ObjectView, now: datetime) -> dict[str, Any]:
     """What the call's page tells a person to do, and where to add it or find it."""
     return {
+        "pledging": pledging.takes_pledges(shown.fields, now),
         "instructions": acting.instructions(shown.fields),
         "map": acting.map_link(shown.fields.get("location")),
         "ics": f"{shown.id}/event.ics" if shown.start is not None else None,

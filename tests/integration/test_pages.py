@@ -270,6 +270,9 @@ async def test_a_call_page_says_when_where_and_how_to_help(site: Any) -> None:
     assert "Come, and bring people with you." in how
     assert "Bring what the call needs: legal support" in how
     assert "<code>@tenants@" in how
+    assert 'action="/actors/tenants/follow"' in how, "the organiser's follow button"
+    assert "Say you are coming" in how
+    assert "No one has said they are coming yet" in html, "a count, even of none"
     assert "<dt>Asks</dt>" not in html
 
     resp = await site.get(f"{path}/event.ics")
