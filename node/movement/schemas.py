@@ -24,7 +24,8 @@ KINDS = ("vision", "call", "offer", "proposal")
 DOCUMENTS = (
     *KINDS,
     "charter",
-)  # every schema: the movement kinds and a confederation charter
+    "endorsement",
+)  # every schema: the movement kinds, a confederation charter, an endorsement
 BASE_ID = "https://w3id.org/movement-node/schemas/"
 
 

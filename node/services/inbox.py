@@ -12,7 +12,14 @@ from federation.inbox import IncomingActivity
 from federation.vocab.read import id_of
 from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
-from node.services import actor_blocks, follow, interactions, pledges, relays
+from node.services import (
+    actor_blocks,
+    endorsements,
+    follow,
+    interactions,
+    pledges,
+    relays,
+)
 from node.services.context import Context
 from node.services.remote import RemoteActors
 from node.storage import actors as store, inbox
@@ -61,7 +68,8 @@ async def route(
             else:
                 await follow.handle_undo(conn, act, ctx)
         case "Create":
-            await interactions.handle_create(conn, act, ctx)
+            if not await endorsements.receive(conn, act, ctx):
+                await interactions.handle_create(conn, act, ctx)
         case "Update" if act.object_id == act.actor:
             # a profile or key change: read the actor again from its origin (a rotated-out
             # key stops verifying here)
@@ -84,6 +92,7 @@ async def route(
         case "Delete" if act.object_id == act.actor:
             await interactions.handle_actor_deleted(conn, act, ctx)
         case "Delete":
+            await endorsements.receive_delete(conn, act)
             await interactions.handle_delete(conn, act, ctx)
         case _:
             log.info("activity_ignored", type=act.type, activity_id=act.id)

@@ -219,7 +219,9 @@ async def served(pool: Pool, object_id: str) -> asyncpg.Record | None:
     return row
 
 
-async def live_movement(pool: Pool, object_id: str) -> asyncpg.Record | None:
+async def live_movement(
+    pool: Pool | Connection, object_id: str
+) -> asyncpg.Record | None:
     """A live local movement object with its audience (public) and its author's name."""
     row: asyncpg.Record | None = await pool.fetchrow(
         """SELECT o.id, o.kind, o.fields, o.body, o.published_at, o.public, a.name AS author

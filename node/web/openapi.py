@@ -11,7 +11,12 @@ from aiohttp import web
 
 from node import __version__
 from node.movement.schemas import load
-from node.web import openapi_loop, openapi_media, openapi_people
+from node.web import (
+    openapi_endorsements,
+    openapi_loop,
+    openapi_media,
+    openapi_people,
+)
 from node.web.api import COLLECTIONS
 
 _ERROR = {
@@ -194,6 +199,7 @@ def document() -> dict[str, Any]:
     paths.update(openapi_loop.paths(auth))
     paths.update(openapi_people.paths(auth))
     paths.update(openapi_media.paths(auth))
+    paths.update(openapi_endorsements.paths(auth))
     schemas = {kind: _component(kind) for kind in COLLECTIONS.values()}
     schemas["charter"] = _component("charter")
     schemas["common"] = _component("common")

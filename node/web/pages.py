@@ -15,6 +15,7 @@ from node.confederation.governance import describe, describe_all
 from node.domain.actors import LocalActor, actor_url
 from node.movement import acting, geo, pledging
 from node.movement.ecology import layout
+from node.movement.endorsing import ENDORSABLE
 from node.movement.present import ObjectView
 from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
@@ -25,6 +26,7 @@ from node.storage import (
     pages,
     pledges as pledge_store,
 )
+from node.web.endorsements import signatories
 from node.web.naming import member_names, named, named_each
 
 ACTOR_KIND_LABELS = {
@@ -198,6 +200,9 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             if shown.kind == "call"
             else None,
             "replies": await group_inbox.public_replies(pool, object_id, page),
+            "signed": await signatories(pool, settings.url, object_id)
+            if shown.kind in ENDORSABLE
+            else None,
             "pledges": await pledge_store.counts(pool, object_id)
             if shown.kind == "call"
             else None,

@@ -15,6 +15,7 @@ from node.web import (
     collections,
     confederation_api,
     confederations,
+    endorsements,
     feeds,
     follow,
     group_inbox,
@@ -125,6 +126,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/calls/{object_id}/ask", pledges.ask)
     app.router.add_put("/api/v1/calls/{object_id}/reminder", pledges.reminder)
     app.router.add_post("/api/v1/votes", votes.vote)
+    app.router.add_get("/api/v1/endorsements", endorsements.listing)
+    app.router.add_post("/api/v1/endorsements", endorsements.endorse)
+    app.router.add_delete("/api/v1/endorsements", endorsements.withdraw)
     app.router.add_get("/api/v1/blocks", blocks.listing)
     app.router.add_post("/api/v1/blocks", blocks.block)
     app.router.add_delete("/api/v1/blocks", blocks.unblock)

@@ -192,3 +192,47 @@ def test_an_events_summary_brings_the_bodys_opening_while_there_is_room() -> Non
     assert len(call_summary(long)) + len("Meet at the steps.") <= SUMMARY_ROOM
     assert first_lines("**one**\n\ntwo", 3) == "one"
     assert first_lines("a very long first line", 5) == ""
+
+
+def _endorsement() -> dict[str, Any]:
+    """The exact endorsement Note we publish, signed with a fixed Ed25519 key (Ed25519
+    signatures are deterministic, so the proof is part of the golden file)."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from federation import proofs
+    from node.movement import endorsing
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    riders = "https://portland.example/actors/riders"
+    note = endorsing.build(
+        endorsement_id=f"{riders}/objects/endorsement",
+        actor=riders,
+        actor_name="Riders Alliance",
+        followers=f"{riders}/followers",
+        target=f"{GROUP}/objects/vision",
+        target_title=str(VISION["title"]),
+        target_kind="vision",
+        target_author=GROUP,
+        statement="Our routes lead there: we sign.",
+        published=PUBLISHED,
+    )
+    signed = proofs.sign(
+        note, key, verification_method=f"{riders}#ed25519-key", created=PUBLISHED
+    )
+    assert endorsing.read(signed) == (
+        riders,
+        f"{GROUP}/objects/vision",
+        "Our routes lead there: we sign.",
+    )
+    return signed
+
+
+def test_the_exact_endorsement_we_publish_and_what_mastodon_shows() -> None:
+    obj = _endorsement()
+    produced = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    assert produced == _golden("endorsement.json", produced)
+    shown = mastodon_display(obj) + "\n"
+    assert shown == _golden("endorsement.mastodon.html", shown)
+    for essential in ("Riders Alliance endorses", str(VISION["title"]), "Our routes"):
+        assert essential in shown
+    assert "summary" not in obj
