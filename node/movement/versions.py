@@ -18,7 +18,7 @@ FIELDS = (
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    field: str
+    key: str
     label: str
     removed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -33,15 +33,25 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         if before == after:
             continue
         if key != "body":
-            found.append(Change(key, label, [before] if before else [], [after] if after else []))
+            found.append(
+                Change(key, label, [before] if before else [], [after] if after else [])
+            )
             continue
         lines = list(difflib.ndiff(before.splitlines(), after.splitlines()))
         found.append(
             Change(
                 key,
                 label,
-                [line[2:] for line in lines if line.startswith("- ") and line[2:].strip()],
-                [line[2:] for line in lines if line.startswith("+ ") and line[2:].strip()],
+                [
+                    line[2:]
+                    for line in lines
+                    if line.startswith("- ") and line[2:].strip()
+                ],
+                [
+                    line[2:]
+                    for line in lines
+                    if line.startswith("+ ") and line[2:].strip()
+                ],
             )
         )
     return found

@@ -27,6 +27,7 @@ from node.storage import actors as store, confederations as cstore, follows, obj
 from node.storage.channels import Channel, notify
 from node.storage.db import Connection, Pool
 from node.storage.polls import count_votes
+from node.storage.versions import keep as keep_version
 
 log = structlog.get_logger(__name__)
 AUTHOR_KINDS = frozenset({"group", "node", "cluster"})
@@ -52,12 +53,8 @@ async def clusters_named(conn: Connection, names: list[str]) -> dict[str, LocalA
 async def check(
     conn: Connection, base_url: str, actor: LocalActor, kind: str, data: Any
 ) -> dict[str, LocalActor]:
-    """Validate authoring input; returns its clusters.
-
-    Raises:
-        InvalidInputError: with every failing field at once (the schema's, unknown
-            clusters, naming those there are, and images not the group's uploads).
-    """
+    """Validate authoring input; returns its clusters. Raises InvalidInputError with
+    every failing field at once (the schema's, unknown clusters, foreign images)."""
     errors = validate(kind, data)
     errors += (await media.attachments(conn, base_url, actor, data))[1]
     if kind == "proposal" and isinstance(data, dict):
@@ -308,6 +305,8 @@ async def update_object(
             )
         if kind == "proposal":
             await notify(conn, Channel.POLLS)
+        if kind == "vision":  # the version it replaces stays readable
+            await keep_version(conn, object_id)
         obj, queued = await republish(
             conn,
             base_url=base_url,

@@ -17,6 +17,7 @@ from node.movement import acting, geo, pledging
 from node.movement.ecology import layout
 from node.movement.endorsing import ENDORSABLE
 from node.movement.present import ObjectView
+from node.movement.versions import changes
 from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
 from node.services import directory, electorate, group_inbox, polls
@@ -25,6 +26,7 @@ from node.storage import (
     confederations as cstore,
     pages,
     pledges as pledge_store,
+    versions,
 )
 from node.web.endorsements import signatories
 from node.web.naming import member_names, named, named_each
@@ -200,6 +202,9 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             if shown.kind == "call"
             else None,
             "replies": await group_inbox.public_replies(pool, object_id, page),
+            "history": await history(pool, object_id, shown.fields)
+            if shown.kind == "vision"
+            else None,
             "signed": await signatories(pool, settings.url, object_id)
             if shown.kind in ENDORSABLE
             else None,
@@ -218,6 +223,25 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             "ap_url": object_id,
         },
     )
+
+
+async def history(pool: Any, object_id: str, current: dict[str, Any]) -> dict[str, Any]:
+    """The current version's number, the earlier ones (oldest first) and what the last
+    edit changed."""
+    earlier = await versions.earlier(pool, object_id)
+    last = dict(earlier[-1]["fields"]) if earlier else None
+    return {
+        "number": len(earlier) + 1,
+        "earlier": [
+            {
+                "number": r["version"],
+                "made_at": r["made_at"],
+                "url": f"{object_id}/versions/{r['version']}",
+            }
+            for r in earlier
+        ],
+        "changes": changes(last, current) if last is not None else [],
+    }
 
 
 def _act(shown: ObjectView, now: datetime) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from node.web import (
     people_ui,
     pledges,
     signin,
+    versions,
     votes,
     wellknown,
 )
@@ -61,6 +62,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/actors/{name}/following", collections.following)
     app.router.add_get("/actors/{name}/objects/{object_id}", objects.get_object)
     app.router.add_get("/actors/{name}/objects/{object_id}/event.ics", feeds.event)
+    app.router.add_get(
+        "/actors/{name}/objects/{object_id}/versions/{n}", versions.version
+    )
     app.router.add_get("/actors/{name}/charter", confederations.charter)
     app.router.add_get("/actors/{name}/members", confederations.members)
     app.router.add_get("/actors/{name}/decisions", confederations.decisions)
