@@ -25,7 +25,8 @@ DOCUMENTS = (
     *KINDS,
     "charter",
     "endorsement",
-)  # every schema: the movement kinds, a confederation charter, an endorsement
+    "amendment",
+)  # every schema: the movement kinds, a confederation charter, endorsements, amendments
 BASE_ID = "https://w3id.org/movement-node/schemas/"
 
 

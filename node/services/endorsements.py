@@ -54,17 +54,32 @@ class Target:
     title: str
     author: str  # the author's actor URL
     recipient: Recipient | None  # where its author is reached (None: ours)
+    fields: dict[str, Any]  # its movement fields, as we read them
 
 
-async def _target(pool: Pool, base_url: str, remote: RemoteActors, iri: str) -> Target:
+async def find_target(
+    pool: Pool,
+    base_url: str,
+    remote: RemoteActors,
+    iri: str,
+    kinds: frozenset[str] = endorsing.ENDORSABLE,
+) -> Target:
+    """The live public movement object `iri` of one of `kinds`, ours or read from its
+    origin, with its author and where to reach them.
+
+    Raises:
+        EndorsementError: not one, not here, or its origin cannot be read.
+    """
+    wanted = " and ".join(sorted(f"{k}s" for k in kinds))
     local = await objects.live_movement(pool, iri)
     if local is not None:
-        if not local["public"] or local["kind"] not in endorsing.ENDORSABLE:
+        if not local["public"] or local["kind"] not in kinds:
             raise EndorsementError(
-                code="not_endorsable", message="only public visions and calls"
+                code="not_endorsable", message=f"only public {wanted}"
             )
         author = f"{base_url}/actors/{local['author']}"
-        return Target(iri, local["kind"], local["fields"]["title"], author, None)
+        fields = dict(local["fields"])
+        return Target(iri, local["kind"], fields["title"], author, None, fields)
     if iri.startswith(base_url + "/"):
         raise EndorsementError(code="unknown_object", message="no such object here")
     try:
@@ -73,16 +88,17 @@ async def _target(pool: Pool, base_url: str, remote: RemoteActors, iri: str) -> 
         if isinstance(kept, str):
             raise EndorsementError(code="not_endorsable", message=kept)
         author, received = kept
-        if received.kind not in endorsing.ENDORSABLE or received.fields is None:
+        if received.kind not in kinds or received.fields is None:
             raise EndorsementError(
-                code="not_endorsable", message="only public visions and calls"
+                code="not_endorsable", message=f"only public {wanted}"
             )
         recipient = recipient_of(await remote.fetch_actor(author))
     except FederationError as exc:
         raise EndorsementError(
             code="unreachable", message=f"the object could not be read: {exc}"
         ) from None
-    return Target(iri, received.kind, received.fields["title"], author, recipient)
+    fields = received.fields
+    return Target(iri, received.kind, fields["title"], author, recipient, fields)
 
 
 async def endorse(
@@ -101,7 +117,7 @@ async def endorse(
     Raises:
         EndorsementError: not a public vision or call, unreadable, or already endorsed.
     """
-    found = await _target(pool, base_url, remote, target)
+    found = await find_target(pool, base_url, remote, target)
     me = actor_url(base_url, actor)
     note = endorsing.build(
         endorsement_id=f"{me}/objects/{uuid.uuid4()}",
@@ -198,48 +214,82 @@ async def withdraw(
     log.info("endorsement_withdrawn", endorser=actor.name, object_id=target)
 
 
-async def receive(conn: Connection, act: IncomingActivity, ctx: Context) -> bool:
-    """An incoming Create of an endorsement Note: kept when it checks out (see the module);
-    True when it was one (kept or not), so nothing else reads it."""
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A received Note that checked out: as signed (its @context back), its author's
+    actor document, and our own live public movement object it is about."""
+
+    note: dict[str, Any]
+    author: dict[str, Any]
+    target: Any  # the objects row
+
+
+async def checked(
+    conn: Connection,
+    act: IncomingActivity,
+    ctx: Context,
+    *,
+    author: str,
+    target: str,
+    kinds: frozenset[str],
+    event: str,
+) -> Signed | None:
+    """The Create's Note, when `author` delivered it from the Note's origin, it is about a
+    live public object of ours of one of `kinds`, and its FEP-8b32 proof verifies with a
+    key `author` lists; else None (the reason logged as `event`)."""
     embedded = act.raw.get("object")
-    parsed = endorsing.read(embedded)
-    if parsed is None or not isinstance(embedded, dict):
-        return False
+    assert isinstance(embedded, dict)  # noqa: S101 (the caller read it)
     # an object embedded in its Create travels without its own @context: it is the
     # activity's, and the proof was made over the object with it
-    obj = {"@context": act.raw.get("@context"), **embedded}
-    endorser, target, statement = parsed
-    note_id = obj.get("id")
+    note = {"@context": act.raw.get("@context"), **embedded}
+    note_id = note.get("id")
     if (
-        endorser != act.actor
+        author != act.actor
         or not isinstance(note_id, str)
         or not same_origin(note_id, act.actor)
     ):
-        log.info("endorsement_refused", reason="not its author's", activity_id=act.id)
-        return True
+        log.info(event, reason="not its author's", activity_id=act.id)
+        return None
     local = await objects.live_movement(conn, target)
-    if (
-        local is None
-        or not local["public"]
-        or local["kind"] not in endorsing.ENDORSABLE
-    ):
-        log.info("endorsement_ignored", reason="not ours", object_id=target)
-        return True
+    if local is None or not local["public"] or local["kind"] not in kinds:
+        log.info(event, reason="not about a public object of ours", object_id=target)
+        return None
     document = await actor_store.remote_actor(conn, act.actor)
     if document is None:
         document = await ctx.remote.fetch_actor(act.actor)
-    refused = proof_problem(obj, document)
+    refused = proof_problem(note, document)
     if refused is not None:
-        log.info("endorsement_refused", reason=refused, activity_id=act.id)
+        log.info(event, reason=refused, activity_id=act.id)
+        return None
+    return Signed(note, document, local)
+
+
+async def receive(conn: Connection, act: IncomingActivity, ctx: Context) -> bool:
+    """An incoming Create of an endorsement Note: kept when it checks out (see the module);
+    True when it was one (kept or not), so nothing else reads it."""
+    parsed = endorsing.read(act.raw.get("object"))
+    if parsed is None:
+        return False
+    endorser, target, statement = parsed
+    found = await checked(
+        conn,
+        act,
+        ctx,
+        author=endorser,
+        target=target,
+        kinds=endorsing.ENDORSABLE,
+        event="endorsement_refused",
+    )
+    if found is None:
         return True
     await store.upsert(
         conn,
-        endorsement_id=note_id,
+        endorsement_id=found.note["id"],
         object_id=target,
         endorser=endorser,
-        signature=document.get("type") in endorsing.SIGNATORY_TYPES,
+        signature=found.author.get("type") in endorsing.SIGNATORY_TYPES,
         statement=statement,
-        document=obj,
+        document=found.note,
         local_actor_id=None,
     )
     log.info("endorsement_received", endorser=endorser, object_id=target)

@@ -14,6 +14,7 @@ from node.confederation import joining, relay
 from node.confederation.records import RECORD_TYPES
 from node.services import (
     actor_blocks,
+    amendments,
     endorsements,
     follow,
     interactions,
@@ -68,7 +69,10 @@ async def route(
             else:
                 await follow.handle_undo(conn, act, ctx)
         case "Create":
-            if not await endorsements.receive(conn, act, ctx):
+            if not (
+                await endorsements.receive(conn, act, ctx)
+                or await amendments.receive(conn, act, ctx)
+            ):
                 await interactions.handle_create(conn, act, ctx)
         case "Update" if act.object_id == act.actor:
             # a profile or key change: read the actor again from its origin (a rotated-out
@@ -88,7 +92,8 @@ async def route(
         case "Move":
             await interactions.handle_move(conn, act, ctx)
         case "Accept" | "Reject":
-            await follow.handle_accept_or_reject(conn, act)
+            if not await amendments.receive_decision(conn, act, ctx):
+                await follow.handle_accept_or_reject(conn, act)
         case "Delete" if act.object_id == act.actor:
             await interactions.handle_actor_deleted(conn, act, ctx)
         case "Delete":

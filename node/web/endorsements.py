@@ -21,7 +21,7 @@ from node.web.middleware import Refusal
 from node.web.naming import member_names
 
 
-async def _endorser(request: web.Request) -> LocalActor:
+async def endorser(request: web.Request) -> LocalActor:
     found = await principal.bearer(request)
     if found is None:
         raise principal.unauthorized(why="a bearer token is required")
@@ -31,12 +31,12 @@ async def _endorser(request: web.Request) -> LocalActor:
     return actor
 
 
-def _refusal(exc: endorsements.EndorsementError) -> Refusal:
+def refusal(exc: endorsements.EndorsementError) -> Refusal:
     return Refusal(exc.status, exc.code, str(exc))
 
 
 async def endorse(request: web.Request) -> web.Response:
-    actor = await _endorser(request)
+    actor = await endorser(request)
     data = await api.json_body(request)
     errors = validate("endorsement", data)
     if errors:
@@ -52,12 +52,12 @@ async def endorse(request: web.Request) -> web.Response:
             now=request.app[appkeys.CLOCK](),
         )
     except endorsements.EndorsementError as exc:
-        raise _refusal(exc) from None
+        raise refusal(exc) from None
     principal.note(request, "endorse", data["object"])
     return web.json_response(note, status=201, headers={"Location": note["id"]})
 
 
-def _object(request: web.Request) -> str:
+def object_iri(request: web.Request) -> str:
     iri = request.query.get("object", "").strip()
     if not iri.startswith(("https://", "http://")) or len(iri) > 2000:
         raise Refusal(400, "bad_request", "object: the IRI of a vision or call")
@@ -65,8 +65,8 @@ def _object(request: web.Request) -> str:
 
 
 async def withdraw(request: web.Request) -> web.Response:
-    actor = await _endorser(request)
-    target = _object(request)
+    actor = await endorser(request)
+    target = object_iri(request)
     try:
         await endorsements.withdraw(
             request.app[appkeys.DB],
@@ -77,7 +77,7 @@ async def withdraw(request: web.Request) -> web.Response:
             now=request.app[appkeys.CLOCK](),
         )
     except endorsements.EndorsementError as exc:
-        raise _refusal(exc) from None
+        raise refusal(exc) from None
     principal.note(request, "withdraw_endorsement", target)
     return web.Response(status=204)
 
@@ -100,7 +100,7 @@ async def signatories(pool: Any, base_url: str, object_id: str) -> dict[str, Any
 
 
 async def listing(request: web.Request) -> web.Response:
-    target = _object(request)
+    target = object_iri(request)
     pool = request.app[appkeys.DB]
     base = request.app[appkeys.SETTINGS].url
     if target.startswith(base + "/"):

@@ -1,5 +1,5 @@
-"""The OpenAPI paths of endorsements: signing under a vision or call, taking it back, and
-who signed."""
+"""The OpenAPI paths of endorsements (signing under a vision or call, taking it back, who
+signed) and amendments (proposing a change to a vision, its author's decision)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,13 @@ OBJECT = {
 }
 
 
+def _schema(name: str) -> dict[str, Any]:
+    return {k: v for k, v in load(f"{name}.schema.json").items() if k != "$id"}
+
+
 def paths(auth: Auth) -> dict[str, Any]:
-    schema = {k: v for k, v in load("endorsement.schema.json").items() if k != "$id"}
-    return {
+    schema = _schema("endorsement")
+    return _amendment_paths(auth) | {
         "/api/v1/endorsements": {
             "get": {
                 "summary": "Who signed a vision or call (groups, by name and node, each "
@@ -59,4 +63,61 @@ def paths(auth: Auth) -> dict[str, Any]:
                 },
             },
         }
+    }
+
+
+def _amendment_paths(auth: Auth) -> dict[str, Any]:
+    decision = {
+        "type": "object",
+        "required": ["amendment", "decision"],
+        "additionalProperties": False,
+        "properties": {
+            "amendment": {"type": "string", "format": "uri"},
+            "decision": {"enum": ["accept", "decline"]},
+        },
+    }
+    return {
+        "/api/v1/amendments": {
+            "get": {
+                "summary": "The amendments proposed to a vision, by whom and what became "
+                "of them",
+                "parameters": [OBJECT],
+                "responses": {
+                    "200": {"description": "the amendments, oldest first"},
+                    "404": error("not a public object of this node"),
+                },
+            },
+            "post": {
+                "summary": "Propose a change to another group's vision (a signed Note to "
+                "its author)",
+                "security": auth,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _schema("amendment")}},
+                },
+                "responses": {
+                    "201": {"description": "the signed Note"},
+                    "401": error("a bearer token is required"),
+                    "422": error(
+                        "invalid_input, invalid_amendment, own_vision, not_endorsable "
+                        "or unreachable"
+                    ),
+                },
+            },
+        },
+        "/api/v1/amendments/decision": {
+            "post": {
+                "summary": "The vision's author accepts (a new version) or declines",
+                "security": auth,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": decision}},
+                },
+                "responses": {
+                    "200": {"description": "the amendment's new state"},
+                    "401": error("a bearer token is required"),
+                    "404": error("not_found: no open amendment to your vision"),
+                },
+            }
+        },
     }

@@ -28,6 +28,7 @@ from node.storage import (
     pledges as pledge_store,
     versions,
 )
+from node.web.amendments import proposed
 from node.web.endorsements import signatories
 from node.web.naming import member_names, named, named_each
 
@@ -205,6 +206,9 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             "history": await history(pool, object_id, shown.fields)
             if shown.kind == "vision"
             else None,
+            "amendments": await proposed(pool, settings.url, object_id, shown.fields)
+            if shown.kind == "vision"
+            else [],
             "signed": await signatories(pool, settings.url, object_id)
             if shown.kind in ENDORSABLE
             else None,

@@ -10,6 +10,7 @@ from node.web import (
     activitypub,
     admin,
     admin_inbox,
+    amendments,
     api,
     blocks,
     collections,
@@ -133,6 +134,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/endorsements", endorsements.listing)
     app.router.add_post("/api/v1/endorsements", endorsements.endorse)
     app.router.add_delete("/api/v1/endorsements", endorsements.withdraw)
+    app.router.add_get("/api/v1/amendments", amendments.listing)
+    app.router.add_post("/api/v1/amendments", amendments.propose)
+    app.router.add_post("/api/v1/amendments/decision", amendments.decision)
     app.router.add_get("/api/v1/blocks", blocks.listing)
     app.router.add_post("/api/v1/blocks", blocks.block)
     app.router.add_delete("/api/v1/blocks", blocks.unblock)
