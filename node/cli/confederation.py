@@ -1,4 +1,5 @@
-"""CLI commands for confederations: found, join, vote, propose removal, leave, sync, show."""
+"""CLI commands for confederations: found, join, vote, propose removal or the adoption of
+a shared vision, leave, sync, show."""
 
 from __future__ import annotations
 
@@ -154,6 +155,34 @@ def _record_command(action_of: Any) -> Any:
     return command
 
 
+def cmd_adopt(settings: Settings, args: argparse.Namespace) -> int:
+    """Propose adopting a vision version as the confederation's shared vision."""
+    from node.clock import utcnow
+    from node.confederation import adoption
+    from node.confederation.governance import ConfederationError, describe
+
+    async def action(pool: Pool) -> int:
+        async with remote_actors(settings, pool) as remote:
+            try:
+                async with pool.acquire() as conn, conn.transaction():
+                    conf = await _conf_named(conn, args.name)
+                    state = await adoption.propose(
+                        conn,
+                        base_url=settings.url,
+                        remote=remote,
+                        conf=conf,
+                        version=args.version,
+                        now=utcnow(),
+                    )
+                    shown = await describe(conn, settings.url, conf, state)
+            except ConfederationError as exc:
+                raise CommandError(str(exc)) from None
+        print(json.dumps(shown, indent=2))
+        return 0
+
+    return run(settings, action)
+
+
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
     from node.confederation.governance import describe
     from node.storage import confederations as cstore
@@ -245,6 +274,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     remove.add_argument("name")
     remove.add_argument("member", help="the member's actor URL")
     remove.set_defaults(func=_record_command(lambda a: ("remove", a.member)))
+    adopt = csub.add_parser(
+        "adopt", help="propose a vision version as the shared vision (members vote)"
+    )
+    adopt.add_argument("name")
+    adopt.add_argument(
+        "version", help="the version's IRI, VISION/versions/N (its page links it)"
+    )
+    adopt.set_defaults(func=cmd_adopt)
     leave = csub.add_parser("leave", help="leave the confederation")
     leave.add_argument("name")
     leave.set_defaults(func=_record_command(lambda a: ("leave", None)))

@@ -135,6 +135,7 @@ async def describe(
         "cluster_actors": await cluster_actors.urls(conn, base_url, conf.id),
         "members": sorted(state.members),
         "proposals": [p.as_json() for p in state.proposals.values()],
+        "adopted": [p.subject for p in state.adopted],  # the last is the shared vision
     }
 
 
@@ -200,8 +201,7 @@ async def _publish_record(
 async def apply(
     conn: Connection, *, base_url: str, remote: RemoteActors, conf: Confederation
 ) -> State:
-    """Fold the records; store the member list; once admitted, make the local replica; keep
-    the replica following every other member (the mesh)."""
+    """Fold the records, store the members; once admitted, make the replica; keep the mesh."""
     state = await state_of(conn, conf)
     added, removed = await cstore.set_members(conn, conf.id, state.members)
     member = await _local(conn, conf.member_actor_id)

@@ -40,7 +40,7 @@ def needed(quorum: str, electorate: int) -> int:
 @dataclass(slots=True)
 class Proposal:
     id: str
-    action: str  # admit | remove
+    action: str  # admit | remove | adopt
     subject: str
     proposer: str
     electorate: frozenset[str]
@@ -73,6 +73,9 @@ class State:
         default_factory=list
     )  # record ids that changed something
     refused: dict[str, str] = field(default_factory=dict)  # record id -> why
+    # the vision versions adopted, in order: the last is the shared vision, the earlier
+    # ones are superseded; each with the proposal that adopted it
+    adopted: list[Proposal] = field(default_factory=list)
 
 
 def _sort_key(record: dict[str, Any]) -> tuple[datetime, str]:
@@ -110,7 +113,7 @@ def _apply(
     waiting: dict[str, list[dict[str, Any]]],
 ) -> None:
     match record["type"]:
-        case "Invite" | "Remove":
+        case "Invite" | "Remove" | "Add":
             proposal = _proposal(state, record, actor)
             state.proposals[proposal.id] = proposal
             state.applied.append(proposal.id)
@@ -138,7 +141,7 @@ def _proposal(state: State, record: dict[str, Any], proposer: str) -> Proposal:
         raise RecordError(msg)
     for open_one in state.proposals.values():
         if open_one.state == "open" and open_one.subject == _subject(state, record):
-            msg = "a proposal about this node is already open"
+            msg = "a proposal about this is already open"
             raise RecordError(msg)
     if record["type"] == "Invite":
         subject, key = read_join(record.get("object"), state.charter.id)
@@ -148,6 +151,14 @@ def _proposal(state: State, record: dict[str, Any], proposer: str) -> Proposal:
         state.keys[subject] = key
         return Proposal(
             record["id"], "admit", subject, proposer, frozenset(state.members), key
+        )
+    if record["type"] == "Add":
+        version = _subject(state, record)
+        if version is None or not version.startswith(("https://", "http://")):
+            msg = "a proposal to adopt names a vision version's IRI"
+            raise RecordError(msg)
+        return Proposal(
+            record["id"], "adopt", version, proposer, frozenset(state.members)
         )
     removed = _subject(state, record)
     if removed is None or removed not in state.members:
@@ -191,6 +202,8 @@ def _settle(state: State, proposal: Proposal, *, passed: bool) -> None:
         return
     if proposal.action == "admit":
         state.members.add(proposal.subject)
+    elif proposal.action == "adopt":
+        state.adopted.append(proposal)
     else:
         state.members.discard(proposal.subject)
 

@@ -4,7 +4,8 @@ The charter's id is the confederation id. Records are activities with an FEP-8b3
 their actor's Ed25519 key, so any replica can serve them and any other can check them:
 `Join` (a node asks; embedded in the proposal that answers it), `Invite` (a proposal to
 admit: its object is the signed Join), `Remove` (a proposal to remove a member), `Accept` /
-`Reject` (a member's vote on a proposal) and `Leave` (a member goes).
+`Reject` (a member's vote on a proposal), `Add` (a proposal to adopt a vision version as
+the confederation's shared vision) and `Leave` (a member goes).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
 # typed only mov:Charter stopped Fedify walking `decisions`); charters signed before this
 # carry the bare "Charter" and are read as well
 CHARTER_TYPE = ["Document", "Charter"]
-RECORD_TYPES = frozenset({"Invite", "Remove", "Accept", "Reject", "Leave"})
+RECORD_TYPES = frozenset({"Invite", "Remove", "Add", "Accept", "Reject", "Leave"})
 ALL_KINDS = ("vision", "call", "offer", "proposal")
 
 
@@ -260,6 +261,28 @@ def remove(
         published=published,
         object=member,
         target=confederation,
+    )
+
+
+def adopt(
+    *,
+    id: str,
+    actor: str,
+    confederation: str,
+    version: str,
+    title: str,
+    published: datetime,
+) -> dict[str, Any]:
+    """A proposal to adopt the vision version `version` (its IRI, VISION/versions/N) as
+    the confederation's shared vision; `name` carries its title for readers."""
+    return _record(
+        "Add",
+        id=id,
+        actor=actor,
+        published=published,
+        object=version,
+        target=confederation,
+        name=title,
     )
 
 

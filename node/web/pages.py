@@ -11,7 +11,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from node.confederation import adoption
 from node.confederation.governance import describe, describe_all
+from node.confederation.records import read_charter
 from node.domain.actors import LocalActor, actor_url
 from node.movement import acting, geo, pledging
 from node.movement.ecology import layout
@@ -138,20 +140,46 @@ async def home(request: web.Request) -> web.Response:
             "groups": listing("group"),
             "clusters": listing("cluster"),
             "confederations": await describe_all(pool, settings.url),
+            "shared": [
+                found
+                for conf in await cstore.all_(pool)
+                if (found := await _shared(pool, settings.url, conf)) is not None
+            ],
         },
     )
+
+
+async def _shared(pool: Any, base_url: str, conf: Any) -> dict[str, Any] | None:
+    """The confederation's adopted vision, its title and the member nodes that voted
+    for it by name (None before any adoption)."""
+    adopted = await adoption.shared_vision(pool, conf)
+    if adopted is None:
+        return None
+    replica = (
+        None
+        if conf.replica_actor_id is None
+        else await store.local_by_id(pool, conf.replica_actor_id)
+    )
+    return adopted | {
+        "confederation": read_charter(conf.charter).title,
+        "voters": await member_names(pool, base_url, adopted["current"]["yes"]),
+        "decisions": None
+        if replica is None
+        else f"{actor_url(base_url, replica)}/decisions",
+    }
 
 
 async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
     """The HTML face of /actors/{name}."""
     pool, settings = request.app[appkeys.DB], request.app[appkeys.SETTINGS]
     me = actor_url(settings.url, actor)
-    confederation, members = None, []
+    confederation, members, shared = None, [], None
     if actor.kind == "confederation":
         conf = await cstore.by_replica(pool, actor.id)
         if conf is not None:
             confederation = await describe(pool, settings.url, conf)
             members = await member_names(pool, settings.url, confederation["members"])
+            shared = await _shared(pool, settings.url, conf)
     now = request.app[appkeys.CLOCK]()
     upcoming = await pages.upcoming_calls(pool, actor, now, limit=PAGE_ITEMS)
     listed = {row["id"] for row in upcoming}
@@ -179,6 +207,7 @@ async def actor_page(request: web.Request, actor: LocalActor) -> web.Response:
             "ics_url": f"{me}/calendar.ics",
             "confederation": confederation,
             "members": members,
+            "shared": shared,
             "calls": calls,
             "objects": latest,
         },

@@ -59,7 +59,8 @@ async def test_each_edit_keeps_the_version_it_replaces(
     )
     assert as_was.status == 200
     body = await as_was.json(content_type=None)
-    assert body["id"] == vision
+    assert body["id"] == f"{vision}/versions/1"
+    assert body["isVersionOf"] == vision
     assert body["abstract"] == VISION["summary"]
 
     for missing in ("9", "0", "abc", "1" * 8):
