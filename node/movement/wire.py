@@ -154,6 +154,24 @@ def offer_details_html(data: dict[str, Any]) -> str:
     )
 
 
+INSTITUTION_STATUS = {
+    "proposed": "proposed",
+    "organising": "being organised",
+    "founded": "founded",
+    "dropped": "dropped",
+}
+
+
+def institutions_html(institutions: list[dict[str, Any]]) -> str:
+    """The institutions a vision calls for, as the end of its content (escaped)."""
+    items = "".join(
+        f"<li><strong>{escape(i['name'])}</strong> ({INSTITUTION_STATUS[i.get('status', 'proposed')]}): "
+        f"{escape(i['purpose'])}</li>"
+        for i in institutions
+    )
+    return f"<p><strong>Institutions this vision calls for</strong></p><ul>{items}</ul>"
+
+
 def _tags(clusters: dict[str, str], names: list[str]) -> list[dict[str, str]]:
     return [
         {"type": "Hashtag", "name": f"#{name}", "href": clusters[name]}
@@ -206,6 +224,9 @@ def build_object(
             "horizon": data["horizon"],
             "place": data["place"],
         }
+        if data.get("institutions"):
+            obj["institutions"] = data["institutions"]
+            obj["content"] += institutions_html(data["institutions"])
     elif kind == "call":
         obj |= _call_fields(data, type_)
     elif kind == "offer":
@@ -280,7 +301,7 @@ def _call_fields(data: dict[str, Any], type_: str) -> dict[str, Any]:
 # -- incoming ---------------------------------------------------------------------------
 
 _COPY = {
-    "vision": ("horizon", "place"),
+    "vision": ("horizon", "place", "institutions"),
     "call": (
         "startTime",
         "endTime",

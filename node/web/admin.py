@@ -198,10 +198,11 @@ async def save(request: web.Request) -> web.Response:
     actor, csrf, posted = await posted_form(request)
     kind = _kind(request)
     editing = "object_id" in request.match_info
-    if editing:
-        await own_object(request, actor, kind)
+    stored = dict((await own_object(request, actor, kind))["fields"]) if editing else {}
     fields = await _fields(request, kind)
     data, errors = forms.form_to_data(kind, fields, posted)
+    if data.get("institutions"):
+        data["institutions"] = forms.keep_details(data["institutions"], stored)
     images, refused = await _images(request, actor, kind, posted)
     if images:
         data["images"] = images

@@ -132,6 +132,12 @@ def fields_for(kind: str, clusters: list[str]) -> list[Field]:
                 options=_labelled(_enum("vision", "horizon"), {}),
             ),
             Field("place", "Place", "text", required=True),
+            Field(
+                "institutions",
+                "Institutions it calls for (one a line, as Name: what it is for)",
+                "institutions",
+                help="e.g. Public land bank: buys land so homes stay affordable.",
+            ),
             *tail,
         ]
     if kind == "offer":
@@ -205,6 +211,9 @@ def form_to_data(
             data[spec.name] = [
                 line.strip() for line in raw.splitlines() if line.strip()
             ]
+        elif spec.widget == "institutions":
+            data[spec.name], wrong = institutions_of(raw)
+            errors += [FieldError(spec.name, wrong)] if wrong else []
         elif spec.widget == "datetime":
             try:
                 datetime.strptime(raw, DATETIME_FORMAT).replace(tzinfo=UTC)
@@ -226,6 +235,37 @@ def form_to_data(
     if kind != "call":
         data.pop("timezone", None)
     return data, _unique(errors)
+
+
+def institutions_of(raw: str) -> tuple[list[dict[str, str]], str]:
+    """`Name: what it is for` lines as institutions, and what is wrong ("" when nothing)."""
+    found, wrong = [], ""
+    for line in (line.strip() for line in raw.splitlines()):
+        name, sep, purpose = line.partition(":")
+        if not line:
+            continue
+        if not sep or not name.strip() or not purpose.strip():
+            wrong = f"write each as Name: what it is for (not {line[:60]!r})"
+            continue
+        found.append({"name": name.strip(), "purpose": purpose.strip()})
+    return found, wrong
+
+
+def keep_details(
+    institutions: list[dict[str, Any]], stored: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The form's institutions with the status and champions they had (the form shows
+    only names and purposes; the API sets the rest)."""
+    before = {i["name"]: i for i in stored.get("institutions", []) or []}
+    return [
+        i
+        | {
+            k: before[i["name"]][k]
+            for k in ("status", "champions")
+            if k in before.get(i["name"], {})
+        }
+        for i in institutions
+    ]
 
 
 def _unique(errors: list[FieldError]) -> list[FieldError]:
@@ -257,6 +297,8 @@ def data_to_form(fields: list[Field], data: Mapping[str, Any]) -> dict[str, Any]
             values[spec.name] = [str(v) for v in value]
         elif spec.widget == "lines":
             values[spec.name] = "\n".join(value)
+        elif spec.widget == "institutions":
+            values[spec.name] = "\n".join(f"{i['name']}: {i['purpose']}" for i in value)
         elif spec.widget == "checkbox":
             values[spec.name] = "on" if value else ""
         elif spec.widget == "datetime" and zone is not None:

@@ -22,6 +22,7 @@ from node.web import (
     group_inbox,
     health,
     inbox,
+    institutions,
     matching,
     media,
     objects,
@@ -51,6 +52,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/", pages.home)
     app.router.add_get("/map", pages.movement_map)
     app.router.add_get("/offers", pages.offers_page)
+    app.router.add_get("/institutions", institutions.listing)
     app.router.add_get("/actors/{name}", activitypub.actor)
     app.router.add_get("/tags/{name}", pages.tag)
     app.router.add_get("/actors/{name}/feed.atom", feeds.atom)

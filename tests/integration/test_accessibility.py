@@ -79,7 +79,8 @@ async def _site(nodes: Nodes, tmp_path: Path) -> tuple[Node, dict[str, str]]:
         "calls",
         call_in(4, title="Pack the hearing", urgency="critical", images=images),
     )
-    vision = await node.publish("tenants", "visions", VISION)
+    bank = {"name": "Public land bank", "purpose": "Keeps homes affordable."}
+    vision = await node.publish("tenants", "visions", VISION | {"institutions": [bank]})
     offer = await node.publish("tenants", "offers", OFFER)
     proposal = await node.publish("tenants", "proposals", PROPOSAL)
     await node.found("cascadia", charter_file(tmp_path, "open"))
@@ -91,6 +92,7 @@ async def _site(nodes: Nodes, tmp_path: Path) -> tuple[Node, dict[str, str]]:
         "home": "/",
         "map": "/map",
         "offers": "/offers",
+        "institutions": "/institutions",
         "group": "/actors/tenants",
         "cluster": "/actors/housing",
         "confederation": "/actors/cascadia",
