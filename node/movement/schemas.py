@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ DOCUMENTS = (
     "charter",
     "endorsement",
     "amendment",
-)  # every schema: the movement kinds, a confederation charter, endorsements, amendments
+    "plan_item",
+)  # every schema: the movement kinds, a charter, endorsements, amendments, plan items
 BASE_ID = "https://w3id.org/movement-node/schemas/"
 
 
@@ -79,7 +80,14 @@ def _is_timezone(value: object) -> bool:
     return True
 
 
+def _is_date(value: object) -> bool:
+    if isinstance(value, str):
+        date.fromisoformat(value)
+    return True
+
+
 FORMATS.checks("date-time", raises=ValueError)(_is_date_time)
+FORMATS.checks("date", raises=ValueError)(_is_date)
 FORMATS.checks("timezone", raises=zones.UnknownZoneError)(_is_timezone)
 
 

@@ -18,6 +18,7 @@ from node.services import (
     endorsements,
     follow,
     interactions,
+    planning,
     pledges,
     relays,
 )
@@ -72,6 +73,7 @@ async def route(
             if not (
                 await endorsements.receive(conn, act, ctx)
                 or await amendments.receive(conn, act, ctx)
+                or await planning.receive(conn, act, ctx)
             ):
                 await interactions.handle_create(conn, act, ctx)
         case "Update" if act.object_id == act.actor:
@@ -79,7 +81,8 @@ async def route(
             # key stops verifying here)
             await remote.fetch_actor(act.actor)
         case "Update":
-            await interactions.handle_update(conn, act)
+            if not await planning.receive(conn, act, ctx):
+                await interactions.handle_update(conn, act)
         case "Like":
             await interactions.handle_reaction(conn, act)
         case "Announce":

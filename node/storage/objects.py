@@ -52,7 +52,7 @@ async def replace(
     conn: Connection,
     *,
     obj: dict[str, Any],
-    fields: dict[str, Any],
+    fields: dict[str, Any] | None,
     clusters: list[str],
     updated: datetime | None,
 ) -> None:

@@ -1,5 +1,6 @@
-"""The OpenAPI paths of endorsements (signing under a vision or call, taking it back, who
-signed) and amendments (proposing a change to a vision, its author's decision)."""
+"""The OpenAPI paths of a shared vision: endorsements (signing under a vision or call,
+taking it back, who signed), amendments (proposing a change, the author's decision) and the
+plan (taking on an item, its owner's updates)."""
 
 from __future__ import annotations
 
@@ -23,47 +24,53 @@ def _schema(name: str) -> dict[str, Any]:
 
 def paths(auth: Auth) -> dict[str, Any]:
     schema = _schema("endorsement")
-    return _amendment_paths(auth) | {
-        "/api/v1/endorsements": {
-            "get": {
-                "summary": "Who signed a vision or call (groups, by name and node, each "
-                "signed Note whole) and how many others support it",
-                "parameters": [OBJECT],
-                "responses": {
-                    "200": {"description": "signatures and support"},
-                    "400": error("object: not an IRI"),
-                    "404": error("not a public object of this node"),
+    return (
+        _amendment_paths(auth)
+        | _plan_paths(auth)
+        | {
+            "/api/v1/endorsements": {
+                "get": {
+                    "summary": "Who signed a vision or call (groups, by name and node, each "
+                    "signed Note whole) and how many others support it",
+                    "parameters": [OBJECT],
+                    "responses": {
+                        "200": {"description": "signatures and support"},
+                        "400": error("object: not an IRI"),
+                        "404": error("not a public object of this node"),
+                    },
                 },
-            },
-            "post": {
-                "summary": "Sign under a vision or call of any node (a public Note with an "
-                "FEP-8b32 proof, to the group's followers and the author)",
-                "security": auth,
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": schema}},
+                "post": {
+                    "summary": "Sign under a vision or call of any node (a public Note with an "
+                    "FEP-8b32 proof, to the group's followers and the author)",
+                    "security": auth,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": schema}},
+                    },
+                    "responses": {
+                        "201": {"description": "the signed Note"},
+                        "401": error("a bearer token is required"),
+                        "409": error(
+                            "already_endorsed: withdraw it first to change it"
+                        ),
+                        "422": error(
+                            "invalid_input, not_endorsable, unknown_object or unreachable"
+                        ),
+                    },
                 },
-                "responses": {
-                    "201": {"description": "the signed Note"},
-                    "401": error("a bearer token is required"),
-                    "409": error("already_endorsed: withdraw it first to change it"),
-                    "422": error(
-                        "invalid_input, not_endorsable, unknown_object or unreachable"
-                    ),
+                "delete": {
+                    "summary": "Take the signature back (a Delete of the Note)",
+                    "security": auth,
+                    "parameters": [OBJECT],
+                    "responses": {
+                        "204": {"description": "withdrawn"},
+                        "401": error("a bearer token is required"),
+                        "404": error("not_found: no endorsement of that object"),
+                    },
                 },
-            },
-            "delete": {
-                "summary": "Take the signature back (a Delete of the Note)",
-                "security": auth,
-                "parameters": [OBJECT],
-                "responses": {
-                    "204": {"description": "withdrawn"},
-                    "401": error("a bearer token is required"),
-                    "404": error("not_found: no endorsement of that object"),
-                },
-            },
+            }
         }
-    }
+    )
 
 
 def _amendment_paths(auth: Auth) -> dict[str, Any]:
@@ -120,4 +127,51 @@ def _amendment_paths(auth: Auth) -> dict[str, Any]:
                 },
             }
         },
+    }
+
+
+def _plan_paths(auth: Auth) -> dict[str, Any]:
+    item = _schema("plan_item")
+    change = {k: v for k, v in item.items() if k != "required"} | {"minProperties": 1}
+    change["properties"] = {
+        k: v for k, v in item["properties"].items() if k != "vision"
+    }
+    return {
+        "/api/v1/plan": {
+            "get": {
+                "summary": "A vision's plan: its items, their owners, status and due dates",
+                "parameters": [{**OBJECT, "name": "vision"}],
+                "responses": {"200": {"description": "the items"}},
+            },
+            "post": {
+                "summary": "Take on an item of a vision's plan (a signed Note of the group's)",
+                "security": auth,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": item}},
+                },
+                "responses": {
+                    "201": {"description": "the signed Note"},
+                    "401": error("a bearer token is required"),
+                    "422": error("invalid_input, not_endorsable or unreachable"),
+                },
+            },
+            "put": {
+                "summary": "Update an item the group owns (an Update of its Note)",
+                "security": auth,
+                "parameters": [
+                    {**OBJECT, "name": "item", "description": "the item's IRI"}
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": change}},
+                },
+                "responses": {
+                    "200": {"description": "the updated Note"},
+                    "401": error("a bearer token is required"),
+                    "404": error("not_found: no item of yours by that id"),
+                    "422": error("invalid_input"),
+                },
+            },
+        }
     }

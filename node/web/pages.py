@@ -33,6 +33,7 @@ from node.storage import (
 from node.web.amendments import proposed
 from node.web.endorsements import signatories
 from node.web.naming import member_names, named, named_each
+from node.web.plan import plan_of
 
 ACTOR_KIND_LABELS = {
     "node": "Movement node",
@@ -235,6 +236,11 @@ async def object_page(request: web.Request, object_id: str) -> web.Response:
             "history": await history(pool, object_id, shown.fields)
             if shown.kind == "vision"
             else None,
+            "plan": await plan_of(
+                pool, settings.url, object_id, request.app[appkeys.CLOCK]().date()
+            )
+            if shown.kind == "vision"
+            else [],
             "amendments": await proposed(pool, settings.url, object_id, shown.fields)
             if shown.kind == "vision"
             else [],

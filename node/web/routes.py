@@ -32,6 +32,7 @@ from node.web import (
     passkeys,
     people_api,
     people_ui,
+    plan,
     pledges,
     signin,
     versions,
@@ -68,6 +69,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         "/actors/{name}/objects/{object_id}/versions/{n}", versions.version
     )
+    app.router.add_get("/actors/{name}/objects/{object_id}/plan.atom", plan.atom)
+    app.router.add_get("/actors/{name}/objects/{object_id}/plan.ics", plan.calendar)
     app.router.add_get("/actors/{name}/charter", confederations.charter)
     app.router.add_get("/actors/{name}/members", confederations.members)
     app.router.add_get("/actors/{name}/decisions", confederations.decisions)
@@ -136,6 +139,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/endorsements", endorsements.listing)
     app.router.add_post("/api/v1/endorsements", endorsements.endorse)
     app.router.add_delete("/api/v1/endorsements", endorsements.withdraw)
+    app.router.add_get("/api/v1/plan", plan.listing)
+    app.router.add_post("/api/v1/plan", plan.take_on)
+    app.router.add_put("/api/v1/plan", plan.update)
     app.router.add_get("/api/v1/amendments", amendments.listing)
     app.router.add_post("/api/v1/amendments", amendments.propose)
     app.router.add_post("/api/v1/amendments/decision", amendments.decision)
