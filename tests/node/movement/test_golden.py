@@ -236,3 +236,57 @@ def test_the_exact_endorsement_we_publish_and_what_mastodon_shows() -> None:
     for essential in ("Riders Alliance endorses", str(VISION["title"]), "Our routes"):
         assert essential in shown
     assert "summary" not in obj
+
+
+def _amendment_and_plan_item() -> tuple[dict[str, Any], dict[str, Any]]:
+    from node.movement import amending, planning
+
+    riders = "https://portland.example/actors/riders"
+    vision = f"{GROUP}/objects/vision"
+    amendment = amending.build(
+        amendment_id=f"{riders}/objects/amendment",
+        actor=riders,
+        actor_name="Riders Alliance",
+        followers=f"{riders}/followers",
+        target=vision,
+        target_title=str(VISION["title"]),
+        target_author=GROUP,
+        changes={"title": "A city where no one is displaced, and everyone moves"},
+        statement="Housing and transit are one struggle.",
+        published=PUBLISHED,
+    )
+    item = planning.build(
+        item_id=f"{riders}/objects/item",
+        owner=riders,
+        owner_name="Riders Alliance",
+        followers=f"{riders}/followers",
+        vision=vision,
+        vision_title=str(VISION["title"]),
+        vision_author=GROUP,
+        title="Map every vacant lot",
+        status="underway",
+        due="2027-03-01",
+        progress=[{"at": "2026-11-20T16:30:00+00:00", "note": "Half the districts."}],
+        published=PUBLISHED,
+    )
+    return amendment, item
+
+
+def test_the_exact_amendment_and_plan_item_we_publish_and_what_mastodon_shows() -> None:
+    from node.movement import amending, planning
+
+    amendment, item = _amendment_and_plan_item()
+    for name, obj in (("amendment", amendment), ("plan_item", item)):
+        produced = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+        assert produced == _golden(f"{name}.json", produced)
+        shown = mastodon_display(obj) + "\n"
+        assert shown == _golden(f"{name}.mastodon.html", shown)
+        assert "summary" not in obj
+    shown = mastodon_display(amendment)
+    for essential in ("proposes an amendment", "one struggle", "everyone moves"):
+        assert essential in shown
+    shown = mastodon_display(item)
+    for essential in ("Map every vacant lot", "under way", "2027-03-01", "Half the"):
+        assert essential in shown
+    assert amending.read(amendment) is not None
+    assert planning.read(item) is not None
