@@ -28,9 +28,9 @@ from node.movement.schemas import validate
 from node.services import movement
 from node.services.actors import sign_document
 from node.services.context import Context
-from node.services.endorsements import EndorsementError, checked, find_target
 from node.services.publish import enqueue, store_and_create
 from node.services.remote import RemoteActors
+from node.services.signed_notes import NoteError, checked, find_target
 from node.storage import amendments as store, objects
 from node.storage.db import Connection, Pool
 
@@ -56,17 +56,17 @@ async def propose(
     """`actor` proposes `changes` to the vision `target`; returns the signed Note.
 
     Raises:
-        EndorsementError: not a public vision, its own, or changes that make no vision.
+        NoteError: not a public vision, its own, or changes that make no vision.
     """
     found = await find_target(pool, base_url, remote, target, VISIONS)
     me = actor_url(base_url, actor)
     if found.author == me:
-        raise EndorsementError(
+        raise NoteError(
             code="own_vision", message="edit your own vision instead of amending it"
         )
     problems = _invalid(found.fields, changes)
     if problems:
-        raise EndorsementError(code="invalid_amendment", message="; ".join(problems))
+        raise NoteError(code="invalid_amendment", message="; ".join(problems))
     note = amending.build(
         amendment_id=f"{me}/objects/{uuid.uuid4()}",
         actor=me,
@@ -120,20 +120,18 @@ async def decide(
     proposer is told. Returns the new state.
 
     Raises:
-        EndorsementError: 404 for an amendment that is not open or not to `actor`'s vision.
+        NoteError: 404 for an amendment that is not open or not to `actor`'s vision.
     """
     row = await store.get(pool, amendment_id)
     me = actor_url(base_url, actor)
     if row is None or row["author"] != me or row["state"] != "open":
-        raise EndorsementError(
+        raise NoteError(
             code="not_found", message="no open amendment to your vision", status=404
         )
     if accept:
         current = await objects.live_movement(pool, row["object_id"])
         if current is None:
-            raise EndorsementError(
-                code="not_found", message="the vision is gone", status=404
-            )
+            raise NoteError(code="not_found", message="the vision is gone", status=404)
         await movement.update_object(
             pool,
             base_url=base_url,
@@ -147,9 +145,7 @@ async def decide(
     build = activities.accept if accept else activities.reject
     async with pool.acquire() as conn, conn.transaction():
         if not await store.settle(conn, amendment_id, state, now):
-            raise EndorsementError(
-                code="not_found", message="already decided", status=404
-            )
+            raise NoteError(code="not_found", message="already decided", status=404)
         if recipient is not None:
             answer = build(
                 id=f"{me}/activities/{uuid.uuid4()}",

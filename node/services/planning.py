@@ -20,14 +20,9 @@ from node.movement import planning
 from node.movement.schemas import FieldError, validate
 from node.services.actors import sign_document
 from node.services.context import Context
-from node.services.endorsements import (
-    EndorsementError,
-    Target,
-    checked,
-    find_target,
-)
 from node.services.publish import send_activity, store_and_create
 from node.services.remote import RemoteActors
+from node.services.signed_notes import NoteError, Target, checked, find_target
 from node.storage import objects, plan_items as store
 from node.storage.db import Connection, Pool
 
@@ -138,7 +133,7 @@ async def take_on(
 
     Raises:
         PlanInputError: the input fails the schema.
-        EndorsementError: the vision is not a public vision (or cannot be read).
+        NoteError: the vision is not a public vision (or cannot be read).
     """
     errors = validate("plan_item", data)
     if errors:
@@ -173,12 +168,12 @@ async def update(
     """The owner changes its item (title, status, due date) and may add a progress note.
 
     Raises:
-        EndorsementError: 404 when `item_id` is not an item `actor` owns.
+        NoteError: 404 when `item_id` is not an item `actor` owns.
         PlanInputError: the changed item fails the schema.
     """
     row = await store.get(pool, item_id)
     if row is None or row["local_actor_id"] != actor.id:
-        raise EndorsementError(
+        raise NoteError(
             code="not_found", message="no item of yours by that id", status=404
         )
     if not isinstance(data, dict) or "vision" in data:

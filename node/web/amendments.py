@@ -13,7 +13,7 @@ from node.movement.schemas import validate
 from node.movement.versions import changes as diff
 from node.runtime import appkeys
 from node.services import amendments
-from node.services.endorsements import EndorsementError
+from node.services.signed_notes import NoteError
 from node.storage import amendments as store, objects
 from node.web import api, principal
 from node.web.endorsements import endorser, object_iri, refusal
@@ -38,7 +38,7 @@ async def propose(request: web.Request) -> web.Response:
             statement=data.get("statement", ""),
             now=request.app[appkeys.CLOCK](),
         )
-    except EndorsementError as exc:
+    except NoteError as exc:
         raise refusal(exc) from None
     principal.note(request, "propose_amendment", data["object"])
     return web.json_response(note, status=201, headers={"Location": note["id"]})
@@ -68,7 +68,7 @@ async def decision(request: web.Request) -> web.Response:
             accept=data["decision"] == "accept",
             now=request.app[appkeys.CLOCK](),
         )
-    except EndorsementError as exc:
+    except NoteError as exc:
         raise refusal(exc) from None
     principal.note(request, f"amendment_{state}", data["amendment"])
     return web.json_response({"amendment": data["amendment"], "state": state})

@@ -15,6 +15,7 @@ from node.domain.actors import LocalActor
 from node.movement.schemas import validate
 from node.runtime import appkeys
 from node.services import endorsements
+from node.services.signed_notes import NoteError
 from node.storage import endorsements as store, objects
 from node.web import api, principal
 from node.web.middleware import Refusal
@@ -31,7 +32,7 @@ async def endorser(request: web.Request) -> LocalActor:
     return actor
 
 
-def refusal(exc: endorsements.EndorsementError) -> Refusal:
+def refusal(exc: NoteError) -> Refusal:
     return Refusal(exc.status, exc.code, str(exc))
 
 
@@ -51,7 +52,7 @@ async def endorse(request: web.Request) -> web.Response:
             statement=data.get("statement", ""),
             now=request.app[appkeys.CLOCK](),
         )
-    except endorsements.EndorsementError as exc:
+    except NoteError as exc:
         raise refusal(exc) from None
     principal.note(request, "endorse", data["object"])
     return web.json_response(note, status=201, headers={"Location": note["id"]})
@@ -76,7 +77,7 @@ async def withdraw(request: web.Request) -> web.Response:
             target=target,
             now=request.app[appkeys.CLOCK](),
         )
-    except endorsements.EndorsementError as exc:
+    except NoteError as exc:
         raise refusal(exc) from None
     principal.note(request, "withdraw_endorsement", target)
     return web.Response(status=204)

@@ -12,7 +12,7 @@ from aiohttp import web
 from node.movement import planning as wire
 from node.runtime import appkeys
 from node.services import planning
-from node.services.endorsements import EndorsementError
+from node.services.signed_notes import NoteError
 from node.storage import pages as page_store, plan_items
 from node.web import api, principal
 from node.web.endorsements import endorser, refusal
@@ -41,7 +41,7 @@ async def take_on(request: web.Request) -> web.Response:
         )
     except planning.PlanInputError as exc:
         return api.invalid(exc.errors)
-    except EndorsementError as exc:
+    except NoteError as exc:
         raise refusal(exc) from None
     principal.note(request, "plan_item", note["id"])
     return web.json_response(note, status=201, headers={"Location": note["id"]})
@@ -63,7 +63,7 @@ async def update(request: web.Request) -> web.Response:
         )
     except planning.PlanInputError as exc:
         return api.invalid(exc.errors)
-    except EndorsementError as exc:
+    except NoteError as exc:
         raise refusal(exc) from None
     principal.note(request, "plan_item_update", item)
     return web.json_response(note)

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from node.services.actors import create_actor
-from node.services.endorsements import proof_problem
+from node.services.signed_notes import proof_problem
 from node.storage import tokens
 from tests.conftest import until
 from tests.integration.nodes import Node, Nodes
