@@ -10,6 +10,7 @@ from node.web import (
     activitypub,
     admin,
     admin_inbox,
+    admin_shared,
     amendments,
     api,
     blocks,
@@ -78,6 +79,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/media", media.upload)
     app.router.add_put("/api/v1/profile", media.profile)
     app.router.add_post("/admin/media", media.admin_upload)
+    app.router.add_post("/admin/endorse", admin_shared.endorse)
+    app.router.add_post("/admin/plan", admin_shared.take_on)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     app.router.add_get("/admin", admin.dashboard)
     app.router.add_get("/admin/login", signin.login_form)

@@ -201,3 +201,57 @@ async def test_forged_endorsements_change_nothing(nodes: Nodes) -> None:
     assert refused["error"] in ("unreachable", "not_endorsable")
     status, refused = await _endorse(b, "riders", {"object": "not a url"})
     assert status == 422
+
+
+async def test_an_organiser_signs_and_takes_on_a_step_from_the_dashboard(
+    ui: Any,
+) -> None:
+    from node.runtime import appkeys
+    from tests.integration.test_admin_ui import csrf_of, sign_in
+
+    db = ui.app[appkeys.DB]
+    riders = await create_actor(db, kind="group", name="riders", display_name="Riders")
+    _id, secret = await tokens.create(db, local_actor_id=riders.id, label="t")
+    resp = await ui.post(
+        "/api/v1/visions",
+        json=VISION | {"clusters": []},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    vision = (await resp.json())["id"]
+    await sign_in(ui)
+    csrf = csrf_of(await (await ui.get("/admin")).text())
+    resp = await ui.post(
+        "/admin/endorse",
+        data={"csrf": csrf, "object": "not an address"},
+    )
+    assert "paste the address of a vision or call" in await resp.text()
+    assert await db.fetchval("SELECT count(*) FROM endorsements") == 0
+    resp = await ui.post(
+        "/admin/endorse",
+        data={"csrf": csrf, "object": vision, "statement": "We share it."},
+    )
+    assert "Endorsed." in await resp.text()
+    signed = await db.fetchrow(
+        "SELECT endorser, statement, signature FROM endorsements"
+    )
+    assert signed["endorser"].endswith("/actors/tenants")
+    assert (signed["statement"], signed["signature"]) == ("We share it.", True)
+    resp = await ui.post(
+        "/admin/plan",
+        data={
+            "csrf": csrf,
+            "vision": vision,
+            "title": "Map the lots",
+            "due": "2027-05-01",
+        },
+    )
+    assert "Taken on, as a step of the plan." in await resp.text()
+    item = await db.fetchrow("SELECT owner, title, due FROM plan_items")
+    assert item["title"] == "Map the lots"
+    assert item["due"].isoformat() == "2027-05-01"
+    # without the CSRF token nothing happens
+    resp = await ui.post(
+        "/admin/plan", data={"vision": vision, "title": "Forged"}, allow_redirects=False
+    )
+    assert resp.status == 403
+    assert await db.fetchval("SELECT count(*) FROM plan_items") == 1
