@@ -88,6 +88,28 @@ def _sort_key(record: dict[str, Any]) -> tuple[datetime, str]:
 def fold(charter: Charter, records: Iterable[Any]) -> State:
     """The members and proposals that `records` (in any order) give under `charter`."""
     state = State(charter, {charter.founder}, {charter.founder: charter.founder_key})
+    return _fold_into(state, records)
+
+
+def fold_among(
+    charter: Charter, members: dict[str, str], records: Iterable[Any]
+) -> State:
+    """The same fold for a body whose members are given rather than admitted by records
+    (a node's assembly: its groups, each with its Multikey); only proposals to adopt and
+    votes count there."""
+    state = State(charter, set(members), dict(members))
+    return _fold_into(
+        state,
+        (
+            r
+            for r in records
+            if isinstance(r, dict) and r.get("type") in ("Add", "Accept", "Reject")
+        ),
+    )
+
+
+def _fold_into(state: State, records: Iterable[Any]) -> State:
+    charter = state.charter
     waiting: dict[str, list[dict[str, Any]]] = defaultdict(list)
     ordered = sorted((r for r in records if isinstance(r, dict)), key=_sort_key)
     for record in ordered:

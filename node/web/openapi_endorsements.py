@@ -27,6 +27,7 @@ def paths(auth: Auth) -> dict[str, Any]:
     return (
         _amendment_paths(auth)
         | _plan_paths(auth)
+        | _assembly_paths(auth)
         | {
             "/api/v1/endorsements": {
                 "get": {
@@ -174,4 +175,62 @@ def _plan_paths(auth: Auth) -> dict[str, Any]:
                 },
             },
         }
+    }
+
+
+def _assembly_paths(auth: Auth) -> dict[str, Any]:
+    def body(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    return {
+        "/api/v1/assembly": {
+            "get": {
+                "summary": "The node's assembly: its groups, proposals, what it adopted",
+                "responses": {"200": {"description": "the assembly's fold"}},
+            }
+        },
+        "/api/v1/assembly/proposals": {
+            "post": {
+                "summary": "Propose a vision version as the node's shared vision (a group "
+                "admin's token; a signed Add record)",
+                "security": auth,
+                "requestBody": body(
+                    {
+                        "type": "object",
+                        "required": ["version"],
+                        "properties": {"version": {"type": "string", "format": "uri"}},
+                    }
+                ),
+                "responses": {
+                    "201": {"description": "the open proposal"},
+                    "401": error("a bearer token is required"),
+                    "403": error("role_required, or not a group"),
+                    "422": error("invalid_input, or refused (not a vision version)"),
+                },
+            }
+        },
+        "/api/v1/assembly/votes": {
+            "post": {
+                "summary": "Vote as the group (a signed Accept or Reject record)",
+                "security": auth,
+                "requestBody": body(
+                    {
+                        "type": "object",
+                        "required": ["proposal", "choice"],
+                        "properties": {
+                            "proposal": {"type": "string"},
+                            "choice": {"enum": ["yes", "no"]},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": {"description": "what the assembly has adopted now"},
+                    "401": error("a bearer token is required"),
+                    "403": error("role_required, or not a group"),
+                    "409": error(
+                        "refused: no open proposal, voted already, not in its electorate"
+                    ),
+                },
+            }
+        },
     }

@@ -22,7 +22,7 @@ from node.movement.present import ObjectView
 from node.movement.versions import changes
 from node.movement.wire import CAPABILITY_LABELS, local_time
 from node.runtime import appkeys
-from node.services import directory, electorate, group_inbox, polls
+from node.services import assembly, directory, electorate, group_inbox, polls
 from node.storage import (
     actors as store,
     confederations as cstore,
@@ -146,6 +146,7 @@ async def home(request: web.Request) -> web.Response:
                 for conf in await cstore.all_(pool)
                 if (found := await _shared(pool, settings.url, conf)) is not None
             ],
+            "assembly": await _assembly_vision(pool, settings),
         },
     )
 
@@ -167,6 +168,19 @@ async def _shared(pool: Any, base_url: str, conf: Any) -> dict[str, Any] | None:
         "decisions": None
         if replica is None
         else f"{actor_url(base_url, replica)}/decisions",
+    }
+
+
+async def _assembly_vision(pool: Any, settings: Any) -> dict[str, Any] | None:
+    """The node's assembly's adopted vision, with the groups that voted for it by name."""
+    adopted = await assembly.shared_vision(pool, settings.url)
+    if adopted is None:
+        return None
+    return adopted | {
+        "confederation": settings.place or "this node",
+        "voters": await member_names(pool, settings.url, adopted["current"]["yes"]),
+        "body": "groups",
+        "decisions": f"{settings.url}/assembly/decisions",
     }
 
 

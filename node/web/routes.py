@@ -13,6 +13,7 @@ from node.web import (
     admin_shared,
     amendments,
     api,
+    assembly,
     blocks,
     collections,
     confederation_api,
@@ -142,6 +143,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/endorsements", endorsements.listing)
     app.router.add_post("/api/v1/endorsements", endorsements.endorse)
     app.router.add_delete("/api/v1/endorsements", endorsements.withdraw)
+    app.router.add_get("/assembly/decisions", assembly.decisions)
+    app.router.add_get("/api/v1/assembly", assembly.show)
+    app.router.add_post("/api/v1/assembly/proposals", assembly.propose)
+    app.router.add_post("/api/v1/assembly/votes", assembly.vote)
     app.router.add_get("/api/v1/plan", plan.listing)
     app.router.add_post("/api/v1/plan", plan.take_on)
     app.router.add_put("/api/v1/plan", plan.update)

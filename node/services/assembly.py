@@ -1,0 +1,183 @@
+"""The node's assembly: its groups, one vote each, adopt a vision version as the node's
+shared vision. The same records (`Add` to propose, `Accept`/`Reject` to vote), proofs
+(each record signed with FEP-8b32 by the group that wrote it), fold and quorum (a majority
+of the groups there were when it was proposed) as a confederation's, so anyone can check
+the outcome from the records and the groups' published keys (`/assembly/decisions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from node.confederation import records as rec
+from node.confederation.adoption import VERSION, version_title
+from node.confederation.governance import ConfederationError
+from node.confederation.membership import State, find_proposal, fold_among
+from node.confederation.records import Charter
+from node.domain.actors import LocalActor, actor_url
+from node.services.actors import sign_document
+from node.services.follow import new_activity_id
+from node.services.remote import RemoteActors
+from node.storage import actors as actor_store, assembly as store
+from node.storage.db import Connection, Pool
+
+log = structlog.get_logger(__name__)
+
+
+def assembly_id(base_url: str) -> str:
+    return f"{base_url}/assembly"
+
+
+@dataclass(frozen=True, slots=True)
+class Assembly:
+    charter: Charter
+    members: dict[str, str]  # group URL -> Multikey
+
+
+async def _assembly(conn: Pool | Connection, base_url: str) -> Assembly:
+    groups = await actor_store.local_by_kind(conn, "group")
+    members = {actor_url(base_url, g): g.proof_public for g in groups if g.proof_public}
+    nodes = await actor_store.local_by_kind(conn, "node")
+    founder = actor_url(base_url, nodes[0]) if nodes else assembly_id(base_url)
+    charter = Charter(
+        id=assembly_id(base_url),
+        name="assembly",
+        title="the node's assembly",
+        summary="",
+        place="",
+        scope="assembly",
+        membership="vote",
+        quorum="majority",
+        kinds=(),
+        clusters=(),
+        founder=founder,
+        founder_key=(nodes[0].proof_public or "") if nodes else "",
+        document={},
+    )
+    return Assembly(charter, {k: v for k, v in members.items() if v})
+
+
+async def state(conn: Pool | Connection, base_url: str) -> State:
+    found = await _assembly(conn, base_url)
+    return fold_among(found.charter, found.members, await store.records(conn))
+
+
+async def _write(
+    pool: Pool,
+    *,
+    base_url: str,
+    group: LocalActor,
+    record: dict[str, Any],
+    now: datetime,
+) -> State:
+    signed = await sign_document(
+        pool, base_url=base_url, actor=group, document=record, now=now
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        await store.lock(conn)
+        found = await _assembly(conn, base_url)
+        folded = fold_among(
+            found.charter, found.members, [*await store.records(conn), signed]
+        )
+        if signed["id"] in folded.refused:
+            raise ConfederationError(folded.refused[signed["id"]])
+        await store.add(conn, record=signed, actor=record["actor"], published=now)
+    return folded
+
+
+async def propose(
+    pool: Pool,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+    group: LocalActor,
+    version: str,
+    now: datetime,
+) -> State:
+    """`group` proposes the vision version `version` as the node's shared vision.
+
+    Raises:
+        ConfederationError: not a group of this node, or not a vision version.
+    """
+    if group.kind != "group":
+        msg = "only the node's groups sit in its assembly"
+        raise ConfederationError(msg)
+    async with pool.acquire() as conn:
+        title = await version_title(conn, base_url, remote, version)
+    me = actor_url(base_url, group)
+    record = rec.adopt(
+        id=new_activity_id(base_url, group),
+        actor=me,
+        confederation=assembly_id(base_url),
+        version=version,
+        title=title,
+        published=now,
+    )
+    done = await _write(pool, base_url=base_url, group=group, record=record, now=now)
+    log.info("assembly_proposal", group=group.name, version=version)
+    return done
+
+
+async def vote(
+    pool: Pool,
+    *,
+    base_url: str,
+    group: LocalActor,
+    proposal: str,
+    yes: bool,
+    now: datetime,
+) -> State:
+    """`group` votes on an open proposal of the assembly.
+
+    Raises:
+        ConfederationError: no such open proposal, or the group may not vote on it.
+    """
+    current = await state(pool, base_url)
+    found = find_proposal(current, proposal)
+    if found is None or found.state != "open":
+        msg = f"no open proposal {proposal}"
+        raise ConfederationError(msg)
+    record = rec.vote(
+        id=new_activity_id(base_url, group),
+        actor=actor_url(base_url, group),
+        confederation=assembly_id(base_url),
+        proposal=found.id,
+        yes=yes,
+        published=now,
+    )
+    done = await _write(pool, base_url=base_url, group=group, record=record, now=now)
+    log.info("assembly_vote", group=group.name, proposal=found.id, yes=yes)
+    return done
+
+
+async def shared_vision(
+    conn: Pool | Connection, base_url: str
+) -> dict[str, Any] | None:
+    """What the assembly adopted last, who voted for it, and what it superseded."""
+    folded = await state(conn, base_url)
+    if not folded.adopted:
+        return None
+    titles = {
+        r["id"]: r.get("name", "")
+        for r in await store.records(conn)
+        if r.get("type") == "Add"
+    }
+
+    def shown(p: Any) -> dict[str, Any]:
+        match = VERSION.fullmatch(p.subject)
+        return {
+            "version": p.subject,
+            "number": int(match.group(2)) if match else None,
+            "title": titles.get(p.id, ""),
+            "proposal": p.id,
+            "yes": sorted(p.yes),
+            "no": sorted(p.no),
+            "electorate": len(p.electorate),
+        }
+
+    *superseded, current = folded.adopted
+    return {"current": shown(current), "superseded": [shown(p) for p in superseded]}
