@@ -132,14 +132,21 @@ async def decide(
         current = await objects.live_movement(pool, row["object_id"])
         if current is None:
             raise NoteError(code="not_found", message="the vision is gone", status=404)
-        await movement.update_object(
-            pool,
-            base_url=base_url,
-            actor=actor,
-            object_id=row["object_id"],
-            data=dict(current["fields"]) | dict(row["changes"]),
-            now=now,
-        )
+        try:
+            await movement.update_object(
+                pool,
+                base_url=base_url,
+                actor=actor,
+                object_id=row["object_id"],
+                data=dict(current["fields"]) | dict(row["changes"]),
+                now=now,
+            )
+        except movement.InvalidInputError as exc:  # the vision changed since
+            raise NoteError(code="invalid_amendment", message=str(exc)) from None
+        except movement.ObjectNotFoundError:
+            raise NoteError(
+                code="not_found", message="the vision is gone", status=404
+            ) from None
     recipient = await _proposer(remote, base_url, row["proposer"])
     state = "accepted" if accept else "declined"
     build = activities.accept if accept else activities.reject
