@@ -105,7 +105,7 @@ async def _actor_page(request: web.Request) -> web.Response:
     body = await request.app[appkeys.OUTBOX_PAGES].get(
         ("html", held.actor.name), newest, build
     )
-    return pages.html_response(body)
+    return pages.html_response(request, body)
 
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:

@@ -75,23 +75,27 @@ def render(
     response = aiohttp_jinja2.render_template(
         template, request, _site(request) | context
     )
-    return _page_headers(response)
+    return _page_headers(response, request)
 
 
-def html_response(body: bytes) -> web.Response:
+def html_response(request: web.Request, body: bytes) -> web.Response:
     """A page rendered before (held in memory), with the headers every page carries."""
     return _page_headers(
-        web.Response(body=body, content_type="text/html", charset="utf-8")
+        web.Response(body=body, content_type="text/html", charset="utf-8"), request
     )
 
 
-def _page_headers(response: web.Response) -> web.Response:
+def _page_headers(response: web.Response, request: web.Request) -> web.Response:
+    # a test federation's peers serve plain http (allow_private_network)
+    http = " http:" if request.app[appkeys.SETTINGS].allow_private_network else ""
     response.headers["Vary"] = "Accept, Signature"
     response.headers["Content-Security-Policy"] = (
         # images are only ever our own uploads: a page never makes a visitor's browser
-        # ask another server for anything
+        # ask another server for anything. Browsers check form-action against where a
+        # form's answer redirects too, and the remote-follow form's answer sends the
+        # visitor on to their own server: https targets are allowed for that
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        f"form-action 'self' https:{http}; frame-ancestors 'none'; base-uri 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

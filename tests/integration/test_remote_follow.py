@@ -11,6 +11,7 @@ import pytest
 
 from node.runtime import appkeys
 from node.services.actors import create_actor
+from tests.integration.test_browser import browser  # noqa: F401 (fixture)
 from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -108,3 +109,26 @@ async def test_look_ups_are_rate_limited_per_client(node: Any, peer: Peer) -> No
         statuses.append(resp.status)
     assert statuses[:20] == [422] * 20
     assert statuses[-1] == 429
+
+
+@pytest.mark.browser
+async def test_in_chromium_the_follow_form_reaches_the_visitors_server(
+    browser: Any,  # noqa: F811 (the fixture)
+    nodes: Any,
+    peer: Peer,
+) -> None:
+    """The page's CSP lets the form's answer send the visitor on (browsers check
+    form-action against redirects too)."""
+    node = await nodes.start("web", "127.0.0.8")
+    await node.group("tenants")
+    page = await browser.new_page()
+    page.set_default_timeout(10_000)
+    await page.goto(node.actor("tenants"))
+    await page.get_by_label("Follow tenants from your fediverse account").fill(
+        _acct(peer)
+    )
+    async with page.expect_navigation(url=f"{peer.base}/authorize_interaction*"):
+        await page.get_by_role("button", name="Follow").click()
+    assert page.url == (
+        f"{peer.base}/authorize_interaction?uri={quote(node.actor('tenants'), safe='')}"
+    )
