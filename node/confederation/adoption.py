@@ -19,7 +19,7 @@ from node.confederation.governance import (
     _publish_record,
     state_of,
 )
-from node.confederation.membership import State
+from node.confederation.membership import State, fold
 from node.domain.actors import actor_url
 from node.services.follow import new_activity_id
 from node.services.remote import RemoteActors
@@ -103,17 +103,13 @@ async def propose(
     )
 
 
-async def shared_vision(conn: Any, conf: Confederation) -> dict[str, Any] | None:
-    """What the confederation adopted last (the version, its vision, its title, the vote
-    that adopted it and who voted yes), and the versions it superseded; None before any."""
-    state = await state_of(conn, conf)
-    if not state.adopted:
+def adopted_view(folded: State, records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What a body's fold adopted last (the version, its vision, its title, the vote that
+    adopted it and who voted yes), and the versions it superseded; None before any. The
+    same for a confederation and for a node's assembly."""
+    if not folded.adopted:
         return None
-    titles = {
-        r["id"]: r.get("name", "")
-        for r in await cstore.records(conn, conf.id)
-        if r.get("type") == "Add"
-    }
+    titles = {r["id"]: r.get("name", "") for r in records if r.get("type") == "Add"}
 
     def shown(proposal: Any) -> dict[str, Any]:
         match = VERSION.fullmatch(proposal.subject)
@@ -128,5 +124,11 @@ async def shared_vision(conn: Any, conf: Confederation) -> dict[str, Any] | None
             "electorate": len(proposal.electorate),
         }
 
-    *superseded, current = state.adopted
+    *superseded, current = folded.adopted
     return {"current": shown(current), "superseded": [shown(p) for p in superseded]}
+
+
+async def shared_vision(conn: Any, conf: Confederation) -> dict[str, Any] | None:
+    """The confederation's adopted vision (adopted_view), its records read once."""
+    records = await cstore.records(conn, conf.id)
+    return adopted_view(fold(rec.read_charter(conf.charter), records), records)

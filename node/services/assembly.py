@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from node.confederation import records as rec
-from node.confederation.adoption import VERSION, version_title
+from node.confederation.adoption import adopted_view, version_title
 from node.confederation.governance import ConfederationError
 from node.confederation.membership import State, find_proposal, fold_among
 from node.confederation.records import Charter
@@ -157,27 +157,8 @@ async def vote(
 async def shared_vision(
     conn: Pool | Connection, base_url: str
 ) -> dict[str, Any] | None:
-    """What the assembly adopted last, who voted for it, and what it superseded."""
-    folded = await state(conn, base_url)
-    if not folded.adopted:
-        return None
-    titles = {
-        r["id"]: r.get("name", "")
-        for r in await store.records(conn)
-        if r.get("type") == "Add"
-    }
-
-    def shown(p: Any) -> dict[str, Any]:
-        match = VERSION.fullmatch(p.subject)
-        return {
-            "version": p.subject,
-            "number": int(match.group(2)) if match else None,
-            "title": titles.get(p.id, ""),
-            "proposal": p.id,
-            "yes": sorted(p.yes),
-            "no": sorted(p.no),
-            "electorate": len(p.electorate),
-        }
-
-    *superseded, current = folded.adopted
-    return {"current": shown(current), "superseded": [shown(p) for p in superseded]}
+    """What the assembly adopted last, who voted for it, and what it superseded (the
+    confederation's adopted_view), its records read once."""
+    records = await store.records(conn)
+    found = await _assembly(conn, base_url)
+    return adopted_view(fold_among(found.charter, found.members, records), records)
