@@ -28,9 +28,9 @@ from node.movement.schemas import validate
 from node.services import movement
 from node.services.actors import sign_document
 from node.services.context import Context
-from node.services.publish import enqueue, store_and_create
+from node.services.publish import enqueue
 from node.services.remote import RemoteActors
-from node.services.signed_notes import NoteError, checked, find_target
+from node.services.signed_notes import NoteError, checked, find_target, publish
 from node.storage import amendments as store, objects
 from node.storage.db import Connection, Pool
 
@@ -83,14 +83,7 @@ async def propose(
         pool, base_url=base_url, actor=actor, document=note, now=now
     )
     async with pool.acquire() as conn, conn.transaction():
-        await store_and_create(
-            conn,
-            base_url=base_url,
-            actor=actor,
-            obj=signed,
-            public=True,
-            extra_recipients=[found.recipient] if found.recipient else None,
-        )
+        await publish(conn, base_url=base_url, actor=actor, note=signed, target=found)
         await store.insert(
             conn,
             amendment_id=signed["id"],

@@ -26,9 +26,9 @@ from node.domain.actors import KIND_TYPES, LocalActor, actor_url
 from node.movement import endorsing
 from node.services.actors import sign_document
 from node.services.context import Context
-from node.services.publish import send_activity, store_and_create
+from node.services.publish import send_activity
 from node.services.remote import RemoteActors
-from node.services.signed_notes import NoteError, checked, find_target
+from node.services.signed_notes import NoteError, checked, find_target, publish
 from node.storage import endorsements as store, objects
 from node.storage.db import Connection, Pool
 
@@ -76,14 +76,7 @@ async def endorse(
                 message="withdraw the endorsement first to change it",
                 status=409,
             )
-        await store_and_create(
-            conn,
-            base_url=base_url,
-            actor=actor,
-            obj=signed,
-            public=True,
-            extra_recipients=[found.recipient] if found.recipient else None,
-        )
+        await publish(conn, base_url=base_url, actor=actor, note=signed, target=found)
         await store.upsert(
             conn,
             endorsement_id=signed["id"],

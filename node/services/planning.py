@@ -20,9 +20,15 @@ from node.movement import planning
 from node.movement.schemas import FieldError, validate
 from node.services.actors import sign_document
 from node.services.context import Context
-from node.services.publish import send_activity, store_and_create
+from node.services.publish import send_activity
 from node.services.remote import RemoteActors
-from node.services.signed_notes import NoteError, Target, checked, find_target
+from node.services.signed_notes import (
+    NoteError,
+    Target,
+    checked,
+    find_target,
+    publish,
+)
 from node.storage import objects, plan_items as store
 from node.storage.db import Connection, Pool
 
@@ -81,7 +87,6 @@ async def _publish(
     signed = await sign_document(
         pool, base_url=base_url, actor=actor, document=note, now=now
     )
-    extra = [target.recipient] if target.recipient else None
     async with pool.acquire() as conn, conn.transaction():
         if update:
             await objects.replace(
@@ -96,16 +101,11 @@ async def _publish(
                 ),
                 public=True,
                 followers_of=[actor.id],
-                extra_recipients=extra,
+                extra_recipients=target.recipients,
             )
         else:
-            await store_and_create(
-                conn,
-                base_url=base_url,
-                actor=actor,
-                obj=signed,
-                public=True,
-                extra_recipients=extra,
+            await publish(
+                conn, base_url=base_url, actor=actor, note=signed, target=target
             )
         await store.upsert(
             conn,

@@ -17,9 +17,11 @@ from federation.errors import FederationError, SignatureInvalidError
 from federation.inbox import IncomingActivity
 from federation.origin import same_origin
 from federation.proofs import assertion_methods, proof_key_id, read_multikey, verify
+from node.domain.actors import LocalActor
 from node.movement import endorsing
 from node.movement.incoming import public_movement
 from node.services.context import Context
+from node.services.publish import store_and_create
 from node.services.remote import RemoteActors
 from node.storage import actors as actor_store, objects
 from node.storage.db import Connection, Pool
@@ -44,6 +46,11 @@ class Target:
     author: str  # the author's actor URL
     recipient: Recipient | None  # where its author is reached (None: ours)
     fields: dict[str, Any]  # its movement fields, as we read them
+
+    @property
+    def recipients(self) -> list[Recipient]:
+        """Whom a Note about it goes to besides our followers: its author, if elsewhere."""
+        return [self.recipient] if self.recipient else []
 
 
 async def find_target(
@@ -147,3 +154,23 @@ def proof_problem(note: dict[str, Any], author: dict[str, Any]) -> str | None:
     except (SignatureInvalidError, ValueError) as exc:
         return str(exc)
     return None
+
+
+async def publish(
+    conn: Connection,
+    *,
+    base_url: str,
+    actor: LocalActor,
+    note: dict[str, Any],
+    target: Target,
+) -> None:
+    """Store `actor`'s signed Note about `target` and send its Create to the actor's
+    followers and to the target's author, inside the caller's transaction."""
+    await store_and_create(
+        conn,
+        base_url=base_url,
+        actor=actor,
+        obj=note,
+        public=True,
+        extra_recipients=target.recipients,
+    )

@@ -57,9 +57,7 @@ async def take_on(request: web.Request) -> web.Response:
             data=data,
             now=request.app[appkeys.CLOCK](),
         )
-    except planning.PlanInputError as exc:
-        raise _back(done=f"not taken on: {exc}") from None
-    except NoteError as exc:
+    except (planning.PlanInputError, NoteError) as exc:
         raise _back(done=f"not taken on: {exc}") from None
     principal.note(request, "plan_item", note["id"])
     raise _back(done="taken on, as a step of the plan")
