@@ -118,10 +118,11 @@ async def _no_second_operator_needed(pool: Pool, kind: str) -> None:
 
 
 def _record_command(action_of: Any) -> Any:
-    """vote / remove / leave: this node writes, signs and sends one record."""
+    """vote / remove / adopt / leave: this node writes, signs and sends one record."""
 
     def command(settings: Settings, args: argparse.Namespace) -> int:
         from node.clock import utcnow
+        from node.confederation import adoption
         from node.confederation.governance import (
             ConfederationError,
             author_record,
@@ -135,15 +136,25 @@ def _record_command(action_of: Any) -> Any:
                 try:
                     async with pool.acquire() as conn, conn.transaction():
                         conf = await _conf_named(conn, args.name)
-                        state = await author_record(
-                            conn,
-                            base_url=settings.url,
-                            remote=remote,
-                            conf=conf,
-                            action=kind,
-                            target=target,
-                            now=utcnow(),
-                        )
+                        if kind == "adopt":
+                            state = await adoption.propose(
+                                conn,
+                                base_url=settings.url,
+                                remote=remote,
+                                conf=conf,
+                                version=str(target),
+                                now=utcnow(),
+                            )
+                        else:
+                            state = await author_record(
+                                conn,
+                                base_url=settings.url,
+                                remote=remote,
+                                conf=conf,
+                                action=kind,
+                                target=target,
+                                now=utcnow(),
+                            )
                         shown = await describe(conn, settings.url, conf, state)
                 except ConfederationError as exc:
                     raise CommandError(str(exc)) from None
@@ -153,34 +164,6 @@ def _record_command(action_of: Any) -> Any:
         return run(settings, action)
 
     return command
-
-
-def cmd_adopt(settings: Settings, args: argparse.Namespace) -> int:
-    """Propose adopting a vision version as the confederation's shared vision."""
-    from node.clock import utcnow
-    from node.confederation import adoption
-    from node.confederation.governance import ConfederationError, describe
-
-    async def action(pool: Pool) -> int:
-        async with remote_actors(settings, pool) as remote:
-            try:
-                async with pool.acquire() as conn, conn.transaction():
-                    conf = await _conf_named(conn, args.name)
-                    state = await adoption.propose(
-                        conn,
-                        base_url=settings.url,
-                        remote=remote,
-                        conf=conf,
-                        version=args.version,
-                        now=utcnow(),
-                    )
-                    shown = await describe(conn, settings.url, conf, state)
-            except ConfederationError as exc:
-                raise CommandError(str(exc)) from None
-        print(json.dumps(shown, indent=2))
-        return 0
-
-    return run(settings, action)
 
 
 def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
@@ -281,7 +264,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     adopt.add_argument(
         "version", help="the version's IRI, VISION/versions/N (its page links it)"
     )
-    adopt.set_defaults(func=cmd_adopt)
+    adopt.set_defaults(func=_record_command(lambda a: ("adopt", a.version)))
     leave = csub.add_parser("leave", help="leave the confederation")
     leave.add_argument("name")
     leave.set_defaults(func=_record_command(lambda a: ("leave", None)))
