@@ -12,6 +12,7 @@ from node.storage import pages
 from node.web.activitypub import require_actor
 from node.web.naming import named
 from node.web.pages import PAGE_ITEMS
+from node.web.paths import path_object_id
 
 
 async def atom(request: web.Request) -> web.Response:
@@ -66,7 +67,7 @@ async def event(request: web.Request) -> web.Response:
     """GET /actors/{name}/objects/{id}/event.ics — one call to action, to add to a
     calendar (404 unless it is a public call with a time)."""
     settings = request.app[appkeys.SETTINGS]
-    object_id = f"{settings.url}{request.path.removesuffix('/event.ics')}"
+    object_id = path_object_id(request)
     pool = request.app[appkeys.DB]
     row = await pages.public_object(pool, object_id)
     shown = (

@@ -18,6 +18,7 @@ from node.web import api, principal
 from node.web.endorsements import endorser, refusal
 from node.web.middleware import Refusal
 from node.web.naming import member_names
+from node.web.paths import path_object_id
 
 
 def _iri(request: web.Request, name: str) -> str:
@@ -105,21 +106,20 @@ async def listing(request: web.Request) -> web.Response:
     return web.json_response({"vision": vision, "items": items})
 
 
-async def _vision(request: web.Request) -> tuple[str, Any]:
-    base = request.app[appkeys.SETTINGS].url
-    vision = f"{base}/actors/{request.match_info['name']}/objects/{request.match_info['object_id']}"
-    row = await page_store.public_object(request.app[appkeys.DB], vision)
+async def _plan(request: web.Request) -> tuple[str, Any, list[dict[str, Any]], Any]:
+    """The vision a `…/plan.*` path names (404 unless a public vision of ours), its plan,
+    and the time now."""
+    vision = path_object_id(request)
+    pool, now = request.app[appkeys.DB], request.app[appkeys.CLOCK]()
+    row = await page_store.public_object(pool, vision)
     if row is None or row["kind"] != "vision":
         raise web.HTTPNotFound(reason="no such vision")
-    return vision, row
+    items = await plan_of(pool, request.app[appkeys.SETTINGS].url, vision, now.date())
+    return vision, row, items, now
 
 
 async def atom(request: web.Request) -> web.Response:
-    vision, row = await _vision(request)
-    now = request.app[appkeys.CLOCK]()
-    items = await plan_of(
-        request.app[appkeys.DB], request.app[appkeys.SETTINGS].url, vision, now.date()
-    )
+    vision, row, items, _now = await _plan(request)
     body = wire.plan_atom(
         vision=vision,
         title=row["fields"]["title"],
@@ -130,11 +130,7 @@ async def atom(request: web.Request) -> web.Response:
 
 
 async def calendar(request: web.Request) -> web.Response:
-    vision, row = await _vision(request)
-    now = request.app[appkeys.CLOCK]()
-    items = await plan_of(
-        request.app[appkeys.DB], request.app[appkeys.SETTINGS].url, vision, now.date()
-    )
+    vision, row, items, now = await _plan(request)
     body = wire.plan_icalendar(
         vision=vision, title=row["fields"]["title"], items=items, stamp=now
     )

@@ -14,6 +14,7 @@ from node.storage import pages as page_store, versions
 from node.web.activitypub import activity_json
 from node.web.middleware import wants_html
 from node.web.pages import render
+from node.web.paths import path_object_id
 
 VERSION_TERMS = {
     "isVersionOf": {"@id": "http://purl.org/dc/terms/isVersionOf", "@type": "@id"}
@@ -38,9 +39,8 @@ def as_version(body: dict[str, Any], number: int) -> dict[str, Any]:
 async def version(request: web.Request) -> web.StreamResponse:
     """GET /actors/{name}/objects/{object_id}/versions/{n}: an earlier version of a public
     object of ours (404 for anything else)."""
-    settings, pool = request.app[appkeys.SETTINGS], request.app[appkeys.DB]
-    base = f"{settings.url}/actors/{request.match_info['name']}/objects"
-    object_id = f"{base}/{request.match_info['object_id']}"
+    pool = request.app[appkeys.DB]
+    object_id = path_object_id(request)
     raw = request.match_info["n"]
     row = await page_store.public_object(pool, object_id)
     wanted = int(raw) if raw.isdigit() and len(raw) < 6 else 0
