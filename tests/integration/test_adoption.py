@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import until
+from tests.conftest import db_value, until
 from tests.integration.nodes import Node, Nodes
 from tests.integration.test_confederations import (
     _post_as,
@@ -23,6 +23,7 @@ from tests.integration.test_confederations import (
     wait_members,
     wait_proposal,
 )
+from tests.integration.test_endorsements import PENDING
 from tests.integration.test_movement import VISION
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -165,13 +166,7 @@ async def test_a_vote_from_outside_and_a_bad_version_change_nothing(
     await _post_as(d, "node", f"{a.url}/inbox", signed)
     await a.ok("confederation", "vote", "cascadia", proposal, "yes")
 
-    async def processed() -> bool:
-        pending = await a.db.fetchval(
-            "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
-        )
-        return int(pending) == 0
-
-    await until(processed, timeout=10, what="A processing D's vote")
+    assert await db_value(a.db, PENDING, 0, timeout=10) == 0, "A processed it all"
     shown = (await state(a, "cascadia")).proposals[proposal]
     assert shown.yes == {a.actor("node")}, "D's vote is not counted"
     assert shown.state == "open", "1 of 2 is not a majority"

@@ -14,10 +14,10 @@ import pytest
 
 from node.services.actors import create_actor
 from node.storage import tokens
-from tests.conftest import until
+from tests.conftest import db_value, until
 from tests.integration.nodes import Node, Nodes
 from tests.integration.test_confederations import _post_as
-from tests.integration.test_endorsements import _three
+from tests.integration.test_endorsements import PENDING, _three, create_of
 from tests.integration.test_movement import CALL
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
@@ -188,23 +188,13 @@ async def test_invalid_forged_and_misdirected_amendments_change_nothing(
     await until(arrived, timeout=10, what="riders' amendment on A")
     inbox = f"{a.url}/inbox"
 
-    def create(obj: dict[str, Any], actor: str) -> dict[str, Any]:
-        return {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{actor}/activities/{uuid.uuid4()}",
-            "type": "Create",
-            "actor": actor,
-            "object": obj,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        }
-
     # climate delivers riders' amendment as its own; riders' changed after signing
-    await _post_as(c, "climate", inbox, create(real, c.actor("climate")))
+    await _post_as(c, "climate", inbox, create_of(real, c.actor("climate")))
     changed = json.loads(json.dumps(real)) | {
         "id": f"{b.actor('riders')}/objects/{uuid.uuid4()}",
         "changes": {"place": "Nowhere"},
     }
-    await _post_as(b, "riders", inbox, create(changed, b.actor("riders")))
+    await _post_as(b, "riders", inbox, create_of(changed, b.actor("riders")))
     # and an Accept of riders' amendment from someone who is not the vision's author
     fake = {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -215,14 +205,8 @@ async def test_invalid_forged_and_misdirected_amendments_change_nothing(
     }
     await _post_as(c, "climate", f"{b.url}/inbox", fake)
 
-    async def processed(node: Node) -> bool:
-        pending = await node.db.fetchval(
-            "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
-        )
-        return int(pending) == 0
-
-    await until(lambda: processed(a), timeout=10, what="A processing")
-    await until(lambda: processed(b), timeout=10, what="B processing")
+    for node in (a, b):
+        assert await db_value(node.db, PENDING, 0, timeout=10) == 0, node.name
     listed = await _listed(a, vision)
     assert [x["proposed"] for x in listed] == [{"place": "Seattle and Tacoma"}]
     assert await _state(b, real["id"]) == "open"

@@ -16,7 +16,7 @@ import pytest
 from node.services.actors import create_actor
 from node.services.signed_notes import proof_problem
 from node.storage import tokens
-from tests.conftest import until
+from tests.conftest import db_value, until
 from tests.integration.nodes import Node, Nodes
 from tests.integration.test_confederations import _post_as, follow
 from tests.integration.test_movement import VISION
@@ -24,6 +24,21 @@ from tests.peer import Peer
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 AP = {"Accept": "application/activity+json"}
+
+
+PENDING = "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
+
+
+def create_of(obj: dict[str, Any], actor: str) -> dict[str, Any]:
+    """A public Create of `obj` by `actor` (what a forger would send)."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor}/activities/{uuid.uuid4()}",
+        "type": "Create",
+        "actor": actor,
+        "object": obj,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
 
 
 async def _endorse(node: Node, who: str, data: dict[str, Any]) -> tuple[int, Any]:
@@ -152,43 +167,27 @@ async def test_forged_endorsements_change_nothing(nodes: Nodes) -> None:
     await until(arrived, timeout=10, what="riders' endorsement on A")
     inbox = f"{a.url}/inbox"
 
-    def create(obj: dict[str, Any], actor: str) -> dict[str, Any]:
-        return {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{actor}/activities/{uuid.uuid4()}",
-            "type": "Create",
-            "actor": actor,
-            "object": obj,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        }
-
     # 1. riders' signed note with its statement changed: the proof no longer holds
     changed = json.loads(json.dumps(note)) | {
         "id": f"{b.actor('riders')}/objects/{uuid.uuid4()}",
         "statement": "We oppose it.",
     }
-    await _post_as(b, "riders", inbox, create(changed, b.actor("riders")))
+    await _post_as(b, "riders", inbox, create_of(changed, b.actor("riders")))
     # 2. climate (on C) delivering a note that says riders wrote it
-    await _post_as(c, "climate", inbox, create(note, c.actor("climate")))
+    await _post_as(c, "climate", inbox, create_of(note, c.actor("climate")))
     # 3. climate's own note, its proof made with riders' key id but climate's key
     forged = json.loads(json.dumps(note)) | {
         "id": f"{c.actor('climate')}/objects/{uuid.uuid4()}",
         "attributedTo": c.actor("climate"),
     }
-    await _post_as(c, "climate", inbox, create(forged, c.actor("climate")))
+    await _post_as(c, "climate", inbox, create_of(forged, c.actor("climate")))
     # 4. an endorsement of something that is not A's
     elsewhere = json.loads(json.dumps(note)) | {
         "endorses": f"{a.url}/actors/tenants/objects/{uuid.uuid4()}"
     }
-    await _post_as(b, "riders", inbox, create(elsewhere, b.actor("riders")))
+    await _post_as(b, "riders", inbox, create_of(elsewhere, b.actor("riders")))
 
-    async def processed() -> bool:
-        pending = await a.db.fetchval(
-            "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
-        )
-        return int(pending) == 0
-
-    await until(processed, timeout=10, what="A processing the forgeries")
+    assert await db_value(a.db, PENDING, 0, timeout=10) == 0, "A processed them"
     listed = await _signed(a, vision)
     assert [s["statement"] for s in listed["signatures"]] == ["Yes."]
     assert listed["support"] == 0

@@ -14,10 +14,10 @@ import feedparser
 import icalendar
 import pytest
 
-from tests.conftest import until
+from tests.conftest import db_value, until
 from tests.integration.nodes import Node, Nodes
 from tests.integration.test_confederations import _post_as
-from tests.integration.test_endorsements import _three
+from tests.integration.test_endorsements import PENDING, _three
 
 pytestmark = [pytest.mark.db, pytest.mark.integration]
 
@@ -138,13 +138,7 @@ async def test_owners_take_on_and_update_the_steps_of_a_vision(nodes: Nodes) -> 
     }
     await _post_as(b, "riders", f"{a.url}/inbox", update)
 
-    async def processed() -> bool:
-        pending = await a.db.fetchval(
-            "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
-        )
-        return int(pending) == 0
-
-    await until(processed, timeout=10, what="A processing the forgeries")
+    assert await db_value(a.db, PENDING, 0, timeout=10) == 0, "A processed it all"
     items = {i["id"]: i for i in await _items(a, vision)}
     assert items[lots["id"]]["status"] == "done"
     assert items[lots["id"]]["title"] == "Map every vacant lot"
