@@ -58,10 +58,15 @@ async def endorse(request: web.Request) -> web.Response:
     return web.json_response(note, status=201, headers={"Location": note["id"]})
 
 
-def object_iri(request: web.Request) -> str:
-    iri = request.query.get("object", "").strip()
+def object_iri(
+    request: web.Request,
+    name: str = "object",
+    what: str = "the IRI of a vision or call",
+) -> str:
+    """The http(s) IRI (at most 2,000 characters) in query parameter `name`, else 400."""
+    iri = request.query.get(name, "").strip()
     if not iri.startswith(("https://", "http://")) or len(iri) > 2000:
-        raise Refusal(400, "bad_request", "object: the IRI of a vision or call")
+        raise Refusal(400, "bad_request", f"{name}: {what}")
     return iri
 
 

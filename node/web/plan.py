@@ -15,17 +15,9 @@ from node.services import planning
 from node.services.signed_notes import NoteError
 from node.storage import pages as page_store, plan_items
 from node.web import api, principal
-from node.web.endorsements import endorser, refusal
-from node.web.middleware import Refusal
+from node.web.endorsements import endorser, object_iri, refusal
 from node.web.naming import member_names
 from node.web.paths import path_object_id
-
-
-def _iri(request: web.Request, name: str) -> str:
-    iri = request.query.get(name, "").strip()
-    if not iri.startswith(("https://", "http://")) or len(iri) > 2000:
-        raise Refusal(400, "bad_request", f"{name}: an IRI")
-    return iri
 
 
 async def take_on(request: web.Request) -> web.Response:
@@ -50,7 +42,7 @@ async def take_on(request: web.Request) -> web.Response:
 
 async def update(request: web.Request) -> web.Response:
     actor = await endorser(request)
-    item = _iri(request, "item")
+    item = object_iri(request, "item", "an IRI")
     data = await api.json_body(request)
     try:
         note = await planning.update(
@@ -97,7 +89,7 @@ async def plan_of(
 
 
 async def listing(request: web.Request) -> web.Response:
-    vision = _iri(request, "vision")
+    vision = object_iri(request, "vision", "an IRI")
     pool, base = request.app[appkeys.DB], request.app[appkeys.SETTINGS].url
     today = request.app[appkeys.CLOCK]().date()
     items = await plan_of(pool, base, vision, today)
