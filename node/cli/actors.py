@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from node.cli.base import CommandError, resolve, run
+from node.cli.base import CommandError, remote_actors, resolve, run
 from node.config import Settings
 from node.names import InvalidNameError
 from node.storage import actors as store
@@ -32,6 +32,15 @@ def _create(kind: str) -> Callable[[Settings, argparse.Namespace], int]:
                 )
             except (InvalidNameError, ActorExistsError) as exc:
                 raise CommandError(str(exc)) from None
+            if kind == "group":  # where groups vote, the confederation learns of it
+                from node.confederation.governance import groups_changed
+
+                async with (
+                    remote_actors(settings, pool) as remote,
+                    pool.acquire() as conn,
+                    conn.transaction(),
+                ):
+                    await groups_changed(conn, settings.url, remote)
             host = settings.url.split("://", 1)[1]
             print(
                 f"created {kind} @{actor.name}@{host}  {settings.url}/actors/{actor.name}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from node.cli.base import CommandError, remote_actors, run
 from node.config import Settings
+from node.domain.actors import LocalActor
 from node.storage.db import Pool
 
 
@@ -42,11 +43,16 @@ def cmd_found(settings: Settings, args: argparse.Namespace) -> int:
 
     async def action(pool: Pool) -> int:
         try:
-            async with pool.acquire() as conn, conn.transaction():
+            async with (
+                remote_actors(settings, pool) as remote,
+                pool.acquire() as conn,
+                conn.transaction(),
+            ):
                 member = await member_identity(conn, args.as_actor, settings.node_name)
                 conf, _replica = await found(
                     conn,
                     base_url=settings.url,
+                    remote=remote,
                     fields=fields,
                     member=member,
                     now=utcnow(),
@@ -117,6 +123,18 @@ async def _no_second_operator_needed(pool: Pool, kind: str) -> None:
             raise CommandError(msg)
 
 
+async def _group_named(pool: Pool, name: str | None) -> LocalActor | None:
+    from node.storage import actors as store
+
+    if name is None:
+        return None
+    group = await store.local_by_name(pool, name)
+    if group is None or group.kind != "group":
+        msg = f"no group {name!r} on this node"
+        raise CommandError(msg)
+    return group
+
+
 def _record_command(action_of: Any) -> Any:
     """vote / remove / adopt / leave: this node writes, signs and sends one record."""
 
@@ -131,12 +149,25 @@ def _record_command(action_of: Any) -> Any:
 
         async def action(pool: Pool) -> int:
             kind, target = action_of(args)
-            await _no_second_operator_needed(pool, kind)
+            group = await _group_named(pool, getattr(args, "group", None))
+            if group is None:  # a group's vote is its own, not the node's
+                await _no_second_operator_needed(pool, kind)
             async with remote_actors(settings, pool) as remote:
                 try:
                     async with pool.acquire() as conn, conn.transaction():
                         conf = await _conf_named(conn, args.name)
-                        if kind == "adopt":
+                        if group is not None:
+                            state = await adoption.group_vote(
+                                conn,
+                                base_url=settings.url,
+                                remote=remote,
+                                conf=conf,
+                                group=group,
+                                proposal=str(target),
+                                yes=kind == "yes",
+                                now=utcnow(),
+                            )
+                        elif kind == "adopt":
                             state = await adoption.propose(
                                 conn,
                                 base_url=settings.url,
@@ -252,6 +283,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="the proposal: its short_id from `show` (or a unique prefix of it, or its full id)",
     )
     vote.add_argument("choice", choices=["yes", "no"])
+    vote.add_argument(
+        "--group",
+        metavar="GROUP",
+        help="vote as this group of the node (a charter whose groups vote on adoptions)",
+    )
     vote.set_defaults(func=_record_command(lambda a: (a.choice, a.proposal)))
     remove = csub.add_parser("remove", help="propose removing a member (members vote)")
     remove.add_argument("name")

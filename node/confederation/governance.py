@@ -12,19 +12,17 @@ from typing import Any
 
 import structlog
 
-from federation.delivery.plan import Recipient, recipient_of
-from federation.errors import FederationError
-from federation.vocab import activities
 from federation.vocab.read import id_of
 from node.clock import utcnow
-from node.confederation import backfill, cluster_actors, records as rec
+from node.confederation import backfill, cluster_actors, mesh, records as rec, voters
 from node.confederation.membership import State, find_proposal, fold
-from node.domain.actors import LocalActor, actor_url, local_name
+from node.confederation.mesh import recipients
+from node.domain.actors import LocalActor, actor_url
 from node.services.actors import ActorExistsError, create_actor, sign_document
-from node.services.follow import follow_out, new_activity_id
+from node.services.follow import new_activity_id
 from node.services.publish import enqueue
 from node.services.remote import RemoteActors
-from node.storage import actors as store, confederations as cstore, follows
+from node.storage import actors as store, confederations as cstore
 from node.storage.confederations import Confederation
 from node.storage.db import Connection
 
@@ -56,6 +54,7 @@ async def found(
     conn: Connection,
     *,
     base_url: str,
+    remote: RemoteActors,
     fields: dict[str, Any],
     member: LocalActor,
     now: datetime,
@@ -103,6 +102,7 @@ async def found(
     await backfill.admitted(
         conn, base_url=base_url, member=member, confederation=conf.id, now=now
     )
+    await apply(conn, base_url=base_url, remote=remote, conf=conf)  # names its groups
     return conf, replica
 
 
@@ -130,6 +130,8 @@ async def describe(
         "scope": charter.scope,
         "membership": charter.membership,
         "quorum": charter.quorum,
+        "voters": charter.voters,  # who votes on adoptions
+        "groups": {m: sorted(g) for m, g in sorted(state.groups.items())},
         "relays": {"kinds": list(charter.kinds), "clusters": list(charter.clusters)},
         "replica": None if replica is None else actor_url(base_url, replica),
         "cluster_actors": await cluster_actors.urls(conn, base_url, conf.id),
@@ -142,26 +144,6 @@ async def describe(
 async def describe_all(conn: Any, base_url: str) -> list[dict[str, Any]]:
     """describe() of every confederation this node takes part in (or asked to join)."""
     return [await describe(conn, base_url, conf) for conf in await cstore.all_(conn)]
-
-
-async def _recipients(
-    conn: Any, remote: RemoteActors, base_url: str, actors: set[str]
-) -> list[Recipient]:
-    found: list[Recipient] = []
-    for uri in sorted(actors):
-        if local_name(base_url, uri) is not None:
-            continue  # this node: it has the record already
-        doc = await store.remote_actor(conn, uri)
-        if doc is None:
-            try:
-                doc = await remote.fetch_actor(uri)
-            except FederationError as exc:
-                log.warning(
-                    "confederation_member_unreachable", member=uri, error=str(exc)
-                )
-                continue
-        found.append(recipient_of(doc))
-    return found
 
 
 async def _publish_record(
@@ -193,7 +175,7 @@ async def _publish_record(
         base_url=base_url,
         signer=author,
         activity=signed,
-        to=await _recipients(conn, remote, base_url, audience),
+        to=await recipients(conn, remote, base_url, audience),
     )
     return state
 
@@ -219,9 +201,9 @@ async def apply(
     if replica_id is not None:
         replica = await _local(conn, replica_id)
         for uri in sorted(added - {me}):
-            await _mesh_follow(conn, base_url, remote, replica, uri)
+            await mesh.follow(conn, base_url, remote, replica, uri)
         for uri in sorted(removed):
-            await _mesh_unfollow(conn, base_url, remote, replica, uri)
+            await mesh.unfollow(conn, base_url, remote, replica, uri)
     if added or removed:
         log.info(
             "confederation_members_changed",
@@ -229,7 +211,59 @@ async def apply(
             added=sorted(added),
             removed=sorted(removed),
         )
-    return state
+    return await _name_groups(conn, base_url, remote, conf, member, state)
+
+
+async def _name_groups(
+    conn: Connection,
+    base_url: str,
+    remote: RemoteActors,
+    conf: Confederation,
+    member: LocalActor,
+    state: State,
+) -> State:
+    """Under a charter whose groups vote on adoptions, a member node names its groups and
+    their keys (an `Update` record) once admitted and whenever they change."""
+    me = actor_url(base_url, member)
+    if (
+        state.charter.voters != "groups"
+        or member.kind != "node"  # a replica member (nesting) has no groups of its own
+        or me not in state.members
+    ):
+        return state
+    groups = {
+        actor_url(base_url, g): g.proof_public
+        for g in await store.local_by_kind(conn, "group")
+        if g.proof_public
+    }
+    if state.groups.get(me, {}) == groups:
+        return state
+    record = voters.introduce_groups(
+        id=new_activity_id(base_url, member),
+        actor=me,
+        confederation=conf.id,
+        groups=groups,
+        published=utcnow(),
+    )
+    log.info("confederation_groups_named", confederation=conf.id, groups=len(groups))
+    return await _publish_record(
+        conn,
+        base_url=base_url,
+        remote=remote,
+        conf=conf,
+        author=member,
+        record=record,
+        also=set(),
+        now=utcnow(),
+    )
+
+
+async def groups_changed(conn: Connection, base_url: str, remote: RemoteActors) -> None:
+    """A group was created here: name it in every confederation whose groups vote."""
+    for conf in await cstore.all_(conn):
+        locked = await cstore.get(conn, conf.id, lock=True)
+        if locked is not None:
+            await apply(conn, base_url=base_url, remote=remote, conf=locked)
 
 
 async def _make_replica(conn: Connection, state: State) -> LocalActor:
@@ -247,56 +281,6 @@ async def _make_replica(conn: Connection, state: State) -> LocalActor:
             continue
     msg = f"no free name for a replica of {charter.name}"
     raise ConfederationError(msg)
-
-
-async def _mesh_follow(
-    conn: Connection,
-    base_url: str,
-    remote: RemoteActors,
-    replica: LocalActor,
-    uri: str,
-) -> None:
-    """The replica follows a member, so the member's public objects reach it."""
-    if local_name(base_url, uri) is not None:
-        return  # a member on this node: its objects are relayed when published
-    if await follows.follows_already(conn, local_actor_id=replica.id, target=uri):
-        return
-    recipients = await _recipients(conn, remote, base_url, {uri})
-    if recipients:
-        await follow_out(
-            conn,
-            base_url=base_url,
-            local=replica,
-            target=uri,
-            recipient=recipients[0],
-        )
-
-
-async def _mesh_unfollow(
-    conn: Connection,
-    base_url: str,
-    remote: RemoteActors,
-    replica: LocalActor,
-    uri: str,
-) -> None:
-    follow_id = await follows.remove_following(
-        conn, local_actor_id=replica.id, target=uri
-    )
-    if follow_id is None:
-        return
-    me = actor_url(base_url, replica)
-    undo = activities.undo(
-        id=new_activity_id(base_url, replica),
-        actor=me,
-        obj=activities.follow(id=follow_id, actor=me, target=uri),
-    )
-    await enqueue(
-        conn,
-        base_url=base_url,
-        signer=replica,
-        activity=undo,
-        to=await _recipients(conn, remote, base_url, {uri}),
-    )
 
 
 async def accept_records(

@@ -26,6 +26,7 @@ from node.confederation.records import (
     read_join,
     verify_record,
 )
+from node.confederation.voters import read_groups
 
 
 def needed(quorum: str, electorate: int) -> int:
@@ -76,6 +77,14 @@ class State:
     # the vision versions adopted, in order: the last is the shared vision, the earlier
     # ones are superseded; each with the proposal that adopted it
     adopted: list[Proposal] = field(default_factory=list)
+    # each member node's groups (IRI -> Multikey), as its last Update named them: the
+    # electorate of adoptions under a charter whose groups vote
+    groups: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def adoption_electorate(self) -> frozenset[str]:
+        if self.charter.voters != "groups":
+            return frozenset(self.members)
+        return frozenset(g for m in self.members for g in self.groups.get(m, {}))
 
 
 def _sort_key(record: dict[str, Any]) -> tuple[datetime, str]:
@@ -149,11 +158,23 @@ def _apply(
                 waiting[str(target)].append(record)
                 return
             _vote(state, record)
+        case "Update":
+            if actor not in state.members:
+                msg = f"{actor} is not a member and has no groups here"
+                raise RecordError(msg)
+            groups = read_groups(record)
+            taken = set(groups) & (set(state.keys) - set(state.groups.get(actor, {})))
+            if taken:
+                msg = f"{sorted(taken)[0]} is already known here, not as its group"
+                raise RecordError(msg)
+            state.groups[actor] = groups
+            state.keys.update(groups)
+            state.applied.append(record["id"])
         case "Leave":
             if actor not in state.members:
                 msg = f"{actor} is not a member"
                 raise RecordError(msg)
-            state.members.discard(actor)
+            _gone(state, actor)
             state.applied.append(record["id"])
 
 
@@ -179,9 +200,11 @@ def _proposal(state: State, record: dict[str, Any], proposer: str) -> Proposal:
         if version is None or not version.startswith(("https://", "http://")):
             msg = "a proposal to adopt names a vision version's IRI"
             raise RecordError(msg)
-        return Proposal(
-            record["id"], "adopt", version, proposer, frozenset(state.members)
-        )
+        electorate = state.adoption_electorate()
+        if not electorate:
+            msg = "no member has named its groups yet: nobody could vote on this"
+            raise RecordError(msg)
+        return Proposal(record["id"], "adopt", version, proposer, electorate)
     removed = _subject(state, record)
     if removed is None or removed not in state.members:
         msg = f"{removed} is not a member"
@@ -227,7 +250,13 @@ def _settle(state: State, proposal: Proposal, *, passed: bool) -> None:
     elif proposal.action == "adopt":
         state.adopted.append(proposal)
     else:
-        state.members.discard(proposal.subject)
+        _gone(state, proposal.subject)
+
+
+def _gone(state: State, member: str) -> None:
+    """A member leaves or is removed: its groups vote on no later proposal."""
+    state.members.discard(member)
+    state.groups.pop(member, None)
 
 
 def short_id(record_id: str) -> str:

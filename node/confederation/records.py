@@ -5,7 +5,8 @@ their actor's Ed25519 key, so any replica can serve them and any other can check
 `Join` (a node asks; embedded in the proposal that answers it), `Invite` (a proposal to
 admit: its object is the signed Join), `Remove` (a proposal to remove a member), `Accept` /
 `Reject` (a member's vote on a proposal), `Add` (a proposal to adopt a vision version as
-the confederation's shared vision) and `Leave` (a member goes).
+the confederation's shared vision), `Update` (a member introduces its groups and their
+keys, when the charter has the groups vote on adoptions) and `Leave` (a member goes).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
 # typed only mov:Charter stopped Fedify walking `decisions`); charters signed before this
 # carry the bare "Charter" and are read as well
 CHARTER_TYPE = ["Document", "Charter"]
-RECORD_TYPES = frozenset({"Invite", "Remove", "Add", "Accept", "Reject", "Leave"})
+RECORD_TYPES = frozenset(
+    {"Invite", "Remove", "Add", "Update", "Accept", "Reject", "Leave"}
+)
 ALL_KINDS = ("vision", "call", "offer", "proposal")
 
 
@@ -63,6 +66,7 @@ class Charter:
     founder: str
     founder_key: str  # Multikey
     document: dict[str, Any]
+    voters: str = "nodes"  # who votes on adoptions: nodes | groups
 
     def relays(self, kind: str | None, clusters: list[str]) -> bool:
         """Does the charter relay an object of this movement kind in these clusters?"""
@@ -129,6 +133,7 @@ def charter_document(
         "scope": fields["scope"],
         "membership": fields["membership"],
         "quorum": fields["quorum"],
+        "voters": fields.get("voters", "nodes"),
         "relays": {
             "kinds": list(relays.get("kinds", ALL_KINDS)),
             "clusters": list(relays.get("clusters", [])),
@@ -180,8 +185,9 @@ def read_charter(document: Any, *, expected_id: str | None = None) -> Charter:
         "quorum": document.get("quorum"),
         "relays": relays,
     }
-    if document.get("summary"):
-        fields["summary"] = document["summary"]
+    for optional in ("summary", "voters"):  # charters signed before `voters` lack it
+        if document.get(optional):
+            fields[optional] = document[optional]
     errors = check_fields(fields)
     if errors:
         msg = "invalid charter: " + "; ".join(f"{e.field} {e.message}" for e in errors)
@@ -201,10 +207,11 @@ def read_charter(document: Any, *, expected_id: str | None = None) -> Charter:
         founder=founder,
         founder_key=document["proofKey"],
         document=document,
+        voters=fields.get("voters", "nodes"),
     )
 
 
-def _record(
+def new_record(
     type_: str, *, id: str, actor: str, published: datetime, **rest: Any
 ) -> dict[str, Any]:
     return {
@@ -221,7 +228,7 @@ def join(
     *, id: str, actor: str, confederation: str, key: str, published: datetime
 ) -> dict[str, Any]:
     """A node asks to join (unsigned); `key` is its Multikey, checked by its proof."""
-    return _record(
+    return new_record(
         "Join",
         id=id,
         actor=actor,
@@ -240,7 +247,7 @@ def invite(
     published: datetime,
 ) -> dict[str, Any]:
     """A proposal to admit the node whose signed Join it carries."""
-    return _record(
+    return new_record(
         "Invite",
         id=id,
         actor=actor,
@@ -254,7 +261,7 @@ def remove(
     *, id: str, actor: str, confederation: str, member: str, published: datetime
 ) -> dict[str, Any]:
     """A proposal to remove a member."""
-    return _record(
+    return new_record(
         "Remove",
         id=id,
         actor=actor,
@@ -275,7 +282,7 @@ def adopt(
 ) -> dict[str, Any]:
     """A proposal to adopt the vision version `version` (its IRI, VISION/versions/N) as
     the confederation's shared vision; `name` carries its title for readers."""
-    return _record(
+    return new_record(
         "Add",
         id=id,
         actor=actor,
@@ -295,7 +302,7 @@ def vote(
     yes: bool,
     published: datetime,
 ) -> dict[str, Any]:
-    return _record(
+    return new_record(
         "Accept" if yes else "Reject",
         id=id,
         actor=actor,
@@ -308,7 +315,7 @@ def vote(
 def leave(
     *, id: str, actor: str, confederation: str, published: datetime
 ) -> dict[str, Any]:
-    return _record(
+    return new_record(
         "Leave", id=id, actor=actor, published=published, object=confederation
     )
 

@@ -1,18 +1,20 @@
 """The node's assembly over HTTP: `GET /api/v1/assembly` (its groups, proposals and what it
 adopted), `POST /api/v1/assembly/proposals {version}` and `POST /api/v1/assembly/votes
 {proposal, choice}` (a group's admin, for the group), and `GET /assembly/decisions` (every
-signed record, for anyone to check)."""
+signed record, for anyone to check). A group's vote in a confederation whose groups vote on
+adoptions: `POST /api/v1/confederations/{name}/group-votes {proposal, choice}`."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from node.confederation import adoption
 from node.confederation.governance import ConfederationError
 from node.domain.access import Need
 from node.domain.actors import LocalActor
 from node.runtime import appkeys
 from node.services import assembly
-from node.storage import assembly as store
+from node.storage import assembly as store, confederations as cstore
 from node.web import api, principal
 from node.web.middleware import Refusal
 from node.web.naming import member_names
@@ -26,6 +28,22 @@ async def _group(request: web.Request) -> LocalActor:
     if actor.kind != "group":
         raise web.HTTPForbidden(reason="only the node's groups sit in its assembly")
     return actor
+
+
+async def _choice(request: web.Request) -> tuple[str, str]:
+    data = await api.json_body(request)
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"proposal", "choice"}
+        or not isinstance(data["proposal"], str)
+        or data["choice"] not in ("yes", "no")
+    ):
+        raise Refusal(
+            422,
+            "invalid_input",
+            "send proposal (its id or short id) and choice: yes|no",
+        )
+    return data["proposal"], data["choice"]
 
 
 async def show(request: web.Request) -> web.Response:
@@ -76,32 +94,49 @@ async def propose(request: web.Request) -> web.Response:
 
 async def vote(request: web.Request) -> web.Response:
     group = await _group(request)
-    data = await api.json_body(request)
-    if (
-        not isinstance(data, dict)
-        or set(data) != {"proposal", "choice"}
-        or not isinstance(data["proposal"], str)
-        or data["choice"] not in ("yes", "no")
-    ):
-        raise Refusal(
-            422,
-            "invalid_input",
-            "send proposal (its id or short id) and choice: yes|no",
-        )
+    proposal, choice = await _choice(request)
     try:
         folded = await assembly.vote(
             request.app[appkeys.DB],
             base_url=request.app[appkeys.SETTINGS].url,
             group=group,
-            proposal=data["proposal"],
-            yes=data["choice"] == "yes",
+            proposal=proposal,
+            yes=choice == "yes",
             now=request.app[appkeys.CLOCK](),
         )
     except ConfederationError as exc:
         raise Refusal(409, "refused", str(exc)) from None
-    principal.note(
-        request, "assembly_vote", data["proposal"], {"choice": data["choice"]}
-    )
+    principal.note(request, "assembly_vote", proposal, {"choice": choice})
+    return web.json_response({"adopted": [p.subject for p in folded.adopted]})
+
+
+async def confederation_vote(request: web.Request) -> web.Response:
+    """POST /api/v1/confederations/{name}/group-votes {proposal, choice}: a group's admin
+    votes for the group on a proposal to adopt, where the charter has the groups vote."""
+    group = await _group(request)
+    proposal, choice = await _choice(request)
+    pool = request.app[appkeys.DB]
+    named = await cstore.by_name(pool, request.match_info["name"])
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            conf = (
+                None if named is None else await cstore.get(conn, named.id, lock=True)
+            )
+            if conf is None:
+                raise web.HTTPNotFound(reason="no such confederation on this node")
+            folded = await adoption.group_vote(
+                conn,
+                base_url=request.app[appkeys.SETTINGS].url,
+                remote=request.app[appkeys.REMOTE],
+                conf=conf,
+                group=group,
+                proposal=proposal,
+                yes=choice == "yes",
+                now=request.app[appkeys.CLOCK](),
+            )
+    except ConfederationError as exc:
+        raise Refusal(409, "refused", str(exc)) from None
+    principal.note(request, "confederation_group_vote", proposal, {"choice": choice})
     return web.json_response({"adopted": [p.subject for p in folded.adopted]})
 
 

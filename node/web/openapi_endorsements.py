@@ -233,4 +233,38 @@ def _assembly_paths(auth: Auth) -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/confederations/{name}/group-votes": {
+            "post": {
+                "summary": "Vote as the group on a proposal to adopt, in a confederation "
+                "whose charter has the member nodes' groups vote (voters = groups)",
+                "parameters": [
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "security": auth,
+                "requestBody": body(
+                    {
+                        "type": "object",
+                        "required": ["proposal", "choice"],
+                        "properties": {
+                            "proposal": {"type": "string"},
+                            "choice": {"enum": ["yes", "no"]},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": {"description": "what the confederation has adopted now"},
+                    "401": error("a bearer token is required"),
+                    "403": error("role_required, or not a group"),
+                    "404": error("no such confederation on this node"),
+                    "409": error(
+                        "refused: no open proposal, voted already, not in its electorate"
+                    ),
+                },
+            }
+        },
     }

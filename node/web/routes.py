@@ -147,6 +147,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/assembly", assembly.show)
     app.router.add_post("/api/v1/assembly/proposals", assembly.propose)
     app.router.add_post("/api/v1/assembly/votes", assembly.vote)
+    app.router.add_post(
+        "/api/v1/confederations/{name}/group-votes", assembly.confederation_vote
+    )
     app.router.add_get("/api/v1/plan", plan.listing)
     app.router.add_post("/api/v1/plan", plan.take_on)
     app.router.add_put("/api/v1/plan", plan.update)
