@@ -68,6 +68,7 @@ class Settings:
     metrics_port: int = 0
     metrics_token: str | None = None
     worker_processes: int | None = None  # None: auto (worker_count)
+    worker_nice: int = 10  # how much a worker process lowers its CPU priority (0-19)
     media_dir: Path | None = None  # None: data_dir/media
     media_s3_bucket: str | None = None  # set: uploads go to this S3 bucket instead
     media_s3_endpoint: str | None = None  # an S3-compatible store's URL (None: AWS's)
@@ -153,6 +154,11 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
         "worker_processes",
         "extra worker processes `serve --role all` starts and restarts; auto = one per "
         f"core beyond the first, at most {MAX_AUTO_WORKERS}",
+    ),
+    "worker_nice": (
+        "worker_nice",
+        "how far `serve --role worker` processes lower their CPU priority (0-19; 0 = not "
+        "at all), so requests win the cores under load and background work catches up",
     ),
     "media_dir": (
         "path",
@@ -291,6 +297,8 @@ def _convert(setting: str, kind: str, raw: object) -> Any:
             if str(raw).strip().lower() == "auto":
                 return None
             return _parse_int(setting, raw, 0, MAX_WORKERS)
+        case "worker_nice":
+            return _parse_int(setting, raw, 0, 19)
         case _:
             return str(raw)
 

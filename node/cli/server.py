@@ -118,10 +118,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         role=role,
         version=__version__,
     )
-    app = create_app(settings, role=role)
-    if role == "all" and (count := worker_count(settings.worker_processes, _cpus())):
+    count = worker_count(settings.worker_processes, _cpus()) if role == "all" else 0
+    # with worker processes of its own, this one serves and they work (apply what came
+    # in, deliver): requests never wait behind background work on this event loop
+    app = create_app(settings, role="web" if count else role)
+    if count:
         app.cleanup_ctx.append(spawned_workers_ctx(count, args.config))
     if role == "worker":
+        _lower_priority(settings.worker_nice)
         asyncio.run(_run_headless(app))
     else:
         from node.runtime import http
@@ -141,6 +145,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(msg) from None
     log.info("node_stopped")
     return 0
+
+
+def _lower_priority(nice: int) -> None:
+    """A worker yields the cores to request handling under load (it catches up after)."""
+    if nice and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError as exc:
+            log.warning("worker_nice_failed", error=str(exc))
 
 
 def _cpus() -> int | None:

@@ -110,12 +110,12 @@ async def process_pending(
     pool: asyncpg.Pool[Any], ctx: Context, *, limit: int = 50
 ) -> int:
     """Process up to `limit` stored rows, one transaction each; returns how many were handled."""
-    handled = 0
+    handled, floor = 0, 0  # each call scans the pending rows from their start once
     for _ in range(limit):
         failed: tuple[int, str, int] | None = None
         async with pool.acquire() as conn:
             async with conn.transaction():
-                row = await inbox.claim_pending(conn)
+                row, floor = await inbox.claim_pending(conn, floor)
                 if row is None:
                     return handled
                 structlog.contextvars.bind_contextvars(

@@ -39,24 +39,34 @@ ACTOR_LOCK_CLASS = (
 CANDIDATES = 32
 
 
-async def claim_pending(conn: Connection) -> asyncpg.Record | None:
-    """Lock the oldest due unprocessed row whose actor no other processor holds, with its
-    actor (a transaction-scoped advisory lock), for this transaction; None when there is
-    none. Holding the actor means each actor's activities are applied one at a time, in
-    the order they arrived, while other processors apply other actors'."""
+async def claim_pending(
+    conn: Connection, floor: int = 0
+) -> tuple[asyncpg.Record | None, int]:
+    """Lock the oldest due unprocessed row (of id `floor` or more) whose actor no other
+    processor holds, with its actor (a transaction-scoped advisory lock), for this
+    transaction; None when there is none. Holding the actor means each actor's activities
+    are applied one at a time, in the order they arrived, while other processors apply
+    other actors'.
+
+    Also returns the oldest due id seen, the `floor` for the caller's next claim: applied
+    rows leave dead entries at the head of the pending index until VACUUM, which a scan
+    from the start walks through every time (0.1 ms per claim after 200 applied rows,
+    6 ms after 4,000, measured). A caller starts again from 0 now and then (process_pending
+    does on every call), for rows due again below the floor."""
     candidates = await conn.fetch(
         """SELECT id FROM inbox
-           WHERE processed_at IS NULL AND attempts < $2
+           WHERE processed_at IS NULL AND attempts < $2 AND id >= $3
              AND (retry_at IS NULL OR retry_at <= now())
            ORDER BY id LIMIT $1""",
         CANDIDATES,
         MAX_ATTEMPTS,
+        floor,
     )
     for candidate in candidates:
         row = await lock_candidate(conn, candidate["id"])
         if row is not None:
-            return row
-    return None
+            return row, candidates[0]["id"]
+    return None, floor
 
 
 async def lock_candidate(conn: Connection, row_id: int) -> asyncpg.Record | None:

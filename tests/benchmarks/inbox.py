@@ -14,7 +14,9 @@ The ceiling, in the same run: a plain aiohttp handler in its own process doing t
 inbox cannot skip — read the body, check the Digest, verify the RSA signature with a key
 held in memory, parse the JSON, one INSERT — and answering 202.
 
-It prints activities stored per second, p50 and p99 latency, and the ratio to the ceiling,
+It prints activities stored per second, p50 and p99 latency, the ratio to the ceiling and
+how long after the step the node's workers had applied all of them (they run at a lower CPU
+priority than intake, `worker_nice`, and catch up once the load ends),
 for valid activities at each SENDERS count and for bad signatures at 50 senders (the node:
 401s per second; the plain handler: its verify-and-refuse rate).
 """
@@ -302,6 +304,21 @@ async def _healthy(url: str) -> None:
         await asyncio.sleep(0.1)
 
 
+async def _applied_after(dsn: str) -> float:
+    """Seconds from the end of a step until the node's workers have applied every
+    activity it stored (they yield the cores to intake under load and catch up after)."""
+    start = time.monotonic()
+    conn = await asyncpg.connect(dsn)
+    try:
+        while await conn.fetchval(
+            "SELECT count(*) FROM inbox WHERE processed_at IS NULL AND attempts < 5"
+        ):
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+    return time.monotonic() - start
+
+
 async def main(seconds: float, counts: list[int]) -> None:
     pems = _keys(max(counts))
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
@@ -348,6 +365,7 @@ async def main(seconds: float, counts: list[int]) -> None:
             )
             for count, bad in [*((c, False) for c in counts), (50, True)]:
                 n = measure(f"{url}/inbox", peer_port, pems[:count], seconds, bad)
+                lag = await _applied_after(dsn)
                 p = measure(
                     f"http://127.0.0.1:{plain_port}/inbox",
                     peer_port,
@@ -360,6 +378,7 @@ async def main(seconds: float, counts: list[int]) -> None:
                     f"{case:22} {n['rate']:>8.0f} {n['p50']:>7.1f} {n['p99']:>8.1f} "
                     f"{p['rate']:>8.0f} {p['p99']:>7.1f} {n['rate'] / p['rate']:>6.2f}"
                     f"   node answers {n['answered']}"
+                    + ("" if bad else f", all applied {lag:.1f} s after the last")
                     + (
                         f", {n['exhausted']} senders ran out of prepared requests"
                         if n["exhausted"]
