@@ -182,6 +182,16 @@ def _assembly_paths(auth: Auth) -> dict[str, Any]:
     def body(schema: dict[str, Any]) -> dict[str, Any]:
         return {"required": True, "content": {"application/json": {"schema": schema}}}
 
+    vote = body(
+        {
+            "type": "object",
+            "required": ["proposal", "choice"],
+            "properties": {
+                "proposal": {"type": "string"},
+                "choice": {"enum": ["yes", "no"]},
+            },
+        }
+    )
     return {
         "/api/v1/assembly": {
             "get": {
@@ -213,16 +223,7 @@ def _assembly_paths(auth: Auth) -> dict[str, Any]:
             "post": {
                 "summary": "Vote as the group (a signed Accept or Reject record)",
                 "security": auth,
-                "requestBody": body(
-                    {
-                        "type": "object",
-                        "required": ["proposal", "choice"],
-                        "properties": {
-                            "proposal": {"type": "string"},
-                            "choice": {"enum": ["yes", "no"]},
-                        },
-                    }
-                ),
+                "requestBody": vote,
                 "responses": {
                     "200": {"description": "what the assembly has adopted now"},
                     "401": error("a bearer token is required"),
@@ -246,16 +247,7 @@ def _assembly_paths(auth: Auth) -> dict[str, Any]:
                     }
                 ],
                 "security": auth,
-                "requestBody": body(
-                    {
-                        "type": "object",
-                        "required": ["proposal", "choice"],
-                        "properties": {
-                            "proposal": {"type": "string"},
-                            "choice": {"enum": ["yes", "no"]},
-                        },
-                    }
-                ),
+                "requestBody": vote,
                 "responses": {
                     "200": {"description": "what the confederation has adopted now"},
                     "401": error("a bearer token is required"),

@@ -18,8 +18,8 @@ class Group(Member):
         self.uri = f"https://{host}/actors/{name}"
 
 
-def groups_charter(founder: Member, voters_: str = "groups") -> rec.Charter:
-    doc = rec.charter_document(
+def charter_doc(founder: Member, **extra: str) -> dict[str, Any]:
+    return rec.charter_document(
         {
             "name": "cascadia",
             "title": "Cascadia",
@@ -27,13 +27,17 @@ def groups_charter(founder: Member, voters_: str = "groups") -> rec.Charter:
             "scope": "bioregion",
             "membership": "open",
             "quorum": "majority",
-            "voters": voters_,
+            **extra,
         },
         charter_id=CONF,
         founder=founder.uri,
         founder_key=founder.multikey,
         published=T0,
     )
+
+
+def groups_charter(founder: Member, voters_: str = "groups") -> rec.Charter:
+    doc = charter_doc(founder, voters=voters_)
     return rec.read_charter(founder.sign(doc), expected_id=CONF)
 
 
@@ -168,19 +172,6 @@ def test_a_later_update_replaces_the_groups_and_a_member_gone_takes_its_groups()
 
 def test_a_charter_signed_before_voters_existed_reads_as_nodes_voting() -> None:
     founder = Member("a.example")
-    doc = rec.charter_document(
-        {
-            "name": "cascadia",
-            "title": "Cascadia",
-            "place": "Cascadia",
-            "scope": "bioregion",
-            "membership": "open",
-            "quorum": "majority",
-        },
-        charter_id=CONF,
-        founder=founder.uri,
-        founder_key=founder.multikey,
-        published=T0,
-    )
+    doc = charter_doc(founder)
     del doc["voters"]
     assert rec.read_charter(founder.sign(doc)).voters == "nodes"
