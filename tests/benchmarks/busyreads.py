@@ -1,0 +1,148 @@
+"""Reads during a fan-out benchmark: prints figures (no assertions).
+
+Run: python -m tests.benchmarks.busyreads [POSTS, default 5] [RATE, default 500]
+
+`movement-node serve` in its own process, on one PostgreSQL, a group followed by 10,000
+followers on 1,000 hosts (a receiver process answering for all of them, as remote servers
+with CPUs of their own). A load generator in a third process offers RATE actor GETs a second
+(open loop) for 5 s with nothing else going on, then again while the group publishes POSTS
+posts (POSTS x 1,000 signed deliveries). It prints served/s and p99 for both, the time from
+the first `post` command (each its own CLI process, ~1 s to start) to the last delivery
+acknowledged, and the node's memory (RSS of its processes) at the end, for two
+arrangements in the same run: `worker_processes = 0` (one process serves and delivers) and
+the default (`auto`: on 2 cores one worker process delivers, niced, while `serve` serves).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from node.storage.embedded import running
+from tests.benchmarks.fanout import FOLLOWERS_PER_HOST, HOSTS, _host, _receiver_process
+from tests.benchmarks.readpath import AP, _cli, _get, measure
+from tests.conftest import free_port, node_env
+
+SECONDS = 5.0
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its children (Linux /proc), in MB."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if int(status.parent.name) == pid or fields.get("PPid", "").strip() == str(pid):
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return total / 1024
+
+
+async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) -> None:
+    port, receiver_port = free_port(), free_port(_host(0))
+    host = f"127.0.0.1:{port}"
+    env = node_env(
+        dsn,
+        MOVEMENT_NODE_URL=f"http://{host}",
+        MOVEMENT_NODE_PORT=str(port),
+        MOVEMENT_NODE_DATA_DIR=tmp,
+        MOVEMENT_NODE_WORKER_PROCESSES=workers,
+        MOVEMENT_NODE_LOG_LEVEL="error",
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+    )
+    ctx = multiprocessing.get_context("spawn")
+    ready, count = ctx.Event(), ctx.Value("i", 0)
+    receiver = ctx.Process(
+        target=_receiver_process, args=(receiver_port, ready, count), daemon=True
+    )
+    receiver.start()
+    node = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "node", "serve", env=env
+    )
+    try:
+        await asyncio.to_thread(ready.wait, 60)
+        for _ in range(600):
+            try:
+                await _get(f"http://{host}/healthz", {})
+                break
+            except (aiohttp.ClientError, AssertionError):
+                await asyncio.sleep(0.1)
+        group = f"g{workers}"
+        await _cli(env, "group", "create", group)
+        conn = await asyncpg.connect(dsn)
+        group_id = await conn.fetchval(
+            "SELECT id FROM local_actors WHERE name = $1", group
+        )
+        rows = []
+        for h in range(HOSTS):
+            base = f"http://{_host(h)}:{receiver_port}"
+            rows += [
+                (
+                    group_id,
+                    f"{base}/users/u{f}",
+                    f"{base}/users/u{f}/inbox",
+                    f"{base}/inbox",
+                )
+                for f in range(FOLLOWERS_PER_HOST)
+            ]
+        await conn.executemany(
+            "INSERT INTO followers (local_actor_id, follower, state, inbox, shared_inbox)"
+            " VALUES ($1, $2, 'accepted', $3, $4)",
+            rows,
+        )
+        actor = (f"http://{host}/actors/{group}", {"Accept": AP})
+        await _get(*actor)
+        quiet = measure(*actor, rate, SECONDS)
+        result: dict[str, Any] = {}
+        reading = threading.Thread(
+            target=lambda: result.update(busy=measure(*actor, rate, SECONDS))
+        )
+        start = time.perf_counter()
+        reading.start()
+        for i in range(posts):
+            await _cli(env, "post", group, f"Fan out, number {i}!")
+        while count.value < posts * HOSTS:
+            await asyncio.sleep(0.05)
+        delivered = time.perf_counter() - start
+        await asyncio.to_thread(reading.join)
+        rss = _rss_mb(node.pid)
+        await conn.close()
+    finally:
+        node.send_signal(signal.SIGTERM)
+        await node.wait()
+        receiver.terminate()
+        receiver.join(10)
+    busy = result["busy"]
+    print(
+        f"worker_processes={workers:5} actor GET at {rate}/s: quiet {quiet[0]:.0f}/s "
+        f"p99 {quiet[1]:.1f} ms | during the fan-out {busy[0]:.0f}/s p99 {busy[1]:.1f} ms"
+        f" | {posts * HOSTS} deliveries {delivered:.1f} s after the first post"
+        f" | node RSS {rss:.0f} MB"
+    )
+
+
+async def main(posts: int, rate: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
+        for workers in ("0", "auto"):
+            await _arrangement(dsn, tmp, workers, posts, rate)
+
+
+if __name__ == "__main__":
+    asyncio.run(
+        main(
+            int(sys.argv[1]) if len(sys.argv) > 1 else 5,
+            int(sys.argv[2]) if len(sys.argv) > 2 else 500,
+        )
+    )
