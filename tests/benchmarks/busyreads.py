@@ -25,12 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import asyncpg
 
 from node.storage.embedded import running
 from tests.benchmarks.fanout import FOLLOWERS_PER_HOST, HOSTS, _host, _receiver_process
-from tests.benchmarks.readpath import AP, _cli, _get, measure
+from tests.benchmarks.readpath import AP, _cli, _get, measure, wait_healthy
 from tests.conftest import free_port, node_env
 
 SECONDS = 5.0
@@ -73,12 +72,7 @@ async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) 
     )
     try:
         await asyncio.to_thread(ready.wait, 60)
-        for _ in range(600):
-            try:
-                await _get(f"http://{host}/healthz", {})
-                break
-            except (aiohttp.ClientError, AssertionError):
-                await asyncio.sleep(0.1)
+        await wait_healthy(f"http://{host}")
         group = f"g{workers}"
         await _cli(env, "group", "create", group)
         conn = await asyncpg.connect(dsn)

@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from node.storage.embedded import running
+from tests.benchmarks.readpath import wait_healthy
 from tests.conftest import free_port, node_env
 from tests.federation.test_jsonld import MASTODON_CONTEXT
 from tests.peer import Peer
@@ -293,17 +294,6 @@ def measure(
     return result
 
 
-async def _healthy(url: str) -> None:
-    for _ in range(600):
-        try:
-            async with aiohttp.ClientSession() as s, s.get(url + "/healthz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-
-
 async def _applied_after(dsn: str) -> float:
     """Seconds from the end of a step until the node's workers have applied every
     activity it stored (they yield the cores to intake under load and catch up after)."""
@@ -353,7 +343,7 @@ async def main(seconds: float, counts: list[int]) -> None:
         plain.start()
         plain_ready.wait(60)
         try:
-            await _healthy(url)
+            await wait_healthy(url)
             # each sender's key fetched once (a real node has its peers' keys cached)
             warm = measure(f"{url}/inbox", peer_port, pems, 30.0, False, per_sender=1)
             print(f"keys fetched once: {warm['answered']}", flush=True)

@@ -146,6 +146,16 @@ async def _get(url: str, headers: dict[str, str]) -> tuple[bytes, str]:
         return await r.read(), r.headers["Content-Type"]
 
 
+async def wait_healthy(url: str) -> None:
+    """Until the node at `url` answers /healthz (60 s at most)."""
+    for _ in range(600):
+        try:
+            await _get(f"{url}/healthz", {})
+            return
+        except (aiohttp.ClientError, AssertionError):
+            await asyncio.sleep(0.1)
+
+
 async def main(seconds: float, only: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
         port = free_port()
@@ -163,12 +173,7 @@ async def main(seconds: float, only: list[str]) -> None:
             sys.executable, "-m", "node", "serve", env=env
         )
         try:
-            for _ in range(600):
-                try:
-                    await _get(f"http://{host}/healthz", {})
-                    break
-                except (aiohttp.ClientError, AssertionError):
-                    await asyncio.sleep(0.1)
+            await wait_healthy(f"http://{host}")
             await _cli(
                 env, "group", "create", "tenants", "--display-name", "Tenants Union"
             )
