@@ -140,12 +140,8 @@ def _record_command(action_of: Any) -> Any:
 
     def command(settings: Settings, args: argparse.Namespace) -> int:
         from node.clock import utcnow
-        from node.confederation import adoption
-        from node.confederation.governance import (
-            ConfederationError,
-            author_record,
-            describe,
-        )
+        from node.confederation import adoption, authoring
+        from node.confederation.governance import ConfederationError, describe
 
         async def action(pool: Pool) -> int:
             kind, target = action_of(args)
@@ -157,7 +153,7 @@ def _record_command(action_of: Any) -> Any:
                     async with pool.acquire() as conn, conn.transaction():
                         conf = await _conf_named(conn, args.name)
                         if group is not None:
-                            state = await adoption.group_vote(
+                            state = await authoring.group_vote(
                                 conn,
                                 base_url=settings.url,
                                 remote=remote,
@@ -177,7 +173,7 @@ def _record_command(action_of: Any) -> Any:
                                 now=utcnow(),
                             )
                         else:
-                            state = await author_record(
+                            state = await authoring.author_record(
                                 conn,
                                 base_url=settings.url,
                                 remote=remote,

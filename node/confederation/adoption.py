@@ -3,7 +3,8 @@
 same `Accept`/`Reject` records, quorum and fold as for membership, so any replica, and a
 node that was offline and catches up from `decisions`, reaches the same outcome, checkable
 after the nodes that voted are gone. Adopting a newer version supersedes the older one. Under a charter with
-`voters = "groups"` the member nodes' groups vote instead, each with its own record.
+`voters = "groups"` the member nodes' groups vote instead, each with its own record
+(authoring.group_vote).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from node.confederation.governance import (
     _publish_record,
     state_of,
 )
-from node.confederation.membership import State, find_proposal, fold
-from node.domain.actors import LocalActor, actor_url
+from node.confederation.membership import State, fold
+from node.domain.actors import actor_url
 from node.services.follow import new_activity_id
 from node.services.remote import RemoteActors
 from node.storage import confederations as cstore, objects, versions
@@ -98,57 +99,6 @@ async def propose(
         remote=remote,
         conf=conf,
         author=member,
-        record=record,
-        also=set(),
-        now=now,
-    )
-
-
-async def group_vote(
-    conn: Connection,
-    *,
-    base_url: str,
-    remote: RemoteActors,
-    conf: Confederation,
-    group: LocalActor,
-    proposal: str,
-    yes: bool,
-    now: datetime,
-) -> State:
-    """A group of this node votes on a proposal to adopt, under a charter whose groups
-    vote: its own record, signed with its own key, sent to every member.
-
-    Raises:
-        ConfederationError: not a group, no such open proposal, or not in its electorate.
-    """
-    if group.kind != "group":
-        msg = "only a group votes as a group"
-        raise ConfederationError(msg)
-    state = await state_of(conn, conf)
-    found = find_proposal(state, proposal)
-    if found is None or found.state != "open" or found.action != "adopt":
-        msg = f"no open proposal to adopt {proposal}"
-        raise ConfederationError(msg)
-    me = actor_url(base_url, group)
-    if me not in found.electorate or me in found.yes | found.no:
-        msg = (
-            f"{group.name} cannot vote on it (not in its electorate, or voted already)"
-        )
-        raise ConfederationError(msg)
-    record = rec.vote(
-        id=new_activity_id(base_url, group),
-        actor=me,
-        confederation=conf.id,
-        proposal=found.id,
-        yes=yes,
-        published=now,
-    )
-    return await _publish_record(
-        conn,
-        base_url=base_url,
-        remote=remote,
-        conf=conf,
-        author=group,
         record=record,
         also=set(),
         now=now,

@@ -15,7 +15,7 @@ import structlog
 from federation.vocab.read import id_of
 from node.clock import utcnow
 from node.confederation import backfill, cluster_actors, mesh, records as rec, voters
-from node.confederation.membership import State, find_proposal, fold
+from node.confederation.membership import State, fold
 from node.confederation.mesh import recipients
 from node.domain.actors import LocalActor, actor_url
 from node.services.actors import ActorExistsError, create_actor, sign_document
@@ -238,12 +238,13 @@ async def _name_groups(
     }
     if state.groups.get(me, {}) == groups:
         return state
+    now = utcnow()
     record = voters.introduce_groups(
         id=new_activity_id(base_url, member),
         actor=me,
         confederation=conf.id,
         groups=groups,
-        published=utcnow(),
+        published=now,
     )
     log.info("confederation_groups_named", confederation=conf.id, groups=len(groups))
     return await _publish_record(
@@ -254,7 +255,7 @@ async def _name_groups(
         author=member,
         record=record,
         also=set(),
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -317,68 +318,3 @@ async def accept_records(
             published=rec.published_at(record),
         )
     return stored
-
-
-async def author_record(
-    conn: Connection,
-    *,
-    base_url: str,
-    remote: RemoteActors,
-    conf: Confederation,
-    action: str,
-    target: str | None,
-    now: datetime,
-) -> State:
-    """This node's own record: a vote (`yes`/`no` on proposal `target`), a proposal to
-    `remove` member `target`, or `leave`."""
-    member = await _local(conn, conf.member_actor_id)
-    me = actor_url(base_url, member)
-    state = await state_of(conn, conf)
-    new_id = new_activity_id(base_url, member)
-    also: set[str] = set()
-    if action in ("yes", "no"):
-        proposal = find_proposal(state, str(target))
-        if proposal is None or proposal.state != "open":
-            msg = f"no open proposal {target}"
-            raise ConfederationError(msg)
-        if me not in proposal.electorate or me in proposal.yes | proposal.no:
-            msg = (
-                "this node cannot vote on it (not in its electorate, or voted already)"
-            )
-            raise ConfederationError(msg)
-        also = {proposal.subject}
-        record = rec.vote(
-            id=new_id,
-            actor=me,
-            confederation=conf.id,
-            proposal=proposal.id,
-            yes=action == "yes",
-            published=now,
-        )
-    elif action == "remove":
-        if target not in state.members or me not in state.members:
-            msg = f"{target} is not a member (or this node is not)"
-            raise ConfederationError(msg)
-        also = {str(target)}
-        record = rec.remove(
-            id=new_id,
-            actor=me,
-            confederation=conf.id,
-            member=str(target),
-            published=now,
-        )
-    else:
-        if me not in state.members:
-            msg = "this node is not a member"
-            raise ConfederationError(msg)
-        record = rec.leave(id=new_id, actor=me, confederation=conf.id, published=now)
-    return await _publish_record(
-        conn,
-        base_url=base_url,
-        remote=remote,
-        conf=conf,
-        author=member,
-        record=record,
-        also=also,
-        now=now,
-    )

@@ -2,7 +2,8 @@
 shared vision. The same records (`Add` to propose, `Accept`/`Reject` to vote), proofs
 (each record signed with FEP-8b32 by the group that wrote it), fold and quorum (a majority
 of the groups there were when it was proposed) as a confederation's, so anyone can check
-the outcome from the records and the groups' published keys (`/assembly/decisions`).
+the outcome from the records and the groups' published keys (`/assembly/decisions`). A group's vote in a confederation whose groups vote on adoptions
+goes through here too (vote_in_confederation).
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ import structlog
 
 from node.confederation import records as rec
 from node.confederation.adoption import adopted_view, version_title
+from node.confederation.authoring import group_vote, open_proposal
 from node.confederation.governance import ConfederationError
-from node.confederation.membership import State, find_proposal, fold_among
+from node.confederation.membership import State, fold_among
 from node.confederation.records import Charter
 from node.domain.actors import LocalActor, actor_url
 from node.services.actors import sign_document
 from node.services.follow import new_activity_id
 from node.services.remote import RemoteActors
-from node.storage import actors as actor_store, assembly as store
+from node.storage import (
+    actors as actor_store,
+    assembly as store,
+    confederations as cstore,
+)
 from node.storage.db import Connection, Pool
 
 log = structlog.get_logger(__name__)
@@ -136,11 +142,7 @@ async def vote(
     Raises:
         ConfederationError: no such open proposal, or the group may not vote on it.
     """
-    current = await state(pool, base_url)
-    found = find_proposal(current, proposal)
-    if found is None or found.state != "open":
-        msg = f"no open proposal {proposal}"
-        raise ConfederationError(msg)
+    found = open_proposal(await state(pool, base_url), proposal)
     record = rec.vote(
         id=new_activity_id(base_url, group),
         actor=actor_url(base_url, group),
@@ -152,6 +154,40 @@ async def vote(
     done = await _write(pool, base_url=base_url, group=group, record=record, now=now)
     log.info("assembly_vote", group=group.name, proposal=found.id, yes=yes)
     return done
+
+
+async def vote_in_confederation(
+    pool: Pool,
+    *,
+    base_url: str,
+    remote: RemoteActors,
+    name: str,
+    group: LocalActor,
+    proposal: str,
+    yes: bool,
+    now: datetime,
+) -> State | None:
+    """`group` votes in the confederation `name` on a proposal to adopt, where its charter
+    has the member nodes' groups vote (authoring.group_vote); None: no such confederation.
+
+    Raises:
+        ConfederationError: not a group, no such open proposal, or not in its electorate.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        named = await cstore.by_name(conn, name)
+        conf = None if named is None else await cstore.get(conn, named.id, lock=True)
+        if conf is None:
+            return None
+        return await group_vote(
+            conn,
+            base_url=base_url,
+            remote=remote,
+            conf=conf,
+            group=group,
+            proposal=proposal,
+            yes=yes,
+            now=now,
+        )
 
 
 async def shared_vision(

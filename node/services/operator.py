@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from node.confederation.governance import ConfederationError, author_record, describe
+from node.confederation.authoring import author_record
+from node.confederation.governance import ConfederationError, describe
 from node.domain.access import Acting, Need
 from node.services import people
 from node.services.accounts import AccessError

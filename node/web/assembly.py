@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.confederation import adoption
 from node.confederation.governance import ConfederationError
 from node.domain.access import Need
 from node.domain.actors import LocalActor
 from node.runtime import appkeys
 from node.services import assembly
-from node.storage import assembly as store, confederations as cstore
+from node.storage import assembly as store
 from node.web import api, principal
 from node.web.middleware import Refusal
 from node.web.naming import member_names
@@ -115,27 +114,21 @@ async def confederation_vote(request: web.Request) -> web.Response:
     votes for the group on a proposal to adopt, where the charter has the groups vote."""
     group = await _group(request)
     proposal, choice = await _choice(request)
-    pool = request.app[appkeys.DB]
-    named = await cstore.by_name(pool, request.match_info["name"])
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            conf = (
-                None if named is None else await cstore.get(conn, named.id, lock=True)
-            )
-            if conf is None:
-                raise web.HTTPNotFound(reason="no such confederation on this node")
-            folded = await adoption.group_vote(
-                conn,
-                base_url=request.app[appkeys.SETTINGS].url,
-                remote=request.app[appkeys.REMOTE],
-                conf=conf,
-                group=group,
-                proposal=proposal,
-                yes=choice == "yes",
-                now=request.app[appkeys.CLOCK](),
-            )
+        folded = await assembly.vote_in_confederation(
+            request.app[appkeys.DB],
+            base_url=request.app[appkeys.SETTINGS].url,
+            remote=request.app[appkeys.REMOTE],
+            name=request.match_info["name"],
+            group=group,
+            proposal=proposal,
+            yes=choice == "yes",
+            now=request.app[appkeys.CLOCK](),
+        )
     except ConfederationError as exc:
         raise Refusal(409, "refused", str(exc)) from None
+    if folded is None:
+        raise web.HTTPNotFound(reason="no such confederation on this node")
     principal.note(request, "confederation_group_vote", proposal, {"choice": choice})
     return web.json_response({"adopted": [p.subject for p in folded.adopted]})
 

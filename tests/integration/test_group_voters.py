@@ -7,6 +7,7 @@ a vote from a group that is not in the electorate change nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,16 @@ async def _groups_known(node: Node, expected: dict[str, set[str]]) -> None:
         return {m: set(g) for m, g in folded.groups.items()} == expected
 
     await until(known, timeout=15, what=f"{node.name} knows every node's groups")
+
+
+async def _group_vote(node: Node, group: str, proposal: str, choice: str) -> Any:
+    """A group admin's vote through the API: (status, body)."""
+    return await node.api(
+        "POST",
+        "/api/v1/confederations/cascadia/group-votes",
+        group,
+        json={"proposal": proposal, "choice": choice},
+    )
 
 
 async def _token_of(node: Node, group: str) -> None:
@@ -90,21 +101,11 @@ async def test_the_groups_of_member_nodes_adopt_a_shared_vision(
     )
     assert code != 0
     assert "voted already" in err
-    status, body = await c.api(
-        "POST",
-        "/api/v1/confederations/cascadia/group-votes",
-        "farmers",
-        json={"proposal": proposal, "choice": "maybe"},
-    )
+    status, body = await _group_vote(c, "farmers", proposal, "maybe")
     assert status == 422
     assert body["error"] == "invalid_input"
     # a group admin votes through the API: 2 of 3 groups carry it
-    status, _ = await c.api(
-        "POST",
-        "/api/v1/confederations/cascadia/group-votes",
-        "farmers",
-        json={"proposal": proposal, "choice": "yes"},
-    )
+    status, _ = await _group_vote(c, "farmers", proposal, "yes")
     assert status == 200
 
     async def adopted_everywhere() -> bool:
@@ -120,12 +121,7 @@ async def test_the_groups_of_member_nodes_adopt_a_shared_vision(
     assert decided.yes == {a.actor("tenants"), c.actor("farmers")}
     assert decided.state == "passed"
     # the cyclists, too late, change nothing
-    status, body = await b.api(
-        "POST",
-        "/api/v1/confederations/cascadia/group-votes",
-        "cyclists",
-        json={"proposal": proposal, "choice": "no"},
-    )
+    status, body = await _group_vote(b, "cyclists", proposal, "no")
     assert status == 409
     assert body["error"] == "refused"
 
