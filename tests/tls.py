@@ -10,6 +10,15 @@ def tls_files(
     directory: Path, addresses: tuple[str, ...] = ("127.0.0.1",)
 ) -> tuple[Path, Path]:
     """A throwaway CA and a certificate for `addresses` signed by it (PEM files)."""
+    ca_file, (chain,) = tls_chains(directory, [addresses])
+    return ca_file, chain
+
+
+def tls_chains(
+    directory: Path, groups: list[tuple[str, ...]]
+) -> tuple[Path, list[Path]]:
+    """A throwaway CA and, for each group of IP addresses, a certificate naming them (key and
+    certificate in one PEM file each, `server{i}.pem`)."""
     import datetime as dt
     import ipaddress
 
@@ -32,31 +41,37 @@ def tls_files(
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
-            ),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_file, chain = directory / "ca.pem", directory / "server.pem"
+    ca_file = directory / "ca.pem"
     ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    chain.write_bytes(
-        cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+    chains = []
+    for i, addresses in enumerate(groups):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(
+                x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, addresses[0])])
+            )
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
+                ),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
         )
-    )
-    return ca_file, chain
+        chain = directory / ("server.pem" if i == 0 else f"server{i}.pem")
+        chain.write_bytes(
+            cert.public_bytes(serialization.Encoding.PEM)
+            + key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        chains.append(chain)
+    return ca_file, chains

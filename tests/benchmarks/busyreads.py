@@ -16,7 +16,6 @@ the default (`auto`: on 2 cores one worker process delivers, niced, while `serve
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import signal
 import sys
 import tempfile
@@ -28,29 +27,21 @@ from typing import Any
 import asyncpg
 
 from node.storage.embedded import running
-from tests.benchmarks.fanout import FOLLOWERS_PER_HOST, HOSTS, _host, _receiver_process
+from tests.benchmarks.fanout import (
+    FOLLOWERS_PER_HOST,
+    HOSTS,
+    Receivers,
+    children,
+    rss_mb,
+)
 from tests.benchmarks.readpath import AP, _cli, _get, measure, wait_healthy
 from tests.conftest import free_port, node_env
 
 SECONDS = 5.0
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of `pid` and its children (Linux /proc), in MB."""
-    total = 0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            text = status.read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-        if int(status.parent.name) == pid or fields.get("PPid", "").strip() == str(pid):
-            total += int(fields.get("VmRSS", "0 kB").split()[0])
-    return total / 1024
-
-
 async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) -> None:
-    port, receiver_port = free_port(), free_port(_host(0))
+    port = free_port()
     host = f"127.0.0.1:{port}"
     env = node_env(
         dsn,
@@ -61,17 +52,11 @@ async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) 
         MOVEMENT_NODE_LOG_LEVEL="error",
         MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
     )
-    ctx = multiprocessing.get_context("spawn")
-    ready, count = ctx.Event(), ctx.Value("i", 0)
-    receiver = ctx.Process(
-        target=_receiver_process, args=(receiver_port, ready, count), daemon=True
-    )
-    receiver.start()
+    receivers = await asyncio.to_thread(Receivers.start, HOSTS)
     node = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "node", "serve", env=env
     )
     try:
-        await asyncio.to_thread(ready.wait, 60)
         await wait_healthy(f"http://{host}")
         group = f"g{workers}"
         await _cli(env, "group", "create", group)
@@ -81,7 +66,7 @@ async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) 
         )
         rows = []
         for h in range(HOSTS):
-            base = f"http://{_host(h)}:{receiver_port}"
+            base = receivers.base(h)
             rows += [
                 (
                     group_id,
@@ -107,17 +92,16 @@ async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) 
         reading.start()
         for i in range(posts):
             await _cli(env, "post", group, f"Fan out, number {i}!")
-        while count.value < posts * HOSTS:
+        while receivers.total < posts * HOSTS:
             await asyncio.sleep(0.05)
         delivered = time.perf_counter() - start
         await asyncio.to_thread(reading.join)
-        rss = _rss_mb(node.pid)
+        rss = rss_mb(children(node.pid))
         await conn.close()
     finally:
         node.send_signal(signal.SIGTERM)
         await node.wait()
-        receiver.terminate()
-        receiver.join(10)
+        receivers.stop()
     busy = result["busy"]
     print(
         f"worker_processes={workers:5} actor GET at {rate}/s: quiet {quiet[0]:.0f}/s "

@@ -18,23 +18,26 @@ for the 10 s request deadline of the hanging ones).
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from federation.fetch import guard
+from node.config import Settings
 from node.logging import configure_logging
 from node.runtime import appkeys
 from node.runtime.app import create_app
 from node.services.actors import create_actor
 from node.services.publish import post_note
 from node.storage.embedded import running
-from tests.benchmarks.fanout import _host, _Inbox, node_settings
+from tests.benchmarks.fanout import _host, _Inbox
 from tests.conftest import free_port
 
 
@@ -62,14 +65,17 @@ def _receivers(
     healthy: list[int],
     hanging: list[int],
     ready: Any,
-    count: Any,
+    counts: Any,
+    clock: Any,
     held: Any,
     most: Any,
 ) -> None:
     async def serve() -> None:
         loop = asyncio.get_running_loop()
         for i in healthy:
-            await loop.create_server(lambda: _Inbox(count), _host(i), port)
+            await loop.create_server(
+                functools.partial(_Inbox, i, counts, clock), _host(i), port
+            )
         for i in hanging:
             await loop.create_server(lambda: _Hanging(held, most), _host(i), port)
         ready.set()
@@ -100,15 +106,15 @@ async def run(
         rows,
     )
     ctx = multiprocessing.get_context("spawn")
-    ready, count, held, most = (
+    counts, clock = ctx.RawArray("i", max(healthy + hanging) + 2), ctx.RawArray("d", 2)
+    ready, held, most = (
         ctx.Event(),
-        ctx.Value("i", 0),
         ctx.Value("i", 0),
         ctx.Value("i", 0),
     )
     receiver = ctx.Process(
         target=_receivers,
-        args=(port, healthy, hanging, ready, count, held, most),
+        args=(port, healthy, hanging, ready, counts, clock, held, most),
         daemon=True,
     )
     receiver.start()
@@ -119,7 +125,7 @@ async def run(
             pool, base_url=app[appkeys.SETTINGS].url, actor_name=name, text="Fan out!"
         )
         app[appkeys.DELIVERY_WORKER].notify()
-        while count.value < len(healthy):
+        while counts[-1] < len(healthy):
             await asyncio.sleep(0.005)
         elapsed = time.perf_counter() - start
         if hanging:
@@ -132,6 +138,18 @@ async def run(
         receiver.terminate()
         receiver.join(10)
     return elapsed
+
+
+def node_settings(data_dir: Path, dsn: str, port: int) -> Settings:
+    """A benchmark node on 127.0.0.1:`port` over `dsn`, federating with loopback peers."""
+    return replace(
+        Settings(),
+        url=f"http://127.0.0.1:{port}",
+        port=port,
+        database_url=dsn,
+        allow_private_network=True,
+        data_dir=data_dir,
+    )
 
 
 async def main(hosts: int, hanging_share: float) -> None:

@@ -1,54 +1,56 @@
-"""Fan-out and inbox benchmark: prints figures (no assertions).
+"""Fan-out benchmark: prints figures (no assertions).
 
-Run: python -m tests.benchmarks.fanout [EXTRA_WORKER_PROCESSES, default 1]
+Run: python -m tests.benchmarks.fanout [--hosts 100,1000,5000] [--schemes http,https]
+                                       [--workers auto]
 
-1. One post to 10,000 followers on 1,000 hosts (each with a shared inbox, all on loopback
-   addresses 127.0.x.y) -> 1,000 signed deliveries; wall time, deliveries/s, CPU per
-   delivery (node processes, PostgreSQL, receivers), and the RSA signing rate measured in
-   the same run (each delivery costs one signature). Run twice: by the node's one process (`serve --role all`), then with extra
-   `serve --role worker` processes sharing the queue (one process per core on 2 cores).
-2. 5,000 signed Like activities POSTed to the node's shared inbox by 50 concurrent
-   clients: p50/p99 latency, accepted activities/s, and when all of them were applied.
+`movement-node serve` in its own process (`worker_processes` as given; the default `auto`
+on 2 cores is `serve` serving and one niced worker process delivering), on one PostgreSQL.
+For each scheme and host count, a group followed by 10 followers on each of HOSTS hosts
+(each with a shared inbox, on loopback addresses 127.0.x.y) publishes twice: cold (no
+connection open to any of them yet) and warm (right after, connections kept alive). Each
+post is HOSTS signed deliveries. The hosts are served by one receiver process (as remote
+servers with CPUs of their own would be): a lean HTTP/1.1 inbox that reads each request
+whole and answers 202, over TLS for https (one certificate per 250 addresses, from a CA the
+node is told to trust).
+
+Printed for each post: the time from the post command's return (the activity stored and its
+deliveries queued) to the last delivery acknowledged, deliveries/s beside the two-core
+signing bound (RSA-2048 signatures a second in two processes at once, measured in the same
+run: each delivery costs one), CPU per delivery of the node, PostgreSQL and the receiver,
+any duplicate delivery (a host that got more than one copy of a post) or missing one, and
+the node's peak memory (RSS of `serve` and its worker processes).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
+import functools
 import multiprocessing
 import os
 import re
-import statistics
+import signal
+import ssl
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-from aiohttp import web
+import asyncpg
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from federation.sig.keys import generate_rsa
-from node.config import Settings
-from node.logging import configure_logging
-from node.runtime import appkeys
-from node.runtime.app import create_app
-from node.services.actors import create_actor
-from node.services.publish import post_note
 from node.storage.embedded import running
-from tests.conftest import free_port
-from tests.peer import Peer
+from tests.benchmarks.readpath import _cli, wait_healthy
+from tests.conftest import free_port, node_env
+from tests.tls import tls_chains
 
-HOSTS = 1000
+HOSTS = 1000  # the default for other benchmarks that borrow the receiver
 FOLLOWERS_PER_HOST = 10
-INBOX_ACTIVITIES = 5000
-CLIENTS = 50
-EXTRA_WORKERS = (
-    1  # `serve --role worker` processes added for the second fan-out (argv[1])
-)
+PER_CERTIFICATE = 10  # real certificates name a few hosts; 250 addresses in one cost 0.4 ms a handshake
 
 
 def _host(i: int) -> str:
@@ -57,11 +59,12 @@ def _host(i: int) -> str:
 
 class _Inbox(asyncio.Protocol):
     """A minimal HTTP/1.1 inbox: reads each request whole (headers and Content-Length body),
-    counts it, answers 202, keeps the connection alive. The receivers stand for remote
-    servers that have CPUs of their own; a full web framework here would take the node's."""
+    counts it for its host, answers 202, keeps the connection alive. The receivers stand for
+    remote servers that have CPUs of their own; a full web framework here would take the
+    node's."""
 
-    def __init__(self, count: Any) -> None:
-        self._count = count
+    def __init__(self, host: int, counts: Any, clock: Any) -> None:
+        self._host, self._counts, self._clock = host, counts, clock
         self._buf = b""
         self._transport: asyncio.Transport | None = None
 
@@ -79,26 +82,89 @@ class _Inbox(asyncio.Protocol):
             self._buf = self._buf[end + 4 + size :]
             if not head.startswith("post /inbox "):
                 raise RuntimeError(f"unexpected request {head.splitlines()[0]!r}")
-            with self._count.get_lock():
-                self._count.value += 1
+            now = time.time()
+            if not self._clock[0]:
+                self._clock[0] = now
+            self._clock[1] = now
+            self._counts[self._host] += 1
+            self._counts[-1] += 1  # the total, read by the benchmark while it waits
             assert self._transport is not None
             self._transport.write(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
 
 
-def _receiver_process(port: int, ready: Any, count: Any) -> None:
-    """Serve 1,000 receiving hosts from a separate process (as remote servers would be)."""
+def _receiver_process(
+    port: int,
+    ready: Any,
+    counts: Any,
+    clock: Any,
+    hosts: int = HOSTS,
+    chains: list[str] | None = None,
+) -> None:
+    """Serve `hosts` receiving hosts from a separate process (as remote servers would be):
+    `counts[i]` is what host i received, `counts[-1]` the total, `clock` the first and last
+    arrival (time.time())."""
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
-        for i in range(HOSTS):
-            await loop.create_server(lambda: _Inbox(count), _host(i), port)
+        contexts = []
+        for chain in chains or []:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(chain)
+            contexts.append(context)
+        for i in range(hosts):
+            tls = contexts[i // PER_CERTIFICATE] if contexts else None
+            await loop.create_server(
+                functools.partial(_Inbox, i, counts, clock), _host(i), port, ssl=tls
+            )
         ready.set()
         await asyncio.sleep(3600)
 
     asyncio.run(serve())
 
 
-def _cpu_seconds(pid: int | None) -> float:
+@dataclass
+class Receivers:
+    """A receiver process and what it shares with the benchmark."""
+
+    process: Any
+    counts: Any
+    clock: Any
+    hosts: int
+    port: int
+    scheme: str
+
+    @classmethod
+    def start(
+        cls, hosts: int, scheme: str = "http", chains: list[Path] | None = None
+    ) -> Receivers:
+        ctx = multiprocessing.get_context("spawn")
+        port = free_port(_host(0))
+        ready = ctx.Event()
+        counts, clock = ctx.RawArray("i", hosts + 1), ctx.RawArray("d", 2)
+        files = [str(c) for c in chains or []]
+        process = ctx.Process(
+            target=_receiver_process,
+            args=(port, ready, counts, clock, hosts, files),
+            daemon=True,
+        )
+        process.start()
+        if not ready.wait(120):
+            raise RuntimeError("the receivers did not start")
+        return cls(process, counts, clock, hosts, port, scheme)
+
+    def base(self, i: int) -> str:
+        return f"{self.scheme}://{_host(i)}:{self.port}"
+
+    @property
+    def total(self) -> int:
+        return int(self.counts[-1])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
+
+
+def cpu_seconds(pid: int | None) -> float:
     """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -107,240 +173,196 @@ def _cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """`pid` and the processes whose parent it is (Linux /proc)."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of `pids` together (Linux /proc), in MB."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
 def _postgres_pids(pgdata: Path) -> list[int]:
     """The embedded PostgreSQL's postmaster (first line of postmaster.pid) and its children."""
     try:
-        postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+        return children(int((pgdata / "postmaster.pid").read_text().split()[0]))
     except (OSError, ValueError, IndexError):
         return []
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
-                children.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return [postmaster, *children]
 
 
-def signing_rate(n: int = 500) -> float:
+def _sign_for(seconds: float) -> float:
     key = generate_rsa()
-    start = time.perf_counter()
-    for i in range(n):
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
         key.sign(
-            f"(request-target): post /inbox\nhost: x\ndate: {i}".encode(),
+            f"(request-target): post /inbox\nhost: x\ndate: {n}".encode(),
             padding.PKCS1v15(),
             hashes.SHA256(),
         )
+        n += 1
     return n / (time.perf_counter() - start)
 
 
-async def fanout(
-    app: web.Application,
-    port: int,
-    *,
-    group_name: str,
+def two_core_bound(seconds: float = 2.0) -> float:
+    """RSA-2048 signatures a second by two processes signing at once."""
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        return sum(pool.map(_sign_for, [seconds, seconds]))
+
+
+async def _post(
+    env: dict[str, str],
+    group: str,
+    receivers: Receivers,
     node_pids: list[int],
-    pgdata: Path,
-) -> None:
-    """One post by a new group with 10,000 followers -> 1,000 deliveries; prints figures."""
-    pool = app[appkeys.DB]
-    group = await create_actor(pool, kind="group", name=group_name)
-    rows = []
-    for h in range(HOSTS):
-        base = f"http://{_host(h)}:{port}"
-        rows += [
-            (
-                group.id,
-                f"{base}/users/u{f}",
-                f"{base}/users/u{f}/inbox",
-                f"{base}/inbox",
-            )
-            for f in range(FOLLOWERS_PER_HOST)
-        ]
-    await pool.executemany(
-        "INSERT INTO followers (local_actor_id, follower, state, inbox, shared_inbox) VALUES ($1, $2, 'accepted', $3, $4)",
+    pg_pids: list[int],
+    posted: int,
+) -> dict[str, float]:
+    """One post by `group`; waits until every host has it once; returns the figures."""
+    receivers.clock[0] = 0.0
+    cpu = [sum(map(cpu_seconds, p)) for p in (node_pids, pg_pids)]
+    cpu.append(cpu_seconds(receivers.process.pid))
+    await _cli(env, "post", group, f"Fan out, number {posted}!")
+    returned = time.time()
+    peak = rss_mb(node_pids)
+    expected = receivers.hosts * posted
+    waited = 0.0
+    while receivers.total < expected and waited < 120:
+        await asyncio.sleep(0.05)
+        waited += 0.05
+        peak = max(peak, rss_mb(node_pids))
+    await asyncio.sleep(0.5)  # a duplicate sent late would arrive by now
+    after = [sum(map(cpu_seconds, p)) for p in (node_pids, pg_pids)]
+    after.append(cpu_seconds(receivers.process.pid))
+    got = list(receivers.counts[:-1])
+    seconds = receivers.clock[1] - min(returned, receivers.clock[0] or returned)
+    return {
+        "seconds": seconds,
+        "node": after[0] - cpu[0],
+        "pg": after[1] - cpu[1],
+        "receiver": after[2] - cpu[2],
+        "duplicates": sum(max(0, c - posted) for c in got),
+        "missing": sum(max(0, posted - c) for c in got),
+        "rss": peak,
+    }
+
+
+async def _followed_group(
+    env: dict[str, str], conn: asyncpg.Connection, receivers: Receivers
+) -> str:
+    group = f"g{receivers.scheme}{receivers.hosts}"
+    await _cli(env, "group", "create", group)
+    group_id = await conn.fetchval("SELECT id FROM local_actors WHERE name = $1", group)
+    rows = [
+        (
+            group_id,
+            f"{receivers.base(h)}/users/u{f}",
+            f"{receivers.base(h)}/users/u{f}/inbox",
+            f"{receivers.base(h)}/inbox",
+        )
+        for h in range(receivers.hosts)
+        for f in range(FOLLOWERS_PER_HOST)
+    ]
+    await conn.executemany(
+        "INSERT INTO followers (local_actor_id, follower, state, inbox, shared_inbox)"
+        " VALUES ($1, $2, 'accepted', $3, $4)",
         rows,
     )
-    ctx = multiprocessing.get_context("spawn")
-    ready, count = ctx.Event(), ctx.Value("i", 0)
-    receiver = ctx.Process(
-        target=_receiver_process, args=(port, ready, count), daemon=True
-    )
-    receiver.start()
-    try:
-        await asyncio.to_thread(ready.wait, 60)
-        rate_before = signing_rate()
-        node_cpu = -sum(map(_cpu_seconds, node_pids))
-        receiver_cpu = -_cpu_seconds(receiver.pid)
-        pg_pids = _postgres_pids(pgdata)  # its connections are open by now
-        pg_cpu = -sum(map(_cpu_seconds, pg_pids))
-        start = time.perf_counter()
-        await post_note(
-            pool,
-            base_url=app[appkeys.SETTINGS].url,
-            actor_name=group_name,
-            text="Fan out!",
-        )
-        published = time.perf_counter() - start
-        app[appkeys.DELIVERY_WORKER].notify()
-        while count.value < HOSTS:
-            await asyncio.sleep(0.01)
-        while await pool.fetchval("SELECT count(*) FROM deliveries"):
-            await asyncio.sleep(0.01)
-        elapsed = time.perf_counter() - start
-        node_cpu += sum(map(_cpu_seconds, node_pids))
-        receiver_cpu += _cpu_seconds(receiver.pid)
-        pg_cpu += sum(map(_cpu_seconds, pg_pids))
-    finally:
-        receiver.terminate()
-        receiver.join(10)
-    rate = max(rate_before, signing_rate())  # the higher (stricter) of two measurements
-    print(
-        f"fan-out with {len(node_pids)} node process(es): {len(rows)} followers on {HOSTS} hosts"
-        f" -> {count.value} deliveries acknowledged in {elapsed:.2f} s"
-    )
-    print(
-        f"fan-out: publishing (store, plan 10,000 followers, queue {HOSTS} rows) took {published * 1000:.0f} ms"
-    )
-    print(
-        f"fan-out: CPU per delivery: node process(es) {node_cpu / HOSTS * 1000:.2f} ms "
-        f"(one signature {1000 / rate:.2f} ms), PostgreSQL {pg_cpu / HOSTS * 1000:.2f} ms, "
-        f"receivers {receiver_cpu / HOSTS * 1000:.2f} ms"
-    )
-    print(
-        f"fan-out: {HOSTS / elapsed:.0f} deliveries/s; RSA-2048 signing rate {rate:.0f}/s (bound); {HOSTS / elapsed / rate:.0%} of it"
-    )
+    return group
 
 
-async def inbox_load(app: web.Application, node_url: str) -> None:
-    peer_port = free_port("127.0.5.1")
-    peer = Peer(f"http://127.0.5.1:{peer_port}")
-    for c in range(CLIENTS):
-        peer.add(f"c{c}")
-    runner = web.AppRunner(peer.app(), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.5.1", peer_port).start()
-    target = f"{node_url}/actors/housing"
-    prepared: list[list[tuple[bytes, dict[str, str]]]] = [[] for _ in range(CLIENTS)]
-    for i in range(INBOX_ACTIVITIES):
-        c = i % CLIENTS
-        body = json.dumps(
-            {
-                "id": f"{peer.actor_id(f'c{c}')}#like/{i}",
-                "type": "Like",
-                "actor": peer.actor_id(f"c{c}"),
-                "object": target,
-            }
-        ).encode()
-        prepared[c].append((body, peer.sign_post(f"c{c}", f"{node_url}/inbox", body)))
-    latencies: list[float] = []
-
-    async def client(
-        items: list[tuple[bytes, dict[str, str]]], session: aiohttp.ClientSession
-    ) -> None:
-        for body, headers in items:
-            t = time.perf_counter()
-            async with session.post(
-                f"{node_url}/inbox", data=body, headers=headers
-            ) as resp:
-                await resp.read()
-                if resp.status != 202:
-                    raise RuntimeError(f"inbox answered {resp.status}")
-            latencies.append(time.perf_counter() - t)
-
-    try:
-        async with aiohttp.ClientSession() as session:
-            start = time.perf_counter()
-            await asyncio.gather(*(client(items, session) for items in prepared))
-            elapsed = time.perf_counter() - start
-            pending = "SELECT count(*) FROM inbox WHERE processed_at IS NULL"
-            while await app[appkeys.DB].fetchval(pending):
-                await asyncio.sleep(0.05)
-            applied = time.perf_counter() - start
-    finally:
-        await runner.cleanup()
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99)] * 1000
-    print(
-        f"inbox: {INBOX_ACTIVITIES} signed activities from {CLIENTS} clients in {elapsed:.2f} s: "
-        f"{INBOX_ACTIVITIES / elapsed:.0f} accepted/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-    )
-    print(
-        f"inbox: all {INBOX_ACTIVITIES} applied {applied:.2f} s after the first was sent: "
-        f"{INBOX_ACTIVITIES / applied:.0f} applied/s"
-    )
-
-
-def node_settings(data_dir: Path, dsn: str, port: int) -> Settings:
-    """A benchmark node on 127.0.0.1:`port` over `dsn`, federating with loopback peers."""
-    return replace(
-        Settings(),
-        url=f"http://127.0.0.1:{port}",
-        port=port,
-        database_url=dsn,
-        allow_private_network=True,
-        data_dir=data_dir,
-    )
-
-
-async def main() -> None:
-    configure_logging(json=True, level="error")
+async def main(hosts: list[int], schemes: list[str], workers: str) -> None:
+    bound = two_core_bound()
+    print(f"two-core bound: {bound:.0f} RSA-2048 signatures/s (two processes at once)")
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
-        pgdata = Path(tmp) / "pgdata"
+        groups = [
+            tuple(_host(i) for i in range(s, min(s + PER_CERTIFICATE, max(hosts))))
+            for s in range(0, max(hosts), PER_CERTIFICATE)
+        ]
+        ca_file, chains = tls_chains(Path(tmp), groups)
         port = free_port()
-        settings = node_settings(Path(tmp), dsn, port)
-        url = settings.url
-        app = create_app(settings)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        extra: list[asyncio.subprocess.Process] = []
+        env = node_env(
+            dsn,
+            MOVEMENT_NODE_URL=f"http://127.0.0.1:{port}",
+            MOVEMENT_NODE_PORT=str(port),
+            MOVEMENT_NODE_DATA_DIR=tmp,
+            MOVEMENT_NODE_WORKER_PROCESSES=workers,
+            MOVEMENT_NODE_LOG_LEVEL="error",
+            MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+            SSL_CERT_FILE=str(ca_file),
+        )
+        node = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "node", "serve", env=env
+        )
+        conn = await asyncpg.connect(dsn)
         try:
-            print("node: 1 process, web and worker (`serve --role all`)")
-            await fanout(
-                app,
-                free_port(),
-                group_name="housing",
-                node_pids=[os.getpid()],
-                pgdata=pgdata,
-            )
-            extra = [await _worker_process(dsn, url) for _ in range(EXTRA_WORKERS)]
+            await wait_healthy(f"http://127.0.0.1:{port}")
+            await asyncio.sleep(2.0)  # its worker processes connect and register
+            node_pids = children(node.pid)
+            pg_pids = _postgres_pids(Path(tmp) / "pgdata")
             print(
-                f"node: that process and {EXTRA_WORKERS} `serve --role worker` process(es)"
-                " sharing the queue"
+                f"node: `serve`, worker_processes={workers}: {len(node_pids)} processes"
             )
-            await fanout(
-                app,
-                free_port(),
-                group_name="transport",
-                node_pids=[os.getpid(), *(proc.pid for proc in extra)],
-                pgdata=pgdata,
-            )
-            await inbox_load(app, url)
+            for scheme in schemes:
+                for n in hosts:
+                    receivers = Receivers.start(
+                        n, scheme, chains if scheme == "https" else None
+                    )
+                    try:
+                        group = await _followed_group(env, conn, receivers)
+                        for posted, kind in ((1, "cold"), (2, "warm")):
+                            got = await _post(
+                                env, group, receivers, node_pids, pg_pids, posted
+                            )
+                            _print(scheme, n, kind, got, bound)
+                    finally:
+                        receivers.stop()
         finally:
-            for proc in extra:
-                proc.terminate()
-                await proc.wait()
-            await runner.cleanup()
+            await conn.close()
+            node.send_signal(signal.SIGTERM)
+            await node.wait()
+    print(f"two-core bound after: {two_core_bound():.0f} signatures/s")
 
 
-async def _worker_process(dsn: str, url: str) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVEMENT_NODE_")}
-    env.update(
-        DATABASE_URL=dsn,
-        MOVEMENT_NODE_URL=url,
-        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
-        MOVEMENT_NODE_LOG_LEVEL="error",
+def _print(
+    scheme: str, hosts: int, kind: str, got: dict[str, float], bound: float
+) -> None:
+    rate = hosts / got["seconds"] if got["seconds"] > 0 else float("inf")
+    print(
+        f"{scheme:5} {hosts:5} hosts {kind}: {got['seconds']:.2f} s, {rate:.0f} deliveries/s"
+        f" = {rate / bound:.0%} of the two-core bound | CPU per delivery: node"
+        f" {got['node'] / hosts * 1000:.2f} ms, PostgreSQL {got['pg'] / hosts * 1000:.2f} ms,"
+        f" receiver {got['receiver'] / hosts * 1000:.2f} ms | duplicates"
+        f" {got['duplicates']:.0f}, missing {got['missing']:.0f} | node RSS peak"
+        f" {got['rss']:.0f} MB"
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "node", "serve", "--role", "worker", env=env
-    )
-    await asyncio.sleep(2.0)  # let it connect and register before the fan-out starts
-    return proc
 
 
 if __name__ == "__main__":
-    EXTRA_WORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else EXTRA_WORKERS
-    asyncio.run(main())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hosts", default="100,1000,5000")
+    parser.add_argument("--schemes", default="http,https")
+    parser.add_argument("--workers", default="auto")
+    args = parser.parse_args()
+    asyncio.run(
+        main(
+            [int(h) for h in args.hosts.split(",")],
+            args.schemes.split(","),
+            args.workers,
+        )
+    )

@@ -1,6 +1,7 @@
 """Inbox benchmark: prints figures (no assertions).
 
 Run: python -m tests.benchmarks.inbox [SECONDS per step, default 15] [SENDERS…, default 10 50 200]
+(`bad` alone as SENDERS: only the bad-signature step)
 
 What Mastodon sends: a `Create{Note}` of about 2.2 KB with Mastodon's own inline @context,
 signed (draft-cavage, Digest) by one of SENDERS actors on a peer host, each sender POSTing
@@ -49,6 +50,7 @@ from tests.federation.test_jsonld import MASTODON_CONTEXT
 from tests.peer import Peer
 
 PEER_HOST = "127.0.6.1"  # sender i is the one actor of a server on 127.0.6.(i+1)
+BAD_SENDERS = 50
 CEILING = 3000  # requests a second no run here exceeds: what is signed in advance
 
 
@@ -310,7 +312,7 @@ async def _applied_after(dsn: str) -> float:
 
 
 async def main(seconds: float, counts: list[int]) -> None:
-    pems = _keys(max(counts))
+    pems = _keys(max([*counts, BAD_SENDERS]))
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp) / "pgdata") as dsn:
         peer_port = free_port(PEER_HOST)
         ready = multiprocessing.Event()
@@ -353,7 +355,7 @@ async def main(seconds: float, counts: list[int]) -> None:
             print(
                 f"{'case':22} {'node/s':>8} {'p50':>7} {'p99':>8} {'plain/s':>8} {'p99':>7} {'ratio':>6}"
             )
-            for count, bad in [*((c, False) for c in counts), (50, True)]:
+            for count, bad in [*((c, False) for c in counts), (BAD_SENDERS, True)]:
                 n = measure(f"{url}/inbox", peer_port, pems[:count], seconds, bad)
                 lag = await _applied_after(dsn)
                 p = measure(
@@ -385,6 +387,8 @@ if __name__ == "__main__":
     asyncio.run(
         main(
             float(sys.argv[1]) if len(sys.argv) > 1 else 15.0,
-            [int(a) for a in sys.argv[2:]] or [10, 50, 200],
+            []
+            if sys.argv[2:] == ["bad"]
+            else [int(a) for a in sys.argv[2:]] or [10, 50, 200],
         )
     )
