@@ -49,8 +49,10 @@ def suffixes(host: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
+@functools.lru_cache(maxsize=8192)
 def host_of(url: str) -> str | None:
-    """The normalized host of an http(s) URL, or None."""
+    """The normalized host of an http(s) URL, or None (remembered: every activity names
+    its actor and key again)."""
     if not url.startswith(("http://", "https://")):
         return None
     try:

@@ -62,27 +62,23 @@ async def claim_pending(
         MAX_ATTEMPTS,
         floor,
     )
-    for candidate in candidates:
-        row = await lock_candidate(conn, candidate["id"])
-        if row is not None:
-            return row, candidates[0]["id"]
-    return None, floor
+    if not candidates:
+        return None, floor
+    row = await lock_first(conn, [c["id"] for c in candidates])
+    return row, (candidates[0]["id"] if row is not None else floor)
 
 
-async def lock_candidate(conn: Connection, row_id: int) -> asyncpg.Record | None:
-    """Lock row `row_id` and its actor if it is still due: another processor may have
-    applied it, or failed it (its attempts counted, its retry later), since it was picked.
-    Under FOR UPDATE the conditions are checked again on the row's newest version, so a
-    row never passes its attempts cap nor runs before its retry time."""
+async def lock_first(conn: Connection, ids: list[int]) -> asyncpg.Record | None:
+    """Lock the first row of `ids` still due whose actor no other processor holds, with
+    its actor (one statement: inbox_lock_first, migration 0030). Another processor may
+    have applied a row, or failed it (its attempts counted, its retry later), since it was
+    picked: under FOR UPDATE the conditions are checked again on the row's newest version,
+    so a row never passes its attempts cap nor runs before its retry time."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        """SELECT id, activity_id, actor, type, body, attempts FROM inbox
-           WHERE id = $1 AND CASE WHEN processed_at IS NULL AND attempts < $3
-               AND (retry_at IS NULL OR retry_at <= now())
-             THEN pg_try_advisory_xact_lock($2, hashtext(actor)) ELSE false END
-           FOR UPDATE SKIP LOCKED""",
-        row_id,
-        ACTOR_LOCK_CLASS,
+        "SELECT * FROM inbox_lock_first($1::bigint[], $2, $3)",
+        ids,
         MAX_ATTEMPTS,
+        ACTOR_LOCK_CLASS,
     )
     return row
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from aiohttp import web
@@ -15,6 +16,8 @@ from node.web import throttle
 from node.web.activitypub import require_actor
 from node.web.middleware import Refusal
 from node.web.signatures import as_http_request
+
+_ACCEPTED = json.dumps({"status": "accepted"}).encode()
 
 
 def _accepts_content_type(value: str) -> bool:
@@ -73,4 +76,5 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
         raise Refusal(403, "domain_blocked", str(exc)) from None
     if received.stored:
         app[appkeys.INBOX_WAKEUP].set()
-    return web.json_response({"status": "accepted"}, status=202), not received.stored
+    accepted = web.Response(body=_ACCEPTED, status=202, content_type="application/json")
+    return accepted, not received.stored

@@ -162,6 +162,9 @@ def _may_upload(request: web.Request) -> bool:
 async def _read_body(request: web.Request) -> None:
     """Read the whole body (aiohttp keeps it for the handler) within the client timeout: a
     client that trickles its body is answered 408 instead of being held forever."""
+    if request.content.is_eof():  # all of it came with the headers: nothing to wait for
+        await request.read()
+        return
     seconds = request.app[appkeys.SETTINGS].client_timeout
     try:
         async with asyncio.timeout(seconds):

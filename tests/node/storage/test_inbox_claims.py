@@ -26,7 +26,7 @@ async def _row(db: Any, n: int) -> int:
 
 async def _lock(db: Any, row_id: int) -> Any:
     async with db.acquire() as conn, conn.transaction():
-        return await inbox.lock_candidate(conn, row_id)
+        return await inbox.lock_first(conn, [row_id])
 
 
 async def test_a_due_row_is_locked(db: Any) -> None:
