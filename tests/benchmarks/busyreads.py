@@ -28,14 +28,15 @@ import asyncpg
 
 from node.storage.embedded import running
 from tests.benchmarks.fanout import (
-    FOLLOWERS_PER_HOST,
     HOSTS,
     Receivers,
     children,
+    followed_group,
     rss_mb,
+    serve_env,
 )
 from tests.benchmarks.readpath import AP, _cli, _get, measure, wait_healthy
-from tests.conftest import free_port, node_env
+from tests.conftest import free_port
 
 SECONDS = 5.0
 
@@ -43,44 +44,15 @@ SECONDS = 5.0
 async def _arrangement(dsn: str, tmp: str, workers: str, posts: int, rate: int) -> None:
     port = free_port()
     host = f"127.0.0.1:{port}"
-    env = node_env(
-        dsn,
-        MOVEMENT_NODE_URL=f"http://{host}",
-        MOVEMENT_NODE_PORT=str(port),
-        MOVEMENT_NODE_DATA_DIR=tmp,
-        MOVEMENT_NODE_WORKER_PROCESSES=workers,
-        MOVEMENT_NODE_LOG_LEVEL="error",
-        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
-    )
+    env = serve_env(dsn, tmp, port, workers)
     receivers = await asyncio.to_thread(Receivers.start, HOSTS)
     node = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "node", "serve", env=env
     )
     try:
         await wait_healthy(f"http://{host}")
-        group = f"g{workers}"
-        await _cli(env, "group", "create", group)
         conn = await asyncpg.connect(dsn)
-        group_id = await conn.fetchval(
-            "SELECT id FROM local_actors WHERE name = $1", group
-        )
-        rows = []
-        for h in range(HOSTS):
-            base = receivers.base(h)
-            rows += [
-                (
-                    group_id,
-                    f"{base}/users/u{f}",
-                    f"{base}/users/u{f}/inbox",
-                    f"{base}/inbox",
-                )
-                for f in range(FOLLOWERS_PER_HOST)
-            ]
-        await conn.executemany(
-            "INSERT INTO followers (local_actor_id, follower, state, inbox, shared_inbox)"
-            " VALUES ($1, $2, 'accepted', $3, $4)",
-            rows,
-        )
+        group = await followed_group(env, conn, receivers, f"g{workers}")
         actor = (f"http://{host}/actors/{group}", {"Accept": AP})
         await _get(*actor)
         quiet = measure(*actor, rate, SECONDS)

@@ -262,10 +262,27 @@ async def _post(
     }
 
 
-async def _followed_group(
-    env: dict[str, str], conn: asyncpg.Connection, receivers: Receivers
+def serve_env(
+    dsn: str, tmp: str, port: int, workers: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a benchmark `serve` on 127.0.0.1:`port`, federating with
+    loopback peers, logging errors only."""
+    return node_env(
+        dsn,
+        MOVEMENT_NODE_URL=f"http://127.0.0.1:{port}",
+        MOVEMENT_NODE_PORT=str(port),
+        MOVEMENT_NODE_DATA_DIR=tmp,
+        MOVEMENT_NODE_WORKER_PROCESSES=workers,
+        MOVEMENT_NODE_LOG_LEVEL="error",
+        MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
+        **extra,
+    )
+
+
+async def followed_group(
+    env: dict[str, str], conn: asyncpg.Connection, receivers: Receivers, group: str
 ) -> str:
-    group = f"g{receivers.scheme}{receivers.hosts}"
+    """A new group `group` followed by FOLLOWERS_PER_HOST followers on every receiver."""
     await _cli(env, "group", "create", group)
     group_id = await conn.fetchval("SELECT id FROM local_actors WHERE name = $1", group)
     rows = [
@@ -296,16 +313,7 @@ async def main(hosts: list[int], schemes: list[str], workers: str) -> None:
         ]
         ca_file, chains = tls_chains(Path(tmp), groups)
         port = free_port()
-        env = node_env(
-            dsn,
-            MOVEMENT_NODE_URL=f"http://127.0.0.1:{port}",
-            MOVEMENT_NODE_PORT=str(port),
-            MOVEMENT_NODE_DATA_DIR=tmp,
-            MOVEMENT_NODE_WORKER_PROCESSES=workers,
-            MOVEMENT_NODE_LOG_LEVEL="error",
-            MOVEMENT_NODE_ALLOW_PRIVATE_NETWORK="true",
-            SSL_CERT_FILE=str(ca_file),
-        )
+        env = serve_env(dsn, tmp, port, workers, SSL_CERT_FILE=str(ca_file))
         node = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "node", "serve", env=env
         )
@@ -324,7 +332,9 @@ async def main(hosts: list[int], schemes: list[str], workers: str) -> None:
                         n, scheme, chains if scheme == "https" else None
                     )
                     try:
-                        group = await _followed_group(env, conn, receivers)
+                        group = await followed_group(
+                            env, conn, receivers, f"g{scheme}{n}"
+                        )
                         for posted, kind in ((1, "cold"), (2, "warm")):
                             got = await _post(
                                 env, group, receivers, node_pids, pg_pids, posted
