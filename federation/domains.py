@@ -11,6 +11,8 @@ import functools
 import re
 from urllib.parse import urlsplit
 
+from federation.origin import CACHED_URL, CACHED_URLS
+
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?|[a-z0-9_]")
 MAX_HOSTS = 100  # distinct hosts one activity may name before it is refused
 
@@ -49,16 +51,22 @@ def suffixes(host: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
-@functools.lru_cache(maxsize=8192)
 def host_of(url: str) -> str | None:
-    """The normalized host of an http(s) URL, or None (remembered: every activity names
-    its actor and key again)."""
+    """The normalized host of an http(s) URL, or None (remembered for URLs of
+    origin.CACHED_URL or less: every activity names its actor and key again)."""
+    return _remembered_host(url) if len(url) <= CACHED_URL else _host(url)
+
+
+def _host(url: str) -> str | None:
     if not url.startswith(("http://", "https://")):
         return None
     try:
         return _normalized_host(urlsplit(url).hostname or "")
     except (DomainError, ValueError):
         return None
+
+
+_remembered_host = functools.lru_cache(maxsize=CACHED_URLS)(_host)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -89,3 +89,27 @@ def test_self_link_requires_an_activitypub_type() -> None:
         )
         == "https://a.example/x"
     )
+
+
+def test_huge_urls_are_parsed_but_never_remembered() -> None:
+    """Hosts and origins are read from URLs before any signature is checked: a flood of
+    distinct 100 KB URLs must not be kept (8,192 of them would be 800 MB)."""
+    from federation import domains, origin
+
+    before = (
+        origin._remembered_origin.cache_info().currsize,
+        domains._remembered_host.cache_info().currsize,
+    )
+    for i in range(50):
+        url = f"https://flood.example/{i}/" + "a" * 100_000
+        assert origin_of(url) == Origin("https", "flood.example", 443)
+        assert domains.host_of(url) == "flood.example"
+    assert (
+        origin._remembered_origin.cache_info().currsize,
+        domains._remembered_host.cache_info().currsize,
+    ) == before
+    short = "https://flood.example/actor"
+    assert domains.host_of(short) == "flood.example"
+    assert origin_of(short).host == "flood.example"
+    assert origin._remembered_origin.cache_info().currsize <= before[0] + 1
+    assert domains._remembered_host.cache_info().currsize == before[1] + 1
