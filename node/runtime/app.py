@@ -24,6 +24,7 @@ from node.services.actor_documents import ActorDocuments
 from node.services.actors import signing_key
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
+from node.services.inbox_writer import InboxWriter
 from node.services.outbox_pages import OutboxPages
 from node.services.remote import RemoteActors, keys_dropper
 from node.storage import db
@@ -40,6 +41,7 @@ MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     async with open_node_database(app[appkeys.SETTINGS]) as (dsn, pool):
         app[appkeys.DSN], app[appkeys.DB] = dsn, pool
+        app[appkeys.INBOX_WRITER] = InboxWriter(pool)
         yield
 
 

@@ -19,6 +19,7 @@ from node.runtime.ratelimit import Limits
 from node.services.actor_documents import ActorDocuments
 from node.services.context import Context
 from node.services.domain_policy import DomainPolicy
+from node.services.inbox_writer import InboxWriter
 from node.services.outbox_pages import OutboxPages
 from node.services.remote import RemoteActors
 from node.storage.db import WriteFailures
@@ -36,6 +37,9 @@ REMOTE = web.AppKey("remote", RemoteActors)
 LIMITS = web.AppKey("limits", Limits)
 CONTEXT = web.AppKey("context", Context)  # base URL, remote actors, clock
 INBOX_WAKEUP = web.AppKey("inbox_wakeup", asyncio.Event)
+INBOX_WRITER = web.AppKey(
+    "inbox_writer", InboxWriter
+)  # group commit of accepted activities
 DELIVERY_WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 METRICS = web.AppKey["Metrics"](
     "metrics"

@@ -20,8 +20,8 @@ from federation.sig.verify import claim_of
 from federation.types import HttpRequest, SignatureClaim
 from node.services import relays, signatures
 from node.services.domain_policy import DomainPolicy
+from node.services.inbox_writer import InboxWriter
 from node.services.remote import RemoteActors
-from node.storage import inbox
 from node.storage.db import Pool
 
 log = structlog.get_logger(__name__)
@@ -109,6 +109,7 @@ async def receive(
     *,
     remote: RemoteActors,
     policy: DomainPolicy,
+    writer: InboxWriter,
     allowlist: bool,
     now: datetime,
     window: timedelta,
@@ -150,17 +151,11 @@ async def receive(
         ):
             raise
         key, actor = relayed_id(incoming.id, signer), signer
-    row = await inbox.insert(
-        pool,
-        activity_id=key,
-        actor=actor,
-        type_=incoming.type,
-        body=incoming.raw,
-    )
+    stored = await writer.store((key, actor, incoming.type, incoming.raw))
     log.info(
-        "inbox_accepted" if row is not None else "inbox_duplicate",
+        "inbox_accepted" if stored else "inbox_duplicate",
         type=incoming.type,
         activity_id=incoming.id,
         actor=incoming.actor,
     )
-    return Received(incoming, stored=row is not None)
+    return Received(incoming, stored=stored)

@@ -30,6 +30,35 @@ async def insert(
     return None if row is None else int(row)
 
 
+async def insert_many(
+    pool: Pool, rows: list[tuple[str | None, str, str, dict[str, Any]]]
+) -> list[bool]:
+    """Store several activities (activity id, actor, type, body) in one statement and one
+    transaction, in their order; for each, whether it was stored (False: its activity id
+    was stored before, or earlier in `rows`). One NOTIFY for the lot."""
+    returned = await pool.fetch(
+        """WITH rows AS (
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
+                      WITH ORDINALITY AS r(activity_id, actor, type, body, n)),
+           ins AS (INSERT INTO inbox (activity_id, actor, type, body)
+                   SELECT activity_id, actor, type, body FROM rows ORDER BY n
+                   ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id)
+           SELECT activity_id FROM ins, pg_notify($5, '')""",
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        Channel.INBOX.value,
+    )
+    fresh = {r["activity_id"] for r in returned}  # each id at most once: it is UNIQUE
+    outcome = []
+    for activity_id, *_ in rows:
+        # no id, nothing to be a duplicate of: always stored
+        outcome.append(activity_id is None or activity_id in fresh)
+        fresh.discard(activity_id)
+    return outcome
+
+
 MAX_ATTEMPTS = retry.INBOX.attempts or 5
 
 

@@ -67,6 +67,7 @@ async def _post_inbox(request: web.Request) -> tuple[web.Response, bool]:
             activity,
             remote=app[appkeys.REMOTE],
             policy=app[appkeys.DOMAIN_POLICY],
+            writer=app[appkeys.INBOX_WRITER],
             allowlist=settings.federation_mode == "allowlist",
             now=app[appkeys.CLOCK](),
             window=timedelta(seconds=settings.signature_window),

@@ -126,9 +126,60 @@ def test_json_within_the_limits_parses_back_to_itself(value: object) -> None:
     except DocumentError as exc:
         refused = exc
     if refused is not None:
-        assert refused.code in ("nul_in_text", "too_deep", "array_too_long")
+        assert refused.code in (
+            "nul_in_text",
+            "too_deep",
+            "array_too_long",
+            "bad_unicode",
+        )
     else:
         assert parsed == json.loads(raw)
+
+
+# any code point, lone surrogates and NUL among them, and deep enough to pass the limit
+RISKY_TEXT = st.text(st.characters(exclude_categories=()), max_size=20)
+RISKY_JSON = st.recursive(
+    st.integers() | RISKY_TEXT,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(RISKY_TEXT, children, max_size=3)
+    ),
+    max_leaves=80,
+)
+
+
+def _walk_refusal(value: object) -> str | None:
+    try:
+        jsonshape.check_shape(value)
+    except DocumentError as exc:
+        return exc.code
+    return None
+
+
+@given(RISKY_JSON, st.sampled_from(["utf-8", "utf-16", "utf-32-le"]), st.booleans())
+def test_parse_refuses_exactly_what_a_walk_of_the_document_refuses(
+    value: object, encoding: str, ascii_only: bool
+) -> None:
+    """parse skips the walk when the bytes show it cannot fail: it must agree with it."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:  # a lone surrogate written as itself: not UTF-anything
+        return
+    try:
+        jsonshape.parse(raw)
+        refused = None
+    except DocumentError as exc:
+        refused = exc.code
+    assert refused == _walk_refusal(json.loads(text))
+
+
+def test_a_lone_surrogate_is_bad_unicode_and_a_pair_is_a_character() -> None:
+    assert jsonshape.parse(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+    for raw in (b'{"a": "\\ud800"}', b'{"\\uDC00": 1}', '["\\ud800"]'):
+        with pytest.raises(DocumentError) as refused:
+            jsonshape.parse(raw)
+        assert refused.value.code == "bad_unicode"
 
 
 @given(st.binary(max_size=300))

@@ -173,6 +173,22 @@ async def test_a_nul_in_a_string_is_refused_before_the_database(
     await _refused(node, body, headers, 400, "nul_in_text")
 
 
+@pytest.mark.parametrize("where", ["value", "key"])
+async def test_a_lone_surrogate_is_refused_before_the_database(
+    node: Any, peer: Peer, where: str
+) -> None:
+    """ "\\ud800" is valid JSON but no Unicode character: PostgreSQL refuses it (it was
+    a 500 from the INSERT)."""
+    doc = json.loads(_like(peer, node))
+    if where == "value":
+        doc["summary"] = "a\ud800b"
+    else:
+        doc["\udc00"] = "b"
+    body = json.dumps(doc).encode()
+    headers = _signed(peer, f"{_base(node)}/inbox", body)
+    await _refused(node, body, headers, 400, "bad_unicode")
+
+
 @pytest.mark.parametrize("path", ["/actors/ten%00ants", "/actors/tenants?x=%00"])
 async def test_a_nul_in_the_url_is_a_400(node: Any, path: str) -> None:
     resp = await node.get(path, headers={"Accept": AP})
