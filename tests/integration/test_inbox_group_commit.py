@@ -90,7 +90,7 @@ async def test_one_batch_tells_each_caller_its_own_outcome(db: Any) -> None:
         writer.store((None, "https://remote.example/users/a", "Like", {"n": 2})),
     )
     assert writer.statements == 1
-    assert outcomes == [True, False, True, True, True]
+    assert list(outcomes) == [True, False, True, True, True]
     assert await db.fetchval("SELECT count(*) FROM inbox") == 4
 
 
