@@ -22,7 +22,10 @@ log = structlog.get_logger(__name__)
 Row = tuple[str | None, str, str, dict[str, Any]]  # activity id, actor, type, body
 
 MAX_BATCH = 128  # activities to a statement
-IN_FLIGHT = 2  # statements on their way at once (the rest wait for one to return)
+# statements on their way at once (the rest wait for one to return): one gave the most
+# activities a second at 10, 50 and 200 senders (0.58/0.80/0.85 of the plain handler,
+# against 0.53/0.69/0.81 with two): the batches grow larger and PostgreSQL commits fewer
+IN_FLIGHT = 1
 
 
 class InboxWriter:
