@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 import structlog
 
 from node.storage import db, inbox
@@ -20,6 +21,10 @@ from node.storage import db, inbox
 log = structlog.get_logger(__name__)
 
 Row = tuple[str | None, str, str, dict[str, Any]]  # activity id, actor, type, body
+
+# what one row's content can make the INSERT raise (PostgreSQL's class 22, "data
+# exception", or asyncpg's encoding of a parameter)
+_ROW_ERRORS = (asyncpg.DataError, UnicodeError)
 
 MAX_BATCH = 128  # activities to a statement
 # statements on their way at once (the rest wait for one to return): one gave the most
@@ -85,11 +90,12 @@ class InboxWriter:
         try:
             outcome = await inbox.insert_many(self._pool, [row for row, _ in batch])
         except Exception as exc:  # noqa: BLE001 - every caller gets its own answer
-            if len(batch) == 1 or db.unavailable(exc):
+            if len(batch) == 1 or not isinstance(exc, _ROW_ERRORS):
                 for _, done in batch:
                     _settle(done, exc=exc)
                 return
-            # one row the database refuses must not fail the others: each on its own
+            # one row whose data the database refuses must not fail the others: each on
+            # its own (anything else, a sick database first, fails the batch at once)
             log.warning("inbox_batch_failed", error=exc.__class__.__name__)
             for one in batch:
                 await self._insert([one])

@@ -102,6 +102,18 @@ async def test_a_row_the_database_refuses_fails_alone(db: Any) -> None:
         return_exceptions=True,
     )
     assert good is True
-    assert isinstance(bad, asyncpg.PostgresError)
+    assert isinstance(bad, asyncpg.DataError)
+    assert writer.statements == 3, "the batch, then each row on its own"
     ids = await db.fetch("SELECT activity_id FROM inbox")
     assert [r["activity_id"] for r in ids] == [_row(1)[0]]
+
+
+async def test_a_batch_that_fails_for_any_other_reason_fails_at_once(db: Any) -> None:
+    """Not row by row: a sick database would make that 128 waits."""
+    await db.execute("ALTER TABLE inbox RENAME TO inbox_away")
+    writer = InboxWriter(db)
+    outcomes = await asyncio.gather(
+        *(writer.store(_row(n)) for n in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(o, asyncpg.UndefinedTableError) for o in outcomes)
+    assert writer.statements == 1
