@@ -13,23 +13,6 @@ from node.storage.db import Connection
 Pool: TypeAlias = "asyncpg.Pool[Any]"
 
 
-async def insert(
-    pool: Pool, *, activity_id: str | None, actor: str, type_: str, body: dict[str, Any]
-) -> int | None:
-    """Store an activity; None when this activity id was stored before (a duplicate)."""
-    row = await pool.fetchval(
-        """WITH ins AS (INSERT INTO inbox (activity_id, actor, type, body) VALUES ($1, $2, $3, $4)
-                        ON CONFLICT (activity_id) DO NOTHING RETURNING id)
-           SELECT id FROM ins, pg_notify($5, '')""",
-        activity_id,
-        actor,
-        type_,
-        body,
-        Channel.INBOX.value,
-    )
-    return None if row is None else int(row)
-
-
 async def insert_many(
     pool: Pool, rows: list[tuple[str | None, str, str, dict[str, Any]]]
 ) -> list[bool]:

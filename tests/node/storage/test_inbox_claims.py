@@ -13,15 +13,15 @@ pytestmark = pytest.mark.db
 
 
 async def _row(db: Any, n: int) -> int:
-    row_id = await inbox.insert(
-        db,
-        activity_id=f"https://remote.example/a/{n}",
-        actor="https://remote.example/u/x",
-        type_="Like",
-        body={"id": f"https://remote.example/a/{n}", "type": "Like"},
+    activity_id = f"https://remote.example/a/{n}"
+    body = {"id": activity_id, "type": "Like"}
+    row = (activity_id, "https://remote.example/u/x", "Like", body)
+    assert await inbox.insert_many(db, [row]) == [True]
+    row_id = await db.fetchval(
+        "SELECT id FROM inbox WHERE activity_id = $1", activity_id
     )
     assert row_id is not None
-    return row_id
+    return int(row_id)
 
 
 async def _lock(db: Any, row_id: int) -> Any:
