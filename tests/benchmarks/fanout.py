@@ -18,7 +18,9 @@ deliveries queued) to the last delivery acknowledged, deliveries/s beside the tw
 signing bound (RSA-2048 signatures a second in two processes at once, measured in the same
 run: each delivery costs one), CPU per delivery of the node, PostgreSQL and the receiver,
 any duplicate delivery (a host that got more than one copy of a post) or missing one, and
-the node's peak memory (RSS of `serve` and its worker processes).
+the node's peak memory (RSS of `serve` and its worker processes). Then, to fresh receivers,
+the stack's own ceiling: a plain aiohttp client signing and POSTing the same number of
+deliveries, cold and warm (tests.benchmarks.plainclient), and the node's ratio to it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from federation.sig.keys import generate_rsa
 from node.storage.embedded import running
+from tests.benchmarks.plainclient import plain_client
 from tests.benchmarks.readpath import _cli, wait_healthy
 from tests.conftest import free_port, node_env
 from tests.tls import tls_chains
@@ -219,6 +222,27 @@ def _sign_for(seconds: float) -> float:
     return n / (time.perf_counter() - start)
 
 
+def plain_client_rates(
+    hosts: int, scheme: str, chains: list[Path] | None, ca_file: Path | None
+) -> list[float]:
+    """plain_client's cold and warm deliveries/s to `hosts` fresh receivers."""
+    receivers = Receivers.start(hosts, scheme, chains)
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        out = ctx.Queue()
+        urls = [f"{receivers.base(i)}/inbox" for i in range(hosts)]
+        proc = ctx.Process(
+            target=plain_client,
+            args=(urls, str(ca_file) if ca_file else None, out),
+        )
+        proc.start()
+        rates: list[float] = out.get(timeout=600)
+        proc.join()
+        return rates
+    finally:
+        receivers.stop()
+
+
 def two_core_bound(seconds: float = 2.0) -> float:
     """RSA-2048 signatures a second by two processes signing at once."""
     with multiprocessing.get_context("spawn").Pool(2) as pool:
@@ -335,13 +359,28 @@ async def main(hosts: list[int], schemes: list[str], workers: str) -> None:
                         group = await followed_group(
                             env, conn, receivers, f"g{scheme}{n}"
                         )
+                        node_rates = []
                         for posted, kind in ((1, "cold"), (2, "warm")):
                             got = await _post(
                                 env, group, receivers, node_pids, pg_pids, posted
                             )
                             _print(scheme, n, kind, got, bound)
+                            node_rates.append(n / got["seconds"])
                     finally:
                         receivers.stop()
+                    plain = plain_client_rates(
+                        n,
+                        scheme,
+                        chains if scheme == "https" else None,
+                        ca_file if scheme == "https" else None,
+                    )
+                    print(
+                        f"{scheme:5} {n:5} hosts, a plain aiohttp client signing and"
+                        f" POSTing (nothing else): cold {plain[0]:.0f}/s, warm"
+                        f" {plain[1]:.0f}/s = {plain[1] / bound:.0%} of the two-core"
+                        f" bound; the node is {node_rates[0] / plain[0]:.2f} /"
+                        f" {node_rates[1] / plain[1]:.2f} of it"
+                    )
         finally:
             await conn.close()
             node.send_signal(signal.SIGTERM)
