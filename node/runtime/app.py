@@ -41,7 +41,9 @@ MAX_BODY = 1024 * 1024  # 1 MiB, Mastodon's MAX_JSON_SIZE
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     async with open_node_database(app[appkeys.SETTINGS]) as (dsn, pool):
         app[appkeys.DSN], app[appkeys.DB] = dsn, pool
-        app[appkeys.INBOX_WRITER] = InboxWriter(pool)
+        app[appkeys.INBOX_WRITER] = InboxWriter(
+            pool, observe=app[appkeys.METRICS].inbox_batch.observe
+        )
         yield
 
 

@@ -55,6 +55,13 @@ class Metrics:
             ["result", "reason"],
             registry=r,
         )
+        self.inbox_batch = Histogram(
+            "movement_inbox_batch_size",
+            "Received activities stored by one INSERT (group commit: those that arrived"
+            " while the previous one was on its way)",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+            registry=r,
+        )
         self.deliveries = Counter(
             "movement_deliveries",
             "Delivery attempts by outcome (delivered, retried, gone, dead) and class of "

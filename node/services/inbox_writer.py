@@ -11,6 +11,7 @@ one round trip, and the database does a fraction of the work per activity.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -37,9 +38,16 @@ class InboxWriter:
     """Stores activities for many concurrent callers, batching those that overlap."""
 
     def __init__(
-        self, pool: db.Pool, *, max_batch: int = MAX_BATCH, in_flight: int = IN_FLIGHT
+        self,
+        pool: db.Pool,
+        *,
+        max_batch: int = MAX_BATCH,
+        in_flight: int = IN_FLIGHT,
+        observe: Callable[[int], object] = lambda size: None,
     ) -> None:
+        """`observe`: told the size of each batch sent (a metric)."""
         self._pool = pool
+        self._observe = observe
         self._max_batch = max_batch
         self._in_flight = in_flight
         self._waiting: list[tuple[Row, asyncio.Future[bool]]] = []
@@ -87,6 +95,7 @@ class InboxWriter:
 
     async def _insert(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
         self.statements += 1
+        self._observe(len(batch))
         try:
             outcome = await inbox.insert_many(self._pool, [row for row, _ in batch])
         except Exception as exc:  # noqa: BLE001 - every caller gets its own answer

@@ -58,6 +58,11 @@ async def test_activities_arriving_together_share_statements_and_are_all_stored(
     assert [a.status for a in answers] == [202] * 40
     assert await _stored(node.app[appkeys.DB], [like["id"] for like in likes]) == 40
     assert writer.statements - before < 40, "some activities shared an INSERT"
+    registry = node.app[appkeys.METRICS].registry
+    assert registry.get_sample_value("movement_inbox_batch_size_sum") == 41
+    assert registry.get_sample_value("movement_inbox_batch_size_count") == (
+        writer.statements
+    )
 
 
 async def test_the_same_activity_twice_at_once_is_stored_once(
