@@ -65,9 +65,8 @@ def _cannot_break_limits(raw: bytes | str, max_depth: int) -> bool:
         data = raw.encode() if isinstance(raw, str) else raw
     except UnicodeEncodeError:  # a str already holding a lone surrogate
         return False
-    if (
-        b"\x00" in data
-    ):  # UTF-16 or UTF-32 (json.loads reads them): escapes look otherwise
+    # UTF-16 or UTF-32 (json.loads reads them too): their escapes look otherwise
+    if b"\x00" in data:
         return False
     return (
         data.count(b"{") + data.count(b"[") <= max_depth

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 import structlog
 
 from node.storage import db, inbox
+from node.storage.inbox import InboxRow
 
 log = structlog.get_logger(__name__)
-
-Row = tuple[str | None, str, str, dict[str, Any]]  # activity id, actor, type, body
 
 # what one row's content can make the INSERT raise (PostgreSQL's class 22, "data
 # exception", or asyncpg's encoding of a parameter)
@@ -50,13 +48,13 @@ class InboxWriter:
         self._observe = observe
         self._max_batch = max_batch
         self._in_flight = in_flight
-        self._waiting: list[tuple[Row, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[InboxRow, asyncio.Future[bool]]] = []
         self._sending = 0
         self._scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.statements = 0  # for tests and benchmarks: INSERTs sent
 
-    async def store(self, row: Row) -> bool:
+    async def store(self, row: InboxRow) -> bool:
         """Store one activity; True once it is committed, False for a duplicate.
 
         Raises:
@@ -81,7 +79,7 @@ class InboxWriter:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _commit(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
+    async def _commit(self, batch: list[tuple[InboxRow, asyncio.Future[bool]]]) -> None:
         try:
             await self._insert(batch)
         except BaseException:  # cancelled (shutdown): no caller is left waiting
@@ -93,7 +91,7 @@ class InboxWriter:
             if self._waiting:
                 self._send()
 
-    async def _insert(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
+    async def _insert(self, batch: list[tuple[InboxRow, asyncio.Future[bool]]]) -> None:
         self.statements += 1
         self._observe(len(batch))
         try:

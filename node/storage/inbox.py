@@ -11,11 +11,11 @@ from node.storage.channels import Channel, notify
 from node.storage.db import Connection
 
 Pool: TypeAlias = "asyncpg.Pool[Any]"
+# a received activity to store: activity id (None: it has none), actor, type, body
+InboxRow: TypeAlias = tuple[str | None, str, str, dict[str, Any]]
 
 
-async def insert_many(
-    pool: Pool, rows: list[tuple[str | None, str, str, dict[str, Any]]]
-) -> list[bool]:
+async def insert_many(pool: Pool, rows: list[InboxRow]) -> list[bool]:
     """Store several activities (activity id, actor, type, body) in one statement and one
     transaction, in their order; for each, whether it was stored (False: its activity id
     was stored before, or earlier in `rows`). One NOTIFY for the lot."""

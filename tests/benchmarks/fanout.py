@@ -364,8 +364,7 @@ async def main(hosts: list[int], schemes: list[str], workers: str) -> None:
                             got = await _post(
                                 env, group, receivers, node_pids, pg_pids, posted
                             )
-                            _print(scheme, n, kind, got, bound)
-                            node_rates.append(n / got["seconds"])
+                            node_rates.append(_print(scheme, n, kind, got, bound))
                     finally:
                         receivers.stop()
                     plain = plain_client_rates(
@@ -390,7 +389,8 @@ async def main(hosts: list[int], schemes: list[str], workers: str) -> None:
 
 def _print(
     scheme: str, hosts: int, kind: str, got: dict[str, float], bound: float
-) -> None:
+) -> float:
+    """Print one post's figures; returns its deliveries/s."""
     rate = hosts / got["seconds"] if got["seconds"] > 0 else float("inf")
     print(
         f"{scheme:5} {hosts:5} hosts {kind}: {got['seconds']:.2f} s, {rate:.0f} deliveries/s"
@@ -400,6 +400,7 @@ def _print(
         f" {got['duplicates']:.0f}, missing {got['missing']:.0f} | node RSS peak"
         f" {got['rss']:.0f} MB"
     )
+    return rate
 
 
 if __name__ == "__main__":

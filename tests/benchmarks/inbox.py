@@ -52,12 +52,10 @@ from tests.peer import Peer
 
 PEER_HOST = "127.0.6.1"  # sender i is the one actor of a server on 127.0.6.(i+1)
 BAD_SENDERS = 50
-CEILING = (
-    3000  # valid activities a second no run here exceeds: what is signed in advance
-)
-BAD_PREPARED = (
-    100  # bad-signature requests each sender prepares and sends round and round
-)
+# valid activities a second no run here exceeds: what is signed in advance
+CEILING = 3000
+# bad-signature requests each sender prepares and sends round and round
+BAD_PREPARED = 100
 
 
 def _keys(senders: int) -> list[str]:
